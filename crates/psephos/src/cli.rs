@@ -1,0 +1,138 @@
+//! Command-line arguments: parsing and checking only; `main` and the commands do the work.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Parser)]
+#[command(
+    name = "psephos",
+    version,
+    about = "Election results you can check: validate station forms, tabulate exactly, allocate seats by law.",
+    long_about = "psephos reads an election package (the law in election.toml, CSV tables of contests, parties, \
+coalitions, candidates and polling stations) and its station result forms, reports every problem in them, \
+totals them exactly and allocates seats as the law says.\n\n\
+Exit codes: 0 success; 1 the input has errors (each one reported); 2 bad command line; 3 a file could not be read or written.",
+    after_help = "Start with `psephos demo --out demo` for a realistic example, or `psephos init --template iraq-2021 DIR` for an empty package."
+)]
+pub(crate) struct Cli {
+    /// Do not draw progress bars.
+    #[arg(long, short, global = true)]
+    pub(crate) quiet: bool,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum Command {
+    /// Check a package and its result forms; report every problem with its file, line and code.
+    Validate(PackageArgs),
+    /// Total the votes exactly: per candidate, party, coalition, contest, governorate and nation.
+    Tabulate(TabulateArgs),
+    /// Allocate seats under the package's law, saying why each seat was won.
+    Allocate(AllocateArgs),
+    /// Write a new election package from a template.
+    Init(InitArgs),
+    /// Build a synthetic election shaped like Iraq's of 2021, then validate, tabulate and allocate it.
+    Demo(DemoArgs),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(Args)]
+pub(crate) struct PackageArgs {
+    /// The election package: a directory with election.toml at its root.
+    pub(crate) package: PathBuf,
+    /// More result files or directories, read with the package's own.
+    #[arg(long = "results", value_name = "PATH")]
+    pub(crate) results: Vec<PathBuf>,
+    /// Which phase's form counts per station: `latest` (correction > recount > manual >
+    /// electronic), one phase, or a precedence list such as `manual,electronic`. Default: the
+    /// package's [phases] precedence.
+    #[arg(long, value_name = "POLICY")]
+    pub(crate) phase: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub(crate) format: Format,
+    /// Write the output to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) out: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub(crate) struct TabulateArgs {
+    #[command(flatten)]
+    pub(crate) common: PackageArgs,
+    /// The level to print as a table or CSV (JSON always has every level). Default: a summary
+    /// of the nation, governorates and coalitions for tables, candidates for CSV.
+    #[arg(long, value_enum)]
+    pub(crate) level: Option<Level>,
+    /// Set aside forms with errors (listed) and tabulate the rest, instead of stopping.
+    #[arg(long)]
+    pub(crate) quarantine: bool,
+}
+
+#[derive(Args)]
+pub(crate) struct AllocateArgs {
+    #[command(flatten)]
+    pub(crate) common: PackageArgs,
+    /// List every seat (table format), not only the totals by bloc.
+    #[arg(long)]
+    pub(crate) seats: bool,
+    /// Set aside forms with errors (listed) and allocate from the rest, instead of stopping.
+    #[arg(long)]
+    pub(crate) quarantine: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Level {
+    Nation,
+    Governorate,
+    Contest,
+    Coalition,
+    Party,
+    Candidate,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Template {
+    /// Iraq, Council of Representatives, 2021: 83 SNTV districts with a woman per district and 9 reserved minority seats.
+    #[value(name = "iraq-2021")]
+    Iraq2021,
+}
+
+#[derive(Args)]
+pub(crate) struct InitArgs {
+    /// The template to start from.
+    #[arg(long, value_enum)]
+    pub(crate) template: Template,
+    /// The directory to write the package into (created if missing).
+    pub(crate) dir: PathBuf,
+    /// Overwrite an existing package in DIR.
+    #[arg(long)]
+    pub(crate) force: bool,
+}
+
+#[derive(Args)]
+pub(crate) struct DemoArgs {
+    /// Where to write the package (DIR/package) and the seats (DIR/seats.json).
+    #[arg(long, default_value = "psephos-demo", value_name = "DIR")]
+    pub(crate) out: PathBuf,
+    /// Seed of every random draw: the same seed gives the same election, byte for byte.
+    #[arg(long, default_value_t = 7)]
+    pub(crate) seed: u64,
+    /// Number of polling stations (Iraq 2021: about 55,000; try 1000000 for an India-sized run).
+    #[arg(long, default_value_t = psephos_synth::DemoConfig::IRAQ_STATIONS)]
+    pub(crate) stations: u64,
+    /// Number of candidates (Iraq 2021: 3,249); fewer make narrower ballots.
+    #[arg(long, default_value_t = psephos_synth::DemoConfig::IRAQ_CANDIDATES)]
+    pub(crate) candidates: u32,
+    /// Output format of the seat table.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub(crate) format: Format,
+}

@@ -1,0 +1,289 @@
+//! validate, tabulate, allocate and init.
+
+use std::path::Path;
+
+use psephos_count::{Allocation, Tabulation};
+use psephos_model::Diagnostic;
+use serde_json::json;
+
+use crate::cli::{AllocateArgs, Format, InitArgs, Level, PackageArgs, TabulateArgs, Template};
+use crate::output::{
+    diagnostic_json, diagnostics_csv, diagnostics_text, percent, thousands, write_output,
+};
+use crate::pipeline::{Checked, Stop, check};
+use crate::views;
+use crate::{Exit, eprint_lines};
+
+/// A one-paragraph account of what was checked.
+pub(crate) fn summary(c: &Checked) -> String {
+    let e = &c.package.election;
+    let stations = e.stations.len() as u64;
+    let missing = c.selection.missing() as u64;
+    let held = c.selection.held() as u64;
+    let missing_registered: u64 = c
+        .selection
+        .stations
+        .iter()
+        .zip(&e.stations)
+        .filter(|(s, _)| matches!(s, psephos_count::StationStatus::Missing))
+        .map(|(_, st)| u64::from(st.registered))
+        .sum();
+    let mut s = format!(
+        "Checked {} form(s) in {} file(s) ({} row(s)) against {} stations, {} contests and {} candidates: {} error(s), {} warning(s).\n",
+        thousands(c.forms.forms.len() as u64),
+        c.files,
+        thousands(c.rows),
+        thousands(stations),
+        e.contests.len(),
+        thousands(e.candidates.len() as u64),
+        thousands(c.errors() as u64),
+        thousands(c.warnings() as u64),
+    );
+    s.push_str(&format!(
+        "Stations with a counted form under the {} policy: {} of {}",
+        c.selection.policy.describe(),
+        thousands(stations - missing - held),
+        thousands(stations)
+    ));
+    if missing > 0 {
+        s.push_str(&format!(
+            "; {} without a form, holding {} registered voters ({}% of the register)",
+            thousands(missing),
+            thousands(missing_registered),
+            percent(missing_registered, e.total_registered())
+        ));
+    }
+    if held > 0 {
+        s.push_str(&format!(
+            "; {} held back because their latest form has errors",
+            thousands(held)
+        ));
+    }
+    s.push_str(".\n");
+    s
+}
+
+fn stop(stop: Stop, format: Format, out: Option<&Path>) -> Exit {
+    match stop {
+        Stop::Usage(message) => {
+            eprint_lines(&format!("error: {message}\n"));
+            Exit::Usage
+        }
+        Stop::Package(diags) => {
+            let errors = diags.iter().filter(|d| d.is_error()).count();
+            let text = match format {
+                Format::Json => {
+                    json!({
+                        "ok": false,
+                        "errors": errors,
+                        "warnings": diags.len() - errors,
+                        "diagnostics": diags.iter().map(diagnostic_json).collect::<Vec<_>>(),
+                    })
+                    .to_string()
+                        + "\n"
+                }
+                Format::Csv => diagnostics_csv(&diags),
+                Format::Table => format!(
+                    "{}The election package has {errors} error(s); fix them before its forms can be checked.\n",
+                    diagnostics_text(&diags)
+                ),
+            };
+            match write_output(out, &text) {
+                Ok(()) => Exit::InputErrors,
+                Err(e) => io_failed(out, &e),
+            }
+        }
+    }
+}
+
+fn io_failed(out: Option<&Path>, e: &std::io::Error) -> Exit {
+    let target = out.map_or("standard output".to_owned(), |p| p.display().to_string());
+    eprint_lines(&format!("error: cannot write {target}: {e}\n"));
+    Exit::Io
+}
+
+pub(crate) fn validate(args: &PackageArgs, quiet: bool) -> Exit {
+    let out = args.out.as_deref();
+    let checked = match check(&args.package, &args.results, args.phase.as_deref(), quiet) {
+        Ok(c) => c,
+        Err(s) => return stop(s, args.format, out),
+    };
+    let text = match args.format {
+        Format::Table => format!(
+            "{}{}",
+            diagnostics_text(&checked.diagnostics),
+            summary(&checked)
+        ),
+        Format::Csv => diagnostics_csv(&checked.diagnostics),
+        Format::Json => validation_json(&checked).to_string() + "\n",
+    };
+    if let Err(e) = write_output(out, &text) {
+        return io_failed(out, &e);
+    }
+    if checked.errors() > 0 {
+        Exit::InputErrors
+    } else {
+        Exit::Ok
+    }
+}
+
+fn validation_json(c: &Checked) -> serde_json::Value {
+    let e = &c.package.election;
+    let missing_registered: u64 = c
+        .selection
+        .stations
+        .iter()
+        .zip(&e.stations)
+        .filter(|(s, _)| matches!(s, psephos_count::StationStatus::Missing))
+        .map(|(_, st)| u64::from(st.registered))
+        .sum();
+    json!({
+        "ok": c.errors() == 0,
+        "errors": c.errors(),
+        "warnings": c.warnings(),
+        "files": c.files,
+        "rows": c.rows,
+        "forms": c.forms.forms.len(),
+        "phase_policy": c.selection.policy.describe(),
+        "stations": {
+            "expected": e.stations.len(),
+            "counted": e.stations.len() - c.selection.missing() - c.selection.held(),
+            "missing": c.selection.missing(),
+            "held": c.selection.held(),
+            "missing_registered": missing_registered,
+            "missing_registered_percent": crate::output::percent_json(missing_registered, e.total_registered()),
+        },
+        "diagnostics": c.diagnostics.iter().map(diagnostic_json).collect::<Vec<_>>(),
+    })
+}
+
+/// Checks, then either stops on errors or reports what is quarantined and goes on.
+fn checked_for_counting(
+    args: &PackageArgs,
+    quarantine: bool,
+    quiet: bool,
+) -> Result<Checked, Exit> {
+    let out = args.out.as_deref();
+    let checked = check(&args.package, &args.results, args.phase.as_deref(), quiet)
+        .map_err(|s| stop(s, args.format, out))?;
+    let errors: Vec<&Diagnostic> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .collect();
+    if !errors.is_empty() {
+        let mut text = String::new();
+        for d in &errors {
+            text.push_str(&d.to_string());
+            text.push('\n');
+        }
+        if !quarantine {
+            text.push_str(&format!(
+                "error: the forms have {} error(s); nothing was counted. Fix them (see `psephos validate`), or pass --quarantine to set the faulty forms aside.\n",
+                errors.len()
+            ));
+            eprint_lines(&text);
+            return Err(Exit::InputErrors);
+        }
+        let quarantined = checked
+            .validation
+            .status
+            .iter()
+            .filter(|s| **s == psephos_count::FormStatus::Invalid)
+            .count();
+        text.push_str(&format!(
+            "warning: quarantined {} form(s) with errors and every row that could not be read ({} error(s) above); {} station(s) held back.\n",
+            quarantined,
+            errors.len(),
+            checked.selection.held()
+        ));
+        eprint_lines(&text);
+    }
+    Ok(checked)
+}
+
+pub(crate) fn tabulate(args: &TabulateArgs, quiet: bool) -> Exit {
+    let c = &args.common;
+    let checked = match checked_for_counting(c, args.quarantine, quiet) {
+        Ok(x) => x,
+        Err(exit) => return exit,
+    };
+    let e = &checked.package.election;
+    let t = psephos_count::tabulate(e, &checked.forms, &checked.selection);
+    let text = match c.format {
+        Format::Json => views::tabulation_json(e, &t, &checked.selection).to_string() + "\n",
+        Format::Csv => views::tabulation_csv(e, &t, args.level.unwrap_or(Level::Candidate)),
+        Format::Table => views::tabulation_table(e, &t, &checked.selection, args.level),
+    };
+    match write_output(c.out.as_deref(), &text) {
+        Ok(()) => Exit::Ok,
+        Err(err) => io_failed(c.out.as_deref(), &err),
+    }
+}
+
+pub(crate) fn counted(checked: &Checked) -> (Tabulation, Allocation) {
+    let e = &checked.package.election;
+    let t = psephos_count::tabulate(e, &checked.forms, &checked.selection);
+    let a = psephos_count::allocate(e, &t);
+    (t, a)
+}
+
+pub(crate) fn allocate(args: &AllocateArgs, quiet: bool) -> Exit {
+    let c = &args.common;
+    let checked = match checked_for_counting(c, args.quarantine, quiet) {
+        Ok(x) => x,
+        Err(exit) => return exit,
+    };
+    let e = &checked.package.election;
+    let (t, a) = counted(&checked);
+    let text = match c.format {
+        Format::Json => {
+            serde_json::to_string_pretty(&views::allocation_json(e, &t, &a, &checked.selection))
+                .unwrap_or_default()
+                + "\n"
+        }
+        Format::Csv => views::allocation_csv(e, &a),
+        Format::Table => views::allocation_table(e, &t, &a, args.seats),
+    };
+    match write_output(c.out.as_deref(), &text) {
+        Ok(()) => Exit::Ok,
+        Err(err) => io_failed(c.out.as_deref(), &err),
+    }
+}
+
+pub(crate) fn init(args: &InitArgs) -> Exit {
+    if args.dir.join(psephos_io::ELECTION_TOML).exists() && !args.force {
+        eprint_lines(&format!(
+            "error: {} already holds an election package; choose another directory or pass --force to overwrite it\n",
+            args.dir.display()
+        ));
+        return Exit::Io;
+    }
+    let parts = match args.template {
+        Template::Iraq2021 => psephos_synth::iraq::iraq_2021(
+            "REPLACE with the seed drawn in public before the count (see docs/ties.md)",
+        ),
+    };
+    let election = psephos_model::Election::new(parts);
+    match psephos_io::write_package(&args.dir, &election) {
+        Ok(()) => {
+            eprint_lines(&format!(
+                "Wrote an empty {} package to {}: {} contests ({} seats) in election.toml and contests.csv; add parties, coalitions, candidates and stations, then result forms under results/.\n",
+                match args.template {
+                    Template::Iraq2021 => "iraq-2021",
+                },
+                args.dir.display(),
+                election.contests.len(),
+                election.total_seats()
+            ));
+            Exit::Ok
+        }
+        Err(e) => {
+            eprint_lines(&format!(
+                "error: cannot write {}: {e}\n",
+                args.dir.display()
+            ));
+            Exit::Io
+        }
+    }
+}

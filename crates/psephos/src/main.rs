@@ -1,0 +1,46 @@
+//! The `psephos` command: a thin layer over the library crates.
+
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod cli;
+mod commands;
+mod demo;
+mod output;
+mod pipeline;
+mod views;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+/// Exit codes that scripts can rely on (documented in `docs/cli.md`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Exit {
+    /// Everything worked; warnings may have been printed.
+    Ok = 0,
+    /// The input has errors; every one was reported and nothing was changed.
+    InputErrors = 1,
+    /// The command line is wrong (clap also exits with 2).
+    Usage = 2,
+    /// A file could not be read or written.
+    Io = 3,
+}
+
+/// Writes to standard error, ignoring a closed stream.
+pub(crate) fn eprint_lines(text: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(text.as_bytes());
+}
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let exit = match &cli.command {
+        cli::Command::Validate(a) => commands::validate(a, cli.quiet),
+        cli::Command::Tabulate(a) => commands::tabulate(a, cli.quiet),
+        cli::Command::Allocate(a) => commands::allocate(a, cli.quiet),
+        cli::Command::Init(a) => commands::init(a),
+        cli::Command::Demo(a) => demo::demo(a, cli.quiet),
+    };
+    ExitCode::from(exit as u8)
+}

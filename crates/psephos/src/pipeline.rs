@@ -1,0 +1,117 @@
+//! The shared front of validate, tabulate and allocate: load the package, read every form,
+//! validate, select.
+
+use std::path::{Path, PathBuf};
+
+use indicatif::{ProgressBar, ProgressStyle};
+use psephos_count::{Selection, Validation};
+use psephos_io::Package;
+use psephos_model::{Diagnostic, FormSet, Phase, PhasePolicy};
+
+/// Everything known after reading and checking.
+pub(crate) struct Checked {
+    pub(crate) package: Package,
+    pub(crate) forms: FormSet,
+    pub(crate) files: usize,
+    pub(crate) rows: u64,
+    pub(crate) validation: Validation,
+    pub(crate) selection: Selection,
+    /// Every diagnostic: package warnings, reading, validation, missing stations; sorted.
+    pub(crate) diagnostics: Vec<Diagnostic>,
+}
+
+impl Checked {
+    pub(crate) fn errors(&self) -> usize {
+        self.diagnostics.iter().filter(|d| d.is_error()).count()
+    }
+    pub(crate) fn warnings(&self) -> usize {
+        self.diagnostics.len() - self.errors()
+    }
+}
+
+/// Why the pipeline stopped before it could check the forms.
+pub(crate) enum Stop {
+    /// The package definition has errors (all listed).
+    Package(Vec<Diagnostic>),
+    /// The command line is wrong.
+    Usage(String),
+}
+
+/// Parses `--phase`: `latest`, a phase, or a comma-separated precedence.
+pub(crate) fn parse_policy(text: &str) -> Result<PhasePolicy, String> {
+    if text == "latest" {
+        return Ok(PhasePolicy::latest());
+    }
+    let mut precedence = Vec::new();
+    for part in text.split(',').map(str::trim) {
+        let phase = Phase::parse(part).ok_or_else(|| {
+            format!("--phase: {part:?} is not a phase; use latest, electronic, manual, recount, correction or a list such as manual,electronic")
+        })?;
+        if !precedence.contains(&phase) {
+            precedence.push(phase);
+        }
+    }
+    Ok(PhasePolicy { precedence })
+}
+
+pub(crate) fn spinner(quiet: bool, len: u64, what: &'static str) -> ProgressBar {
+    if quiet {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len);
+    let style =
+        ProgressStyle::with_template("{msg:>10} [{bar:40}] {bytes}/{total_bytes} {elapsed}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> ");
+    bar.set_style(style);
+    bar.set_message(what);
+    bar
+}
+
+/// Loads the package and its forms, validates them and selects the form per station.
+pub(crate) fn check(
+    package_dir: &Path,
+    extra_results: &[PathBuf],
+    phase: Option<&str>,
+    quiet: bool,
+) -> Result<Checked, Stop> {
+    let policy = phase.map(parse_policy).transpose().map_err(Stop::Usage)?;
+    let package =
+        psephos_io::load_package(package_dir).map_err(|e| Stop::Package(e.diagnostics))?;
+    let mut paths = package.results.clone();
+    paths.extend(extra_results.iter().cloned());
+    let (files, mut diagnostics) = psephos_io::discover_results(&paths);
+    let total: u64 = files
+        .iter()
+        .map(|f| std::fs::metadata(f).map_or(0, |m| m.len()))
+        .sum();
+    let bar = spinner(quiet, total, "reading");
+    let read = psephos_io::read_results(&package.election, &files, &|n| bar.inc(n));
+    bar.finish_and_clear();
+    let election = &package.election;
+    let validation = psephos_count::validate(election, &read.forms);
+    let policy = policy.unwrap_or_else(|| election.phase_policy.clone());
+    let selection = psephos_count::select(election, &read.forms, &validation, &policy);
+
+    diagnostics.extend(package.warnings.iter().cloned());
+    diagnostics.extend(read.diagnostics);
+    diagnostics.extend(validation.diagnostics.iter().cloned());
+    let stations_file = package.stations_file.clone();
+    for d in &selection.diagnostics {
+        let mut d = d.clone();
+        if let Some(line) = d.station.as_deref().and_then(|s| package.station_line(s)) {
+            d = d.at(stations_file.clone(), line);
+        }
+        diagnostics.push(d);
+    }
+    diagnostics.sort();
+    Ok(Checked {
+        files: files.len(),
+        rows: read.rows,
+        forms: read.forms,
+        package,
+        validation,
+        selection,
+        diagnostics,
+    })
+}

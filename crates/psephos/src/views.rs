@@ -1,0 +1,595 @@
+//! The JSON, CSV and table views of tabulations and allocations. The JSON shapes here are the
+//! public contract documented in `docs/cli.md`.
+
+use psephos_count::{Allocation, BallotTotals, Selection, Tabulation};
+use psephos_model::{CandidateIdx, Election};
+use serde_json::{Value, json};
+
+use crate::cli::Level;
+use crate::output::{Table, csv_text, percent, percent_json, thousands};
+
+/// The bloc of a candidate: their party's coalition, else their party, else "independents".
+pub(crate) fn bloc_of(e: &Election, c: CandidateIdx) -> (String, String) {
+    let cand = e.candidate(c);
+    match cand.party {
+        None => ("independents".to_owned(), "Independents".to_owned()),
+        Some(p) => {
+            let party = &e.parties[p.index()];
+            match party.coalition {
+                Some(co) => (
+                    e.coalitions[co.index()].id.clone(),
+                    e.coalitions[co.index()].name.clone(),
+                ),
+                None => (party.id.clone(), party.name.clone()),
+            }
+        }
+    }
+}
+
+fn totals_json(t: &BallotTotals) -> Value {
+    json!({
+        "stations_expected": t.stations_expected,
+        "stations_reporting": t.stations_reporting,
+        "stations_held": t.stations_held,
+        "registered": t.registered,
+        "registered_reporting": t.registered_reporting,
+        "ballots_found": t.ballots_found,
+        "blank": t.blank,
+        "invalid": t.invalid,
+        "votes": t.votes,
+        "turnout_percent": percent_json(t.ballots_found, t.registered_reporting),
+    })
+}
+
+pub(crate) fn tabulation_json(e: &Election, t: &Tabulation, s: &Selection) -> Value {
+    let governorates: Vec<Value> = e
+        .governorates
+        .iter()
+        .zip(&t.governorate_ballots)
+        .map(|(name, b)| {
+            let mut v = totals_json(b);
+            v["governorate"] = json!(name);
+            v
+        })
+        .collect();
+    let contests: Vec<Value> = e
+        .contests
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let mut v = totals_json(&t.contest_ballots[i]);
+            v["contest"] = json!(c.id);
+            v["name"] = json!(c.name);
+            v["seats"] = json!(c.seats);
+            v["candidate_votes"] = json!(t.contest_votes[i]);
+            v
+        })
+        .collect();
+    let coalitions: Vec<Value> = e
+        .coalitions
+        .iter()
+        .zip(&t.coalition_votes)
+        .map(|(c, v)| json!({"coalition": c.id, "name": c.name, "votes": v, "percent": percent_json(*v, t.nation.votes)}))
+        .collect();
+    let parties: Vec<Value> = e
+        .parties
+        .iter()
+        .zip(&t.party_votes)
+        .map(|(p, v)| {
+            json!({
+                "party": p.id,
+                "name": p.name,
+                "coalition": p.coalition.map(|c| e.coalitions[c.index()].id.clone()),
+                "votes": v,
+                "percent": percent_json(*v, t.nation.votes),
+            })
+        })
+        .collect();
+    let candidates: Vec<Value> = e
+        .candidates
+        .iter()
+        .zip(&t.candidate_votes)
+        .map(|(c, v)| {
+            json!({
+                "candidate": c.id,
+                "name": c.name,
+                "gender": c.gender.as_str(),
+                "party": c.party.map(|p| e.parties[p.index()].id.clone()),
+                "contest": e.contest(c.contest).id,
+                "votes": v,
+                "percent_of_contest": percent_json(*v, t.contest_votes[c.contest.index()]),
+            })
+        })
+        .collect();
+    json!({
+        "election": e.meta.id,
+        "phase_policy": s.policy.describe(),
+        "nation": totals_json(&t.nation),
+        "independent_votes": t.independent_votes,
+        "governorates": governorates,
+        "contests": contests,
+        "coalitions": coalitions,
+        "parties": parties,
+        "candidates": candidates,
+    })
+}
+
+fn totals_row(name: &str, t: &BallotTotals) -> Vec<String> {
+    vec![
+        name.to_owned(),
+        format!(
+            "{}/{}",
+            thousands(t.stations_reporting),
+            thousands(t.stations_expected)
+        ),
+        thousands(t.registered),
+        thousands(t.ballots_found),
+        thousands(t.blank),
+        thousands(t.invalid),
+        thousands(t.votes),
+        percent(t.ballots_found, t.registered_reporting),
+    ]
+}
+
+const TOTALS_HEADER: [(&str, bool); 8] = [
+    ("", false),
+    ("stations", true),
+    ("registered", true),
+    ("ballots", true),
+    ("blank", true),
+    ("invalid", true),
+    ("valid votes", true),
+    ("turnout %", true),
+];
+
+/// Rows of a tabulation level: header and cells (for tables and CSV alike).
+fn level_rows(e: &Election, t: &Tabulation, level: Level) -> (Vec<&'static str>, Vec<Vec<String>>) {
+    let totals = |name: String, b: &BallotTotals| {
+        vec![
+            name,
+            b.stations_reporting.to_string(),
+            b.stations_expected.to_string(),
+            b.registered.to_string(),
+            b.ballots_found.to_string(),
+            b.blank.to_string(),
+            b.invalid.to_string(),
+            b.votes.to_string(),
+            percent(b.ballots_found, b.registered_reporting),
+        ]
+    };
+    let totals_header = |first: &'static str| {
+        vec![
+            first,
+            "stations_reporting",
+            "stations_expected",
+            "registered",
+            "ballots_found",
+            "blank",
+            "invalid",
+            "votes",
+            "turnout_percent",
+        ]
+    };
+    match level {
+        Level::Nation => (
+            totals_header("nation"),
+            vec![totals(e.meta.id.clone(), &t.nation)],
+        ),
+        Level::Governorate => (
+            totals_header("governorate"),
+            e.governorates
+                .iter()
+                .zip(&t.governorate_ballots)
+                .map(|(g, b)| totals(g.clone(), b))
+                .collect(),
+        ),
+        Level::Contest => {
+            let mut header = totals_header("contest");
+            header.push("candidate_votes");
+            let rows = e
+                .contests
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    let mut r = totals(c.id.clone(), &t.contest_ballots[i]);
+                    r.push(t.contest_votes[i].to_string());
+                    r
+                })
+                .collect();
+            (header, rows)
+        }
+        Level::Coalition => (
+            vec!["coalition", "name", "votes", "percent"],
+            e.coalitions
+                .iter()
+                .zip(&t.coalition_votes)
+                .map(|(c, v)| {
+                    vec![
+                        c.id.clone(),
+                        c.name.clone(),
+                        v.to_string(),
+                        percent(*v, t.nation.votes),
+                    ]
+                })
+                .collect(),
+        ),
+        Level::Party => (
+            vec!["party", "name", "coalition", "votes", "percent"],
+            e.parties
+                .iter()
+                .zip(&t.party_votes)
+                .map(|(p, v)| {
+                    vec![
+                        p.id.clone(),
+                        p.name.clone(),
+                        p.coalition
+                            .map(|c| e.coalitions[c.index()].id.clone())
+                            .unwrap_or_default(),
+                        v.to_string(),
+                        percent(*v, t.nation.votes),
+                    ]
+                })
+                .collect(),
+        ),
+        Level::Candidate => (
+            vec!["candidate", "name", "gender", "party", "contest", "votes"],
+            e.candidates
+                .iter()
+                .zip(&t.candidate_votes)
+                .map(|(c, v)| {
+                    vec![
+                        c.id.clone(),
+                        c.name.clone(),
+                        c.gender.as_str().to_owned(),
+                        c.party
+                            .map(|p| e.parties[p.index()].id.clone())
+                            .unwrap_or_default(),
+                        e.contest(c.contest).id.clone(),
+                        v.to_string(),
+                    ]
+                })
+                .collect(),
+        ),
+    }
+}
+
+pub(crate) fn tabulation_csv(e: &Election, t: &Tabulation, level: Level) -> String {
+    let (header, rows) = level_rows(e, t, level);
+    csv_text(&header, rows.into_iter())
+}
+
+pub(crate) fn tabulation_table(
+    e: &Election,
+    t: &Tabulation,
+    s: &Selection,
+    level: Option<Level>,
+) -> String {
+    let mut out = String::new();
+    if let Some(level) = level {
+        let (header, rows) = level_rows(e, t, level);
+        let right: Vec<(&str, bool)> = header
+            .iter()
+            .zip(rows.first().map(|r| r.as_slice()).unwrap_or_default())
+            .map(|(h, cell)| (*h, cell.parse::<f64>().is_ok()))
+            .collect();
+        let mut table = Table::new(&right);
+        for r in rows {
+            table.row(r);
+        }
+        return table.render();
+    }
+    out.push_str(&format!(
+        "{} — votes by the {} policy\n\n",
+        e.meta.name,
+        s.policy.describe()
+    ));
+    let mut table = Table::new(&TOTALS_HEADER);
+    for (g, b) in e.governorates.iter().zip(&t.governorate_ballots) {
+        table.row(totals_row(g, b));
+    }
+    if t.unassigned_ballots.stations_expected > 0 {
+        table.row(totals_row("(no governorate)", &t.unassigned_ballots));
+    }
+    table.row(totals_row("Nation", &t.nation));
+    out.push_str(&table.render());
+    out.push('\n');
+    let mut blocs: Vec<(String, u64)> = e
+        .coalitions
+        .iter()
+        .zip(&t.coalition_votes)
+        .map(|(c, v)| (c.name.clone(), *v))
+        .collect();
+    for (p, v) in e.parties.iter().zip(&t.party_votes) {
+        if p.coalition.is_none() {
+            blocs.push((p.name.clone(), *v));
+        }
+    }
+    blocs.push(("Independents".to_owned(), t.independent_votes));
+    blocs.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let mut table = Table::new(&[("bloc", false), ("votes", true), ("%", true)]);
+    for (name, v) in blocs.into_iter().filter(|b| b.1 > 0) {
+        table.row(vec![name, thousands(v), percent(v, t.nation.votes)]);
+    }
+    out.push_str(&table.render());
+    out
+}
+
+/// Seats per bloc, sorted by seats then votes.
+pub(crate) struct BlocSeats {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) seats: u64,
+    pub(crate) women: u64,
+    pub(crate) quota: u64,
+    pub(crate) reserved: u64,
+    pub(crate) votes: u64,
+}
+
+pub(crate) fn seats_by_bloc(e: &Election, t: &Tabulation, a: &Allocation) -> Vec<BlocSeats> {
+    let mut blocs: Vec<BlocSeats> = Vec::new();
+    let mut index = std::collections::HashMap::new();
+    let mut slot = |id: String, name: String, blocs: &mut Vec<BlocSeats>| -> usize {
+        *index.entry(id.clone()).or_insert_with(|| {
+            blocs.push(BlocSeats {
+                id,
+                name,
+                seats: 0,
+                women: 0,
+                quota: 0,
+                reserved: 0,
+                votes: 0,
+            });
+            blocs.len() - 1
+        })
+    };
+    for (i, _) in e.candidates.iter().enumerate() {
+        let c = CandidateIdx::from_index(i);
+        let (id, name) = bloc_of(e, c);
+        let k = slot(id, name, &mut blocs);
+        blocs[k].votes += t.candidate_votes[i];
+    }
+    for seat in a.seats() {
+        let (id, name) = bloc_of(e, seat.candidate);
+        let k = slot(id, name, &mut blocs);
+        let b = &mut blocs[k];
+        b.seats += 1;
+        if e.candidate(seat.candidate).gender == psephos_model::Gender::Female {
+            b.women += 1;
+        }
+        match seat.reason {
+            psephos_count::Reason::Quota => b.quota += 1,
+            psephos_count::Reason::Reserved => b.reserved += 1,
+            _ => {}
+        }
+    }
+    blocs.sort_by(|a, b| {
+        b.seats
+            .cmp(&a.seats)
+            .then(b.votes.cmp(&a.votes))
+            .then(a.id.cmp(&b.id))
+    });
+    blocs
+}
+
+pub(crate) fn allocation_json(
+    e: &Election,
+    t: &Tabulation,
+    a: &Allocation,
+    s: &Selection,
+) -> Value {
+    let seats: Vec<Value> = a
+        .seats()
+        .map(|seat| {
+            let c = e.candidate(seat.candidate);
+            let contest = e.contest(seat.contest);
+            json!({
+                "contest": contest.id,
+                "contest_name": contest.name,
+                "governorate": contest.governorate.map(|g| e.governorates[g.index()].clone()),
+                "candidate": c.id,
+                "name": c.name,
+                "party": c.party.map(|p| e.parties[p.index()].id.clone()),
+                "coalition": e.coalition_of(seat.candidate).map(|co| e.coalitions[co.index()].id.clone()),
+                "bloc": bloc_of(e, seat.candidate).0,
+                "gender": c.gender.as_str(),
+                "votes": seat.votes,
+                "reason": seat.reason.as_str(),
+                "replaced": seat.replaced.map(|r| e.candidate(r).id.clone()),
+            })
+        })
+        .collect();
+    let count = |r: psephos_count::Reason| a.seats().filter(|s| s.reason == r).count();
+    let women = a
+        .seats()
+        .filter(|s| e.candidate(s.candidate).gender == psephos_model::Gender::Female)
+        .count();
+    let by_bloc: Vec<Value> = seats_by_bloc(e, t, a)
+        .into_iter()
+        .map(|b| json!({"bloc": b.id, "name": b.name, "seats": b.seats, "women": b.women, "quota": b.quota, "reserved": b.reserved, "votes": b.votes}))
+        .collect();
+    let quotas: Vec<Value> = a
+        .contests
+        .iter()
+        .flat_map(|c| {
+            c.quotas.iter().map(move |q| {
+                json!({
+                    "contest": e.contest(c.contest).id,
+                    "rule": q.rule,
+                    "minimum": q.minimum,
+                    "won_on_votes": q.won_on_votes,
+                    "replacements": q.replacements.iter().map(|r| json!({
+                        "elected": e.candidate(r.elected).id,
+                        "replaced": e.candidate(r.replaced).id,
+                    })).collect::<Vec<_>>(),
+                    "unmet": q.unmet,
+                })
+            })
+        })
+        .collect();
+    let ties: Vec<Value> = a
+        .ties()
+        .map(|tie| {
+            json!({
+                "contest": e.contest(tie.contest).id,
+                "question": tie.question,
+                "votes": tie.votes,
+                "seed": tie.seed,
+                "order": tie.candidates.iter().map(|(c, ticket)| json!({"candidate": e.candidate(*c).id, "ticket": ticket})).collect::<Vec<_>>(),
+                "chosen": tie.chosen.iter().map(|c| e.candidate(*c).id.clone()).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let empty: u32 = a.contests.iter().map(|c| c.empty_seats).sum();
+    json!({
+        "election": e.meta.id,
+        "phase_policy": s.policy.describe(),
+        "seats": seats,
+        "totals": {
+            "seats": a.seats().count(),
+            "seats_in_law": e.total_seats(),
+            "empty": empty,
+            "rank": count(psephos_count::Reason::Rank),
+            "quota": count(psephos_count::Reason::Quota),
+            "reserved": count(psephos_count::Reason::Reserved),
+            "lot": count(psephos_count::Reason::Lot),
+            "women": women,
+            "by_bloc": by_bloc,
+        },
+        "quotas": quotas,
+        "ties": ties,
+    })
+}
+
+pub(crate) fn allocation_csv(e: &Election, a: &Allocation) -> String {
+    csv_text(
+        &[
+            "contest",
+            "candidate",
+            "name",
+            "party",
+            "coalition",
+            "gender",
+            "votes",
+            "reason",
+            "replaced",
+        ],
+        a.seats().map(|seat| {
+            let c = e.candidate(seat.candidate);
+            vec![
+                e.contest(seat.contest).id.clone(),
+                c.id.clone(),
+                c.name.clone(),
+                c.party
+                    .map(|p| e.parties[p.index()].id.clone())
+                    .unwrap_or_default(),
+                e.coalition_of(seat.candidate)
+                    .map(|co| e.coalitions[co.index()].id.clone())
+                    .unwrap_or_default(),
+                c.gender.as_str().to_owned(),
+                seat.votes.to_string(),
+                seat.reason.as_str().to_owned(),
+                seat.replaced
+                    .map(|r| e.candidate(r).id.clone())
+                    .unwrap_or_default(),
+            ]
+        }),
+    )
+}
+
+pub(crate) fn allocation_table(
+    e: &Election,
+    t: &Tabulation,
+    a: &Allocation,
+    list_seats: bool,
+) -> String {
+    let mut out = String::new();
+    let blocs = seats_by_bloc(e, t, a);
+    let mut table = Table::new(&[
+        ("bloc", false),
+        ("seats", true),
+        ("women", true),
+        ("by quota", true),
+        ("reserved", true),
+        ("votes", true),
+        ("votes %", true),
+    ]);
+    let total_votes: u64 = t.candidate_votes.iter().sum();
+    for b in blocs.iter().filter(|b| b.seats > 0) {
+        table.row(vec![
+            b.name.clone(),
+            b.seats.to_string(),
+            b.women.to_string(),
+            b.quota.to_string(),
+            b.reserved.to_string(),
+            thousands(b.votes),
+            percent(b.votes, total_votes),
+        ]);
+    }
+    let seats = a.seats().count() as u64;
+    let sum = |f: fn(&BlocSeats) -> u64| blocs.iter().map(f).sum::<u64>();
+    table.row(vec![
+        "Total".to_owned(),
+        seats.to_string(),
+        sum(|b| b.women).to_string(),
+        sum(|b| b.quota).to_string(),
+        sum(|b| b.reserved).to_string(),
+        thousands(total_votes),
+        percent(total_votes, total_votes),
+    ]);
+    out.push_str(&table.render());
+    let without = blocs.iter().filter(|b| b.seats == 0 && b.votes > 0).count();
+    if without > 0 {
+        out.push_str(&format!("({without} more blocs won votes but no seat)\n"));
+    }
+    let unmet: Vec<String> = a
+        .contests
+        .iter()
+        .flat_map(|c| {
+            c.quotas
+                .iter()
+                .filter(|q| q.unmet > 0)
+                .map(move |q| format!("{} ({})", e.contest(c.contest).id, q.rule))
+        })
+        .collect();
+    if !unmet.is_empty() {
+        out.push_str(&format!(
+            "Quota not met for lack of eligible candidates: {}\n",
+            unmet.join(", ")
+        ));
+    }
+    let ties = a.ties().count();
+    if ties > 0 {
+        out.push_str(&format!(
+            "{ties} tie(s) settled by lot; see --format json for the tickets\n"
+        ));
+    }
+    if list_seats {
+        out.push('\n');
+        let mut table = Table::new(&[
+            ("contest", false),
+            ("candidate", false),
+            ("name", false),
+            ("bloc", false),
+            ("gender", false),
+            ("votes", true),
+            ("reason", false),
+        ]);
+        for seat in a.seats() {
+            let c = e.candidate(seat.candidate);
+            table.row(vec![
+                e.contest(seat.contest).id.clone(),
+                c.id.clone(),
+                c.name.clone(),
+                bloc_of(e, seat.candidate).1,
+                c.gender.as_str().to_owned(),
+                thousands(seat.votes),
+                match seat.replaced {
+                    Some(r) => format!("quota, replacing {}", e.candidate(r).id),
+                    None => seat.reason.as_str().to_owned(),
+                },
+            ]);
+        }
+        out.push_str(&table.render());
+    }
+    out
+}

@@ -1,0 +1,20 @@
+//! Counting: validation of forms, selection of the form that counts per station, exact
+//! tabulation and seat allocation.
+//!
+//! Everything here is a pure function of an [`Election`](psephos_model::Election) and a
+//! [`FormSet`](psephos_model::FormSet): no I/O, no clock, no ambient randomness. Seat allocation
+//! uses integers only; ties are settled by a lot derived from the package's recorded seed.
+
+mod allocate;
+mod lot;
+mod select;
+mod tabulate;
+mod validate;
+
+pub use allocate::{
+    Allocation, ContestResult, QuotaOutcome, Reason, Replacement, Seat, TieRecord, allocate,
+};
+pub use lot::{lot_ticket, lot_ticket_hex};
+pub use select::{Selection, StationStatus, select};
+pub use tabulate::{BallotTotals, Tabulation, tabulate};
+pub use validate::{FormStatus, Validation, validate};

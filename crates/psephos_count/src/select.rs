@@ -1,0 +1,112 @@
+//! Which form counts for each station, under a phase policy.
+
+use psephos_model::{Code, Diagnostic, Election, FormSet, PhasePolicy};
+
+use crate::validate::{FormStatus, Validation};
+
+/// The outcome of selection for one station.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StationStatus {
+    /// This form (index into the set) counts.
+    Counted(usize),
+    /// The form the policy prefers failed validation: the station is held back, and no older
+    /// form is counted in its place.
+    Held(usize),
+    /// No form that the policy accepts.
+    Missing,
+}
+
+/// Per station, the form that counts.
+#[derive(Debug)]
+pub struct Selection {
+    pub policy: PhasePolicy,
+    /// Indexed by station.
+    pub stations: Vec<StationStatus>,
+    /// A warning for each station without a form, giving its share of the register.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Selection {
+    /// Indices of the forms that count.
+    pub fn counted(&self) -> impl Iterator<Item = usize> + '_ {
+        self.stations.iter().filter_map(|s| match s {
+            StationStatus::Counted(i) => Some(*i),
+            _ => None,
+        })
+    }
+
+    pub fn missing(&self) -> usize {
+        self.stations
+            .iter()
+            .filter(|s| matches!(s, StationStatus::Missing))
+            .count()
+    }
+
+    pub fn held(&self) -> usize {
+        self.stations
+            .iter()
+            .filter(|s| matches!(s, StationStatus::Held(_)))
+            .count()
+    }
+}
+
+/// Chooses, for every station, the form of the first phase in the policy's precedence that has
+/// one, and within that phase the highest version.
+pub fn select(
+    election: &Election,
+    set: &FormSet,
+    validation: &Validation,
+    policy: &PhasePolicy,
+) -> Selection {
+    // (rank, version, form) of the best form so far, per station.
+    let mut best: Vec<Option<(usize, u32, usize)>> = vec![None; election.stations.len()];
+    for (i, form) in set.forms.iter().enumerate() {
+        if validation.status[i] == FormStatus::Repeat {
+            continue;
+        }
+        let Some(rank) = policy.rank(form.key.phase) else {
+            continue;
+        };
+        let slot = &mut best[form.key.station.index()];
+        let better = match *slot {
+            None => true,
+            Some((r, v, _)) => rank < r || (rank == r && form.key.version > v),
+        };
+        if better {
+            *slot = Some((rank, form.key.version, i));
+        }
+    }
+    let total_registered = election.total_registered().max(1);
+    let mut diagnostics = Vec::new();
+    let stations = best
+        .iter()
+        .enumerate()
+        .map(|(s, b)| match *b {
+            Some((_, _, i)) if validation.status[i] == FormStatus::Ok => StationStatus::Counted(i),
+            Some((_, _, i)) => StationStatus::Held(i),
+            None => {
+                let station = &election.stations[s];
+                let share = 100.0 * f64::from(station.registered) / total_registered as f64;
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::MissingStation,
+                        format!(
+                            "no {} form for {}; the station holds {} registered voters ({share:.4}% of the register)",
+                            policy.precedence.iter().map(|p| p.as_str()).collect::<Vec<_>>().join("/"),
+                            election.contest(station.district).id,
+                            station.registered
+                        ),
+                    )
+                    .station(station.id.clone())
+                    .field("id"),
+                );
+                StationStatus::Missing
+            }
+        })
+        .collect();
+    Selection {
+        policy: policy.clone(),
+        stations,
+        diagnostics,
+    }
+}

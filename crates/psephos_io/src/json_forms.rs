@@ -1,0 +1,324 @@
+//! Result forms as JSON: a `.json` file holding an array of form objects, or a `.jsonl` file
+//! holding one form object per line.
+//!
+//! ```json
+//! {"station": "BGD-01-0001-01", "contest": "BGD-01", "phase": "electronic", "version": 1,
+//!  "ballots_found": 180, "blank": 2, "invalid": 11, "votes": {"C0001": 40, "C0002": 127}}
+//! ```
+
+use psephos_model::{Code, Diagnostic, Election};
+use serde_json::{Map, Value};
+
+use crate::count_cell::CountError;
+use crate::results::{At, COUNT_FIELDS, Layouts, Pending, ResultsRead, count_diag, finish};
+
+pub(crate) fn parse_json_lines(election: &Election, file: &str, bytes: &[u8]) -> ResultsRead {
+    let mut elements = Vec::new();
+    let mut offset = 0;
+    for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
+        if !line.trim_ascii().is_empty() {
+            elements.push((offset..offset + line.len(), i as u64 + 1));
+        }
+        offset += line.len() + 1;
+    }
+    parse_elements(election, file, bytes, elements, Vec::new())
+}
+
+pub(crate) fn parse_json_array(election: &Election, file: &str, bytes: &[u8]) -> ResultsRead {
+    match split_array(bytes) {
+        Ok(ranges) => {
+            let elements = ranges
+                .into_iter()
+                .map(|r| {
+                    let line = crate::line_of(bytes, r.start);
+                    (r, line)
+                })
+                .collect();
+            parse_elements(election, file, bytes, elements, Vec::new())
+        }
+        Err((offset, message)) => ResultsRead {
+            diagnostics: vec![
+                Diagnostic::new(Code::JsonSyntax, message).at(file, crate::line_of(bytes, offset)),
+            ],
+            ..ResultsRead::default()
+        },
+    }
+}
+
+fn parse_elements(
+    election: &Election,
+    file: &str,
+    bytes: &[u8],
+    elements: Vec<(std::ops::Range<usize>, u64)>,
+    mut diags: Vec<Diagnostic>,
+) -> ResultsRead {
+    let mut read = ResultsRead::default();
+    read.forms.files.push(file.to_owned());
+    let mut layouts = Layouts::default();
+    for (range, line) in elements {
+        read.rows += 1;
+        let raw = &bytes[range];
+        let value: Value = match serde_json::from_slice(raw) {
+            Ok(v) => v,
+            Err(e) => {
+                diags.push(
+                    Diagnostic::new(
+                        Code::JsonSyntax,
+                        format!("this form is not valid JSON: {e}"),
+                    )
+                    .at(file, line + e.line().max(1) as u64 - 1),
+                );
+                continue;
+            }
+        };
+        let Value::Object(obj) = value else {
+            diags.push(
+                Diagnostic::new(
+                    Code::JsonSyntax,
+                    "each form must be a JSON object {\"station\": ..., ...}",
+                )
+                .at(file, line),
+            );
+            continue;
+        };
+        let station = match obj.get("station") {
+            Some(Value::String(s)) => s.trim().to_owned(),
+            _ => String::new(),
+        };
+        let at = At {
+            file,
+            line,
+            station: &station,
+        };
+        let mut broken = false;
+        let mut text = |key: &str, diags: &mut Vec<Diagnostic>| -> String {
+            match obj.get(key) {
+                Some(Value::String(s)) => s.trim().to_owned(),
+                Some(other) => {
+                    diags.push(at.diag(
+                        Code::JsonSyntax,
+                        key,
+                        format!("{key} must be a string, not {other}"),
+                    ));
+                    broken = true;
+                    String::new()
+                }
+                None => {
+                    diags.push(at.diag(
+                        Code::MissingValue,
+                        key,
+                        format!("the form has no {key:?}"),
+                    ));
+                    broken = true;
+                    String::new()
+                }
+            }
+        };
+        let station_text = text("station", &mut diags);
+        let contest = text("contest", &mut diags);
+        let phase = text("phase", &mut diags);
+        let version = match obj.get("version") {
+            Some(v) => v.to_string().into_bytes(),
+            None => Vec::new(),
+        };
+        let mut p = Pending::new(line, station_text, contest, phase, version);
+        p.broken = broken;
+        for (k, key) in COUNT_FIELDS.iter().enumerate() {
+            if let Some(v) = obj.get(*key) {
+                match count(v) {
+                    Ok(n) => p.counts[k] = Some(n),
+                    Err(e) => {
+                        diags.push(count_diag(&at, key, key, e, v.to_string().as_bytes()));
+                        p.counts[k] = Some(0);
+                        p.broken = true;
+                    }
+                }
+            }
+        }
+        match obj.get("votes") {
+            Some(Value::Object(votes)) => read_votes(
+                election, file, raw, line, &station, votes, &mut p, &mut diags,
+            ),
+            Some(other) => {
+                diags.push(at.diag(
+                    Code::JsonSyntax,
+                    "votes",
+                    format!(
+                        "votes must be an object {{\"candidate id\": count, ...}}, not {other}"
+                    ),
+                ));
+                p.broken = true;
+            }
+            None => {
+                diags.push(at.diag(
+                    Code::MissingValue,
+                    "votes",
+                    "the form has no \"votes\"".to_owned(),
+                ));
+                p.broken = true;
+            }
+        }
+        finish(election, file, p, &mut read.forms, &mut layouts, &mut diags);
+    }
+    read.diagnostics = diags;
+    read
+}
+
+#[allow(clippy::too_many_arguments)]
+fn read_votes(
+    election: &Election,
+    file: &str,
+    raw: &[u8],
+    line: u64,
+    station: &str,
+    votes: &Map<String, Value>,
+    p: &mut Pending,
+    diags: &mut Vec<Diagnostic>,
+) {
+    for (candidate, v) in votes {
+        let at = At {
+            file,
+            line: key_line(raw, candidate, line),
+            station,
+        };
+        let Some(c) = election.candidate_id(candidate) else {
+            diags.push(at.diag(
+                Code::UnknownCandidate,
+                candidate,
+                format!("candidate {candidate:?} is not in candidates.csv"),
+            ));
+            p.broken = true;
+            continue;
+        };
+        match count(v) {
+            Ok(n) => p.votes.push((c, n, at.line)),
+            Err(e) => {
+                diags.push(count_diag(
+                    &at,
+                    candidate,
+                    &format!("the votes of candidate {candidate}"),
+                    e,
+                    v.to_string().as_bytes(),
+                ));
+                p.broken = true;
+            }
+        }
+    }
+}
+
+/// A count from a JSON value: a non-negative whole number.
+fn count(v: &Value) -> Result<u32, CountError> {
+    match v {
+        Value::Number(n) => {
+            if let Some(u) = n.as_u64() {
+                u32::try_from(u).map_err(|_| CountError::TooLarge)
+            } else if n.as_i64().is_some() {
+                Err(CountError::Negative)
+            } else {
+                Err(CountError::NotANumber)
+            }
+        }
+        Value::Null => Err(CountError::Empty),
+        _ => Err(CountError::NotANumber),
+    }
+}
+
+/// The line where `"key":` first appears in a form's text, for pointing at one vote.
+fn key_line(raw: &[u8], key: &str, first_line: u64) -> u64 {
+    let needle = format!("\"{key}\"");
+    memchr::memmem::find(raw, needle.as_bytes())
+        .map_or(first_line, |at| first_line + crate::line_of(raw, at) - 1)
+}
+
+/// Byte ranges of the elements of a top-level JSON array, found without parsing them, so that
+/// each form can be parsed (and reported) on its own.
+fn split_array(bytes: &[u8]) -> Result<Vec<std::ops::Range<usize>>, (usize, String)> {
+    let skip_ws = |mut i: usize| {
+        while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        i
+    };
+    let mut i = skip_ws(0);
+    if bytes.get(i) != Some(&b'[') {
+        return Err((
+            i,
+            "a .json results file must hold an array of forms: [{...}, {...}]".to_owned(),
+        ));
+    }
+    i += 1;
+    let mut out = Vec::new();
+    loop {
+        i = skip_ws(i);
+        if out.is_empty() && bytes.get(i) == Some(&b']') {
+            i += 1;
+            break;
+        }
+        let start = i;
+        let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+        let terminator = loop {
+            let Some(&b) = bytes.get(i) else {
+                return Err((start, "the array of forms is not closed with ]".to_owned()));
+            };
+            if in_string {
+                if escaped {
+                    escaped = false;
+                } else if b == b'\\' {
+                    escaped = true;
+                } else if b == b'"' {
+                    in_string = false;
+                }
+            } else {
+                match b {
+                    b'"' => in_string = true,
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' if depth > 0 => depth -= 1,
+                    b']' | b',' if depth == 0 => break b,
+                    _ => {}
+                }
+            }
+            i += 1;
+        };
+        let mut end = i;
+        while end > start && bytes[end - 1].is_ascii_whitespace() {
+            end -= 1;
+        }
+        if end == start {
+            return Err((
+                start,
+                "an element of the array is empty (a comma too many?)".to_owned(),
+            ));
+        }
+        out.push(start..end);
+        i += 1;
+        if terminator == b']' {
+            break;
+        }
+    }
+    let rest = skip_ws(i);
+    if rest < bytes.len() {
+        return Err((rest, "there is text after the array of forms".to_owned()));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_array;
+
+    #[test]
+    fn splits_top_level_elements() {
+        let text = br#" [ {"a": [1, 2], "s": "x,]\"y"} , {"b": {}} ] "#;
+        let ranges = split_array(text).unwrap();
+        let parts: Vec<&str> = ranges
+            .iter()
+            .map(|r| std::str::from_utf8(&text[r.clone()]).unwrap())
+            .collect();
+        assert_eq!(parts, [r#"{"a": [1, 2], "s": "x,]\"y"}"#, r#"{"b": {}}"#]);
+        assert_eq!(split_array(b"[]").unwrap().len(), 0);
+        assert!(split_array(b"[{}").is_err());
+        assert!(split_array(b"[{},]").is_err());
+        assert!(split_array(b"{}").is_err());
+        assert!(split_array(b"[{}] x").is_err());
+    }
+}

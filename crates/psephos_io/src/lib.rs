@@ -1,0 +1,32 @@
+//! Reading and writing psephos election packages and station result forms.
+//!
+//! Readers never stop at the first problem: they return what they could read together with a
+//! [`Diagnostic`] for every problem, each naming the file, line and field. A form with any problem
+//! is left out of the returned [`FormSet`], so nothing half-read is ever counted.
+//!
+//! [`Diagnostic`]: psephos_model::Diagnostic
+//! [`FormSet`]: psephos_model::FormSet
+
+mod count_cell;
+mod json_forms;
+mod package;
+mod results;
+mod table;
+mod write;
+
+pub use package::{Package, PackageError, load_package};
+pub use results::{ResultsRead, discover_results, parse_results, read_results};
+pub use write::{
+    ELECTION_TOML, write_election_toml, write_forms_wide, write_package, write_tables,
+};
+
+/// Removes a UTF-8 byte-order mark, which spreadsheet programs put at the start of CSV files.
+pub(crate) fn strip_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
+}
+
+/// 1-based line of a byte offset.
+pub(crate) fn line_of(bytes: &[u8], offset: usize) -> u64 {
+    let end = offset.min(bytes.len());
+    memchr::memchr_iter(b'\n', &bytes[..end]).count() as u64 + 1
+}

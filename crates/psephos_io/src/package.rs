@@ -1,0 +1,830 @@
+//! Reading an election package: `election.toml` and the definition tables.
+//!
+//! The format is documented field by field in `docs/package.md`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use psephos_model::{
+    Candidate, CandidateFilter, Coalition, Code, Contest, Diagnostic, Election, ElectionParts,
+    Electorate, Gender, GovernorateIdx, Meta, Method, Minimum, Party, Phase, PhasePolicy,
+    QuotaRule, Rounding, Station, System, SystemIdx, TieMethod, TiePolicy,
+};
+use serde::Deserialize;
+use toml::Spanned;
+
+/// Words that cannot be candidate ids because result files use them as column names or row kinds.
+pub(crate) const RESERVED_IDS: [&str; 9] = [
+    "station",
+    "contest",
+    "phase",
+    "version",
+    "ballots_found",
+    "blank",
+    "invalid",
+    "candidate",
+    "votes",
+];
+
+/// A package read from disk.
+#[derive(Debug)]
+pub struct Package {
+    pub dir: PathBuf,
+    pub election: Election,
+    /// Result files and directories named by `[tables] results`, resolved against `dir`.
+    pub results: Vec<PathBuf>,
+    /// Warnings found in the definition (errors make [`load_package`] fail instead).
+    pub warnings: Vec<Diagnostic>,
+    /// The stations table as displayed in diagnostics, and the line of each station in it.
+    pub stations_file: String,
+    station_lines: Vec<u64>,
+}
+
+impl Package {
+    /// The line of stations.csv that defines a station.
+    pub fn station_line(&self, id: &str) -> Option<u64> {
+        self.election
+            .station_id(id)
+            .and_then(|s| self.station_lines.get(s.index()).copied())
+    }
+}
+
+/// Why a package could not be loaded.
+#[derive(Debug, thiserror::Error)]
+#[error("the election package has {} problem(s)", .diagnostics.len())]
+pub struct PackageError {
+    /// Every problem found, errors and warnings, sorted by file and line.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ElectionToml {
+    election: MetaToml,
+    #[serde(default)]
+    tables: TablesToml,
+    #[serde(default)]
+    phases: Option<PhasesToml>,
+    ties: TiesToml,
+    systems: BTreeMap<String, SystemToml>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MetaToml {
+    id: String,
+    name: String,
+    #[serde(default)]
+    date: String,
+    #[serde(default)]
+    country: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct TablesToml {
+    contests: String,
+    coalitions: String,
+    parties: String,
+    candidates: String,
+    stations: String,
+    results: Vec<String>,
+}
+
+impl Default for TablesToml {
+    fn default() -> Self {
+        TablesToml {
+            contests: "contests.csv".into(),
+            coalitions: "coalitions.csv".into(),
+            parties: "parties.csv".into(),
+            candidates: "candidates.csv".into(),
+            stations: "stations.csv".into(),
+            results: vec!["results".into()],
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PhasesToml {
+    precedence: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+struct TiesToml {
+    method: Spanned<String>,
+    seed: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SystemToml {
+    method: Spanned<String>,
+    #[serde(default)]
+    electorate: Option<Spanned<String>>,
+    #[serde(default)]
+    reserved_for: Option<String>,
+    #[serde(default)]
+    ties: Option<TiesToml>,
+    #[serde(default)]
+    quotas: Vec<QuotaToml>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QuotaToml {
+    name: Spanned<String>,
+    #[serde(default)]
+    gender: Option<Spanned<String>>,
+    #[serde(default)]
+    group: Option<String>,
+    #[serde(default)]
+    minimum: Option<u32>,
+    #[serde(default)]
+    share: Option<Spanned<String>>,
+    #[serde(default)]
+    rounding: Option<Spanned<String>>,
+}
+
+/// Reads `dir/election.toml` and the tables it names. Succeeds only when the definition has no
+/// error; every problem found is reported at once.
+pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
+    let mut diags = Vec::new();
+    let display = |rel: &str| dir.join(rel).display().to_string();
+    let toml_name = display("election.toml");
+    let text = match std::fs::read(dir.join("election.toml")) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            let message = if dir.is_dir() {
+                format!(
+                    "cannot read election.toml ({e}); every package has one at its root (`psephos init` writes one)"
+                )
+            } else {
+                format!(
+                    "{} is not a directory holding an election package ({e})",
+                    dir.display()
+                )
+            };
+            return Err(PackageError {
+                diagnostics: vec![Diagnostic::new(Code::MissingFile, message).in_file(toml_name)],
+            });
+        }
+    };
+    let text = match String::from_utf8(crate::strip_bom(&text).to_vec()) {
+        Ok(t) => t,
+        Err(_) => {
+            return Err(PackageError {
+                diagnostics: vec![
+                    Diagnostic::new(
+                        Code::TomlSyntax,
+                        "the file is not valid UTF-8 text; save it as UTF-8",
+                    )
+                    .in_file(toml_name),
+                ],
+            });
+        }
+    };
+    let doc: ElectionToml = match toml::from_str(&text) {
+        Ok(doc) => doc,
+        Err(e) => {
+            let line = e
+                .span()
+                .map_or(1, |s| crate::line_of(text.as_bytes(), s.start));
+            return Err(PackageError {
+                diagnostics: vec![
+                    Diagnostic::new(Code::TomlSyntax, e.message().trim().to_owned())
+                        .at(toml_name, line),
+                ],
+            });
+        }
+    };
+    let line = |span: std::ops::Range<usize>| crate::line_of(text.as_bytes(), span.start);
+    let toml_diag =
+        |code, span, message: String| Diagnostic::new(code, message).at(&toml_name, line(span));
+
+    // The law: tie policy, systems, phases.
+    let ties = resolve_ties(&doc.ties, &mut diags, &toml_diag);
+    let mut systems = Vec::new();
+    let mut system_by_id = HashMap::new();
+    for (id, s) in &doc.systems {
+        let method = Method::parse(s.method.get_ref()).unwrap_or_else(|| {
+            diags.push(toml_diag(
+                Code::TomlSyntax,
+                s.method.span(),
+                format!(
+                    "system {id:?}: unknown method {:?}; supported: {}",
+                    s.method.get_ref(),
+                    Method::ALL.map(Method::as_str).join(", ")
+                ),
+            ));
+            Method::Sntv
+        });
+        let electorate = match &s.electorate {
+            None => Electorate::Own,
+            Some(e) => Electorate::parse(e.get_ref()).unwrap_or_else(|| {
+                diags.push(toml_diag(
+                    Code::TomlSyntax,
+                    e.span(),
+                    format!(
+                        "system {id:?}: unknown electorate {:?}; use one of {}",
+                        e.get_ref(),
+                        Electorate::ALL.map(Electorate::as_str).join(", ")
+                    ),
+                ));
+                Electorate::Own
+            }),
+        };
+        let ties = match &s.ties {
+            Some(t) => resolve_ties(t, &mut diags, &toml_diag),
+            None => ties.clone(),
+        };
+        let mut quotas = Vec::new();
+        for q in &s.quotas {
+            if let Some(rule) = resolve_quota(id, q, &mut diags, &toml_diag) {
+                quotas.push(rule);
+            }
+        }
+        system_by_id.insert(id.clone(), SystemIdx::from_index(systems.len()));
+        systems.push(System {
+            id: id.clone(),
+            method,
+            reserved_for: s.reserved_for.clone().filter(|g| !g.is_empty()),
+            electorate,
+            quotas,
+            ties,
+        });
+    }
+    let phase_policy = doc.phases.as_ref().map(|p| {
+        let mut precedence = Vec::new();
+        for name in &p.precedence {
+            match Phase::parse(name.get_ref()) {
+                Some(phase) if !precedence.contains(&phase) => precedence.push(phase),
+                Some(_) => diags.push(toml_diag(
+                    Code::TomlSyntax,
+                    name.span(),
+                    format!("phase {:?} is listed twice in [phases] precedence", name.get_ref()),
+                )),
+                None => diags.push(toml_diag(
+                    Code::UnknownPhase,
+                    name.span(),
+                    format!(
+                        "unknown phase {:?} in [phases] precedence; use electronic, manual, recount or correction",
+                        name.get_ref()
+                    ),
+                )),
+            }
+        }
+        PhasePolicy { precedence }
+    });
+
+    // The tables.
+    let t = &doc.tables;
+    let read_table = |rel: &str, diags: &mut Vec<Diagnostic>| -> Option<crate::table::Table> {
+        let name = display(rel);
+        match std::fs::read(dir.join(rel)) {
+            Ok(bytes) => Some(crate::table::Table::parse(&name, &bytes, diags)),
+            Err(e) => {
+                diags.push(
+                    Diagnostic::new(
+                        Code::MissingFile,
+                        format!("cannot read this table ({e}); election.toml [tables] names it"),
+                    )
+                    .in_file(name),
+                );
+                None
+            }
+        }
+    };
+    let mut parts = ElectionParts {
+        meta: Meta {
+            id: doc.election.id.clone(),
+            name: doc.election.name.clone(),
+            date: doc.election.date.clone(),
+            country: doc.election.country.clone(),
+        },
+        systems,
+        phase_policy,
+        ..ElectionParts::default()
+    };
+    let mut governorate_by_name: HashMap<String, GovernorateIdx> = HashMap::new();
+    let mut governorate = |name: &str, parts: &mut ElectionParts| -> Option<GovernorateIdx> {
+        if name.is_empty() {
+            return None;
+        }
+        Some(
+            *governorate_by_name
+                .entry(name.to_owned())
+                .or_insert_with(|| {
+                    parts.governorates.push(name.to_owned());
+                    GovernorateIdx::from_index(parts.governorates.len() - 1)
+                }),
+        )
+    };
+
+    // contests.csv
+    let mut contest_by_id = HashMap::new();
+    if let Some(table) = read_table(&t.contests, &mut diags) {
+        let c_id = table.column("id", &mut diags);
+        let c_name = table.column("name", &mut diags);
+        let c_gov = table.column("governorate", &mut diags);
+        let c_seats = table.column("seats", &mut diags);
+        let c_system = table.column("system", &mut diags);
+        for row in table.rows() {
+            let id = row.id(c_id, &mut diags);
+            let seats = row.number(c_seats, 1, "seats", &mut diags);
+            let system_name = row.get(c_system);
+            let system = system_by_id.get(system_name).copied();
+            if system.is_none() && c_system.is_some() {
+                diags.push(row.diag(
+                    Code::UnknownReference,
+                    c_system,
+                    format!(
+                        "system {system_name:?} is not defined; election.toml defines {}",
+                        list_or_none(doc.systems.keys())
+                    ),
+                ));
+            }
+            let (Some(id), Some(seats), Some(system)) = (id, seats, system) else {
+                continue;
+            };
+            if !unique(
+                &mut contest_by_id,
+                &id,
+                parts.contests.len(),
+                &row,
+                c_id,
+                &mut diags,
+            ) {
+                continue;
+            }
+            let gov = governorate(row.get(c_gov), &mut parts);
+            if gov.is_none() && parts.systems[system.index()].electorate == Electorate::Governorate
+            {
+                diags.push(row.diag(
+                    Code::InconsistentDefinition,
+                    c_gov,
+                    format!(
+                        "contest {id} uses system {system_name:?}, whose electorate is its governorate, but has no governorate"
+                    ),
+                ));
+            }
+            parts.contests.push(Contest {
+                id,
+                name: row.get(c_name).to_owned(),
+                governorate: gov,
+                seats,
+                system,
+            });
+        }
+    }
+
+    // coalitions.csv
+    let mut coalition_by_id = HashMap::new();
+    if let Some(table) = read_table(&t.coalitions, &mut diags) {
+        let c_id = table.column("id", &mut diags);
+        let c_name = table.column("name", &mut diags);
+        for row in table.rows() {
+            let Some(id) = row.id(c_id, &mut diags) else {
+                continue;
+            };
+            if unique(
+                &mut coalition_by_id,
+                &id,
+                parts.coalitions.len(),
+                &row,
+                c_id,
+                &mut diags,
+            ) {
+                parts.coalitions.push(Coalition {
+                    id,
+                    name: row.get(c_name).to_owned(),
+                });
+            }
+        }
+    }
+
+    // parties.csv
+    let mut party_by_id = HashMap::new();
+    if let Some(table) = read_table(&t.parties, &mut diags) {
+        let c_id = table.column("id", &mut diags);
+        let c_name = table.column("name", &mut diags);
+        let c_coalition = table.column("coalition", &mut diags);
+        for row in table.rows() {
+            let Some(id) = row.id(c_id, &mut diags) else {
+                continue;
+            };
+            let coalition_id = row.get(c_coalition);
+            let coalition = if coalition_id.is_empty() {
+                None
+            } else if let Some(&i) = coalition_by_id.get(coalition_id) {
+                Some(psephos_model::CoalitionIdx::from_index(i))
+            } else {
+                diags.push(row.diag(
+                    Code::UnknownReference,
+                    c_coalition,
+                    format!("coalition {coalition_id:?} is not in {}; add it there or leave the field empty", t.coalitions),
+                ));
+                continue;
+            };
+            if unique(
+                &mut party_by_id,
+                &id,
+                parts.parties.len(),
+                &row,
+                c_id,
+                &mut diags,
+            ) {
+                parts.parties.push(Party {
+                    id,
+                    name: row.get(c_name).to_owned(),
+                    coalition,
+                });
+            }
+        }
+    }
+
+    // candidates.csv
+    let mut candidate_by_id = HashMap::new();
+    if let Some(table) = read_table(&t.candidates, &mut diags) {
+        let c_id = table.column("id", &mut diags);
+        let c_name = table.column("name", &mut diags);
+        let c_gender = table.column("gender", &mut diags);
+        let c_party = table.column("party", &mut diags);
+        let c_contest = table.column("contest", &mut diags);
+        let c_groups = table.optional_column("groups");
+        for row in table.rows() {
+            let id = row.id(c_id, &mut diags);
+            if let Some(id) = &id
+                && RESERVED_IDS.contains(&id.as_str())
+            {
+                diags.push(row.diag(
+                    Code::InvalidValue,
+                    c_id,
+                    format!("{id:?} cannot be a candidate id: result files use it as a column name; choose another id"),
+                ));
+                continue;
+            }
+            let gender_raw = row.get(c_gender);
+            let gender = Gender::parse(gender_raw);
+            if gender.is_none() && c_gender.is_some() {
+                diags.push(row.diag(
+                    Code::InvalidValue,
+                    c_gender,
+                    format!("gender is {gender_raw:?}; write F (female), M (male) or X (other)"),
+                ));
+            }
+            let party_id = row.get(c_party);
+            let party = if party_id.is_empty() {
+                Some(None)
+            } else if let Some(&p) = party_by_id.get(party_id) {
+                Some(Some(psephos_model::PartyIdx::from_index(p)))
+            } else {
+                diags.push(row.diag(
+                    Code::UnknownReference,
+                    c_party,
+                    format!("party {party_id:?} is not in {}; add it there, or leave the field empty for an independent", t.parties),
+                ));
+                None
+            };
+            let contest_id = row.get(c_contest);
+            let contest = contest_by_id.get(contest_id).copied();
+            if contest.is_none() && c_contest.is_some() {
+                diags.push(row.diag(
+                    Code::UnknownReference,
+                    c_contest,
+                    format!("contest {contest_id:?} is not in {}", t.contests),
+                ));
+            }
+            let groups: Vec<String> = row
+                .get(c_groups)
+                .split(';')
+                .map(str::trim)
+                .filter(|g| !g.is_empty())
+                .map(str::to_owned)
+                .collect();
+            let (Some(id), Some(gender), Some(party), Some(contest)) = (id, gender, party, contest)
+            else {
+                continue;
+            };
+            let contest = psephos_model::ContestIdx::from_index(contest);
+            let system = &parts.systems[parts.contests[contest.index()].system.index()];
+            if let Some(group) = &system.reserved_for
+                && !groups.contains(group)
+            {
+                diags.push(row.diag(
+                    Code::InconsistentDefinition,
+                    c_groups.or(c_contest),
+                    format!(
+                        "candidate {id} stands for {contest_id}, a seat reserved for group {group:?}, but is not in that group; add {group} to the candidate's groups or correct the contest"
+                    ),
+                ));
+                continue;
+            }
+            if unique(
+                &mut candidate_by_id,
+                &id,
+                parts.candidates.len(),
+                &row,
+                c_id,
+                &mut diags,
+            ) {
+                parts.candidates.push(Candidate {
+                    id,
+                    name: row.get(c_name).to_owned(),
+                    gender,
+                    party,
+                    contest,
+                    groups,
+                });
+            }
+        }
+    }
+
+    // stations.csv
+    let mut station_ids: HashMap<String, usize> = HashMap::new();
+    let mut station_lines = Vec::new();
+    if let Some(table) = read_table(&t.stations, &mut diags) {
+        let c_id = table.column("id", &mut diags);
+        let c_centre = table.column("centre", &mut diags);
+        let c_district = table.column("district", &mut diags);
+        let c_gov = table.column("governorate", &mut diags);
+        let c_registered = table.column("registered", &mut diags);
+        for row in table.rows() {
+            let id = row.id(c_id, &mut diags);
+            let registered = row.number(c_registered, 0, "registered voters", &mut diags);
+            let district_id = row.get(c_district);
+            let district = contest_by_id.get(district_id).copied();
+            if district.is_none() && c_district.is_some() {
+                diags.push(row.diag(
+                    Code::UnknownReference,
+                    c_district,
+                    format!(
+                        "district {district_id:?} is not a contest in {}",
+                        t.contests
+                    ),
+                ));
+            }
+            let (Some(id), Some(registered), Some(district)) = (id, registered, district) else {
+                continue;
+            };
+            let contest_gov = parts.contests[district].governorate;
+            let electorate = parts.systems[parts.contests[district].system.index()].electorate;
+            if electorate != Electorate::Own {
+                diags.push(row.diag(
+                    Code::InconsistentDefinition,
+                    c_district,
+                    format!(
+                        "district {district_id} is elected by a {} electorate and has no ballot of its own; a station's district must be a contest with electorate \"own\"",
+                        electorate.as_str()
+                    ),
+                ));
+                continue;
+            }
+            let gov_name = row.get(c_gov);
+            let gov = if gov_name.is_empty() {
+                contest_gov
+            } else {
+                let g = governorate(gov_name, &mut parts);
+                if let Some(expected) = contest_gov
+                    && g != contest_gov
+                {
+                    let expected = &parts.governorates[expected.index()];
+                    diags.push(row.diag(
+                        Code::InconsistentDefinition,
+                        c_gov,
+                        format!(
+                            "station is in governorate {gov_name:?} but its district {district_id} is in {expected:?}; correct one of them"
+                        ),
+                    ));
+                    continue;
+                }
+                g
+            };
+            if unique(
+                &mut station_ids,
+                &id,
+                parts.stations.len(),
+                &row,
+                c_id,
+                &mut diags,
+            ) {
+                station_lines.push(row.line);
+                parts.stations.push(Station {
+                    id,
+                    centre: row.get(c_centre).to_owned(),
+                    district: psephos_model::ContestIdx::from_index(district),
+                    governorate: gov,
+                    registered,
+                });
+            }
+        }
+    }
+
+    // Whole-package checks (warnings).
+    let mut has_station = vec![false; parts.contests.len()];
+    for s in &parts.stations {
+        has_station[s.district.index()] = true;
+    }
+    let mut candidates_in = vec![0u32; parts.contests.len()];
+    for c in &parts.candidates {
+        candidates_in[c.contest.index()] += 1;
+    }
+    let contests_file = display(&t.contests);
+    for (i, c) in parts.contests.iter().enumerate() {
+        if parts.systems[c.system.index()].electorate == Electorate::Own && !has_station[i] {
+            diags.push(
+                Diagnostic::new(
+                    Code::ContestWithoutStations,
+                    format!(
+                        "contest {} has no polling station in {}; nobody can vote in it",
+                        c.id, t.stations
+                    ),
+                )
+                .in_file(&contests_file),
+            );
+        }
+        if candidates_in[i] < c.seats {
+            diags.push(
+                Diagnostic::new(
+                    Code::TooFewCandidates,
+                    format!(
+                        "contest {} has {} seat(s) but {} candidate(s); {} seat(s) will stay empty",
+                        c.id,
+                        c.seats,
+                        candidates_in[i],
+                        c.seats - candidates_in[i]
+                    ),
+                )
+                .in_file(&contests_file),
+            );
+        }
+    }
+
+    diags.sort();
+    if diags.iter().any(Diagnostic::is_error) {
+        return Err(PackageError { diagnostics: diags });
+    }
+    let results = t.results.iter().map(|r| dir.join(r)).collect();
+    Ok(Package {
+        dir: dir.to_owned(),
+        election: Election::new(parts),
+        results,
+        warnings: diags,
+        stations_file: display(&t.stations),
+        station_lines,
+    })
+}
+
+fn list_or_none<'a>(items: impl Iterator<Item = &'a String>) -> String {
+    let v: Vec<&str> = items.map(String::as_str).collect();
+    if v.is_empty() {
+        "no systems".to_owned()
+    } else {
+        v.join(", ")
+    }
+}
+
+/// Records `id` as taken, or reports it as a duplicate.
+fn unique(
+    seen: &mut HashMap<String, usize>,
+    id: &str,
+    index: usize,
+    row: &crate::table::Row<'_>,
+    column: Option<usize>,
+    diags: &mut Vec<Diagnostic>,
+) -> bool {
+    if seen.contains_key(id) {
+        diags.push(row.diag(
+            Code::DuplicateId,
+            column,
+            format!("id {id:?} is used by an earlier row; ids must be unique"),
+        ));
+        return false;
+    }
+    seen.insert(id.to_owned(), index);
+    true
+}
+
+fn resolve_ties(
+    t: &TiesToml,
+    diags: &mut Vec<Diagnostic>,
+    toml_diag: &dyn Fn(Code, std::ops::Range<usize>, String) -> Diagnostic,
+) -> TiePolicy {
+    let method = TieMethod::parse(t.method.get_ref()).unwrap_or_else(|| {
+        diags.push(toml_diag(
+            Code::TomlSyntax,
+            t.method.span(),
+            format!("unknown tie method {:?}; use \"lot\"", t.method.get_ref()),
+        ));
+        TieMethod::Lot
+    });
+    TiePolicy {
+        method,
+        seed: t.seed.clone(),
+    }
+}
+
+fn resolve_quota(
+    system: &str,
+    q: &QuotaToml,
+    diags: &mut Vec<Diagnostic>,
+    toml_diag: &dyn Fn(Code, std::ops::Range<usize>, String) -> Diagnostic,
+) -> Option<QuotaRule> {
+    let mut ok = true;
+    let gender = match &q.gender {
+        None => None,
+        Some(g) => match Gender::parse(g.get_ref()) {
+            Some(g) => Some(g),
+            None => {
+                diags.push(toml_diag(
+                    Code::TomlSyntax,
+                    g.span(),
+                    format!(
+                        "quota {:?}: gender {:?}; write F, M or X",
+                        q.name.get_ref(),
+                        g.get_ref()
+                    ),
+                ));
+                ok = false;
+                None
+            }
+        },
+    };
+    let minimum = match (&q.minimum, &q.share) {
+        (Some(n), None) => Some(Minimum::Count(*n)),
+        (None, Some(share)) => {
+            let rounding = match &q.rounding {
+                None => Some(Rounding::Down),
+                Some(r) => Rounding::parse(r.get_ref()).or_else(|| {
+                    diags.push(toml_diag(
+                        Code::TomlSyntax,
+                        r.span(),
+                        format!(
+                            "quota {:?}: rounding {:?}; use down, up or half-up",
+                            q.name.get_ref(),
+                            r.get_ref()
+                        ),
+                    ));
+                    None
+                }),
+            };
+            let parsed = share.get_ref().split_once('/').and_then(|(n, d)| {
+                Some((
+                    n.trim().parse::<u32>().ok()?,
+                    d.trim().parse::<u32>().ok().filter(|&d| d > 0)?,
+                ))
+            });
+            if parsed.is_none() {
+                diags.push(toml_diag(
+                    Code::TomlSyntax,
+                    share.span(),
+                    format!(
+                        "quota {:?}: share {:?} is not a fraction like \"1/4\"",
+                        q.name.get_ref(),
+                        share.get_ref()
+                    ),
+                ));
+            }
+            match (parsed, rounding) {
+                (Some((numerator, denominator)), Some(rounding)) => Some(Minimum::Share {
+                    numerator,
+                    denominator,
+                    rounding,
+                }),
+                _ => None,
+            }
+        }
+        _ => {
+            diags.push(toml_diag(
+                Code::TomlSyntax,
+                q.name.span(),
+                format!(
+                    "system {system:?}, quota {:?}: give exactly one of `minimum` (seats per contest) or `share` (e.g. \"1/4\")",
+                    q.name.get_ref()
+                ),
+            ));
+            None
+        }
+    };
+    if gender.is_none() && q.group.is_none() && ok {
+        diags.push(toml_diag(
+            Code::TomlSyntax,
+            q.name.span(),
+            format!(
+                "system {system:?}, quota {:?}: say whom it protects with `gender` and/or `group`",
+                q.name.get_ref()
+            ),
+        ));
+        ok = false;
+    }
+    let minimum = minimum?;
+    ok.then(|| QuotaRule {
+        name: q.name.get_ref().clone(),
+        filter: CandidateFilter {
+            gender,
+            group: q.group.clone(),
+        },
+        minimum,
+    })
+}

@@ -1,0 +1,290 @@
+//! Writing packages and forms, in the same formats the readers take.
+
+use std::fmt::Write as _;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+use psephos_model::{ContestIdx, Election, Electorate, FormSet, Minimum};
+
+/// The name of a package's law and metadata file.
+pub const ELECTION_TOML: &str = "election.toml";
+
+/// Writes a whole package: `election.toml`, the five tables and an empty `results/` directory.
+pub fn write_package(dir: &Path, election: &Election) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir.join("results"))?;
+    std::fs::write(dir.join(ELECTION_TOML), election_toml(election))?;
+    write_tables(dir, election)
+}
+
+/// Writes only `election.toml`.
+pub fn write_election_toml(dir: &Path, election: &Election) -> std::io::Result<()> {
+    std::fs::write(dir.join(ELECTION_TOML), election_toml(election))
+}
+
+/// Writes the five definition tables.
+pub fn write_tables(dir: &Path, e: &Election) -> std::io::Result<()> {
+    let gov = |g: Option<psephos_model::GovernorateIdx>| {
+        g.map_or("", |g| e.governorates[g.index()].as_str())
+    };
+    let mut w = csv_writer(&dir.join("contests.csv"))?;
+    w.write_record(["id", "name", "governorate", "seats", "system"])?;
+    for c in &e.contests {
+        w.write_record([
+            &c.id,
+            &c.name,
+            gov(c.governorate),
+            &c.seats.to_string(),
+            &e.system(c.system).id,
+        ])?;
+    }
+    w.flush()?;
+
+    let mut w = csv_writer(&dir.join("coalitions.csv"))?;
+    w.write_record(["id", "name"])?;
+    for c in &e.coalitions {
+        w.write_record([&c.id, &c.name])?;
+    }
+    w.flush()?;
+
+    let mut w = csv_writer(&dir.join("parties.csv"))?;
+    w.write_record(["id", "name", "coalition"])?;
+    for p in &e.parties {
+        let coalition = p
+            .coalition
+            .map_or("", |c| e.coalitions[c.index()].id.as_str());
+        w.write_record([&p.id, &p.name, coalition])?;
+    }
+    w.flush()?;
+
+    let mut w = csv_writer(&dir.join("candidates.csv"))?;
+    w.write_record(["id", "name", "gender", "party", "contest", "groups"])?;
+    for c in &e.candidates {
+        let party = c.party.map_or("", |p| e.parties[p.index()].id.as_str());
+        w.write_record([
+            c.id.as_str(),
+            &c.name,
+            c.gender.as_str(),
+            party,
+            &e.contest(c.contest).id,
+            &c.groups.join(";"),
+        ])?;
+    }
+    w.flush()?;
+
+    let mut w = csv_writer(&dir.join("stations.csv"))?;
+    w.write_record(["id", "centre", "district", "governorate", "registered"])?;
+    for s in &e.stations {
+        w.write_record([
+            s.id.as_str(),
+            &s.centre,
+            &e.contest(s.district).id,
+            gov(s.governorate),
+            &s.registered.to_string(),
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+fn csv_writer(path: &Path) -> std::io::Result<csv::Writer<BufWriter<std::fs::File>>> {
+    Ok(csv::Writer::from_writer(BufWriter::with_capacity(
+        1 << 16,
+        std::fs::File::create(path)?,
+    )))
+}
+
+/// Writes forms of one contest in the wide layout, with one column per candidate on its ballot.
+/// `forms` are indices into `set`; each must be a form of `contest`.
+pub fn write_forms_wide(
+    path: &Path,
+    election: &Election,
+    contest: ContestIdx,
+    set: &FormSet,
+    forms: &[usize],
+) -> std::io::Result<()> {
+    let ballot = &election.ballot(contest).candidates;
+    let mut out = BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?);
+    let mut line = String::with_capacity(1024);
+    line.push_str("station,contest,phase,version,ballots_found,blank,invalid");
+    for &c in ballot {
+        line.push(',');
+        push_csv_field(&mut line, &election.candidate(c).id);
+    }
+    line.push('\n');
+    out.write_all(line.as_bytes())?;
+    let mut itoa = itoa::Buffer::new();
+    let mut by_position = vec![0u32; ballot.len()];
+    for &i in forms {
+        let form = &set.forms[i];
+        if form.key.contest != contest {
+            return Err(std::io::Error::other(format!(
+                "form {i} is for another contest than {}",
+                election.contest(contest).id
+            )));
+        }
+        by_position.fill(0);
+        for (&c, &v) in set.layout(form).iter().zip(set.votes(form)) {
+            if let Some(pos) = election.ballot_position(contest, c) {
+                by_position[pos] = v;
+            }
+        }
+        line.clear();
+        push_csv_field(&mut line, &election.station(form.key.station).id);
+        line.push(',');
+        push_csv_field(&mut line, &election.contest(contest).id);
+        let _ = write!(line, ",{},", form.key.phase.as_str());
+        for n in [
+            form.key.version,
+            form.ballots_found,
+            form.blank,
+            form.invalid,
+        ] {
+            line.push_str(itoa.format(n));
+            line.push(',');
+        }
+        for (k, v) in by_position.iter().enumerate() {
+            if k > 0 {
+                line.push(',');
+            }
+            line.push_str(itoa.format(*v));
+        }
+        line.push('\n');
+        out.write_all(line.as_bytes())?;
+    }
+    out.flush()
+}
+
+/// Appends a CSV field, quoting it when needed.
+fn push_csv_field(out: &mut String, field: &str) {
+    if field.contains([',', '"', '\n', '\r']) {
+        out.push('"');
+        out.push_str(&field.replace('"', "\"\""));
+        out.push('"');
+    } else {
+        out.push_str(field);
+    }
+}
+
+fn toml_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for ch in s.chars() {
+        match ch {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04X}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// The text of `election.toml`, commented so that a reader can edit it by hand.
+fn election_toml(e: &Election) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "# psephos election package: the law and metadata. Fields: docs/package.md"
+    );
+    let _ = writeln!(s, "\n[election]");
+    let _ = writeln!(s, "id = {}", toml_string(&e.meta.id));
+    let _ = writeln!(s, "name = {}", toml_string(&e.meta.name));
+    let _ = writeln!(s, "date = {}", toml_string(&e.meta.date));
+    let _ = writeln!(s, "country = {}", toml_string(&e.meta.country));
+    let _ = writeln!(s, "\n# The tables of the package, relative to this file.");
+    let _ = writeln!(s, "[tables]");
+    for (k, v) in [
+        ("contests", "contests.csv"),
+        ("coalitions", "coalitions.csv"),
+        ("parties", "parties.csv"),
+        ("candidates", "candidates.csv"),
+        ("stations", "stations.csv"),
+    ] {
+        let _ = writeln!(s, "{k} = {}", toml_string(v));
+    }
+    let _ = writeln!(
+        s,
+        "results = [\"results\"]  # files or directories of station result forms"
+    );
+    let _ = writeln!(
+        s,
+        "\n# Which form counts for a station: the first phase listed that has a form, latest version."
+    );
+    let _ = writeln!(s, "[phases]");
+    let phases: Vec<String> = e
+        .phase_policy
+        .precedence
+        .iter()
+        .map(|p| toml_string(p.as_str()))
+        .collect();
+    let _ = writeln!(s, "precedence = [{}]", phases.join(", "));
+    // The election-wide tie policy is the one most systems use.
+    let default_ties = e.systems.first().map(|s| s.ties.clone());
+    if let Some(t) = &default_ties {
+        let _ = writeln!(
+            s,
+            "\n# Ties that votes cannot settle: a lot, replayable from the seed (docs/ties.md)."
+        );
+        let _ = writeln!(s, "[ties]");
+        let _ = writeln!(s, "method = {}", toml_string(t.method.as_str()));
+        let _ = writeln!(s, "seed = {}", toml_string(&t.seed));
+    }
+    for sys in &e.systems {
+        let _ = writeln!(s, "\n[systems.{}]", toml_key(&sys.id));
+        let _ = writeln!(s, "method = {}", toml_string(sys.method.as_str()));
+        if sys.electorate != Electorate::Own {
+            let _ = writeln!(s, "electorate = {}", toml_string(sys.electorate.as_str()));
+        }
+        if let Some(g) = &sys.reserved_for {
+            let _ = writeln!(s, "reserved_for = {}", toml_string(g));
+        }
+        if Some(&sys.ties) != default_ties.as_ref() {
+            let _ = writeln!(
+                s,
+                "ties = {{ method = {}, seed = {} }}",
+                toml_string(sys.ties.method.as_str()),
+                toml_string(&sys.ties.seed)
+            );
+        }
+        for q in &sys.quotas {
+            let _ = writeln!(s, "\n[[systems.{}.quotas]]", toml_key(&sys.id));
+            let _ = writeln!(s, "name = {}", toml_string(&q.name));
+            if let Some(g) = q.filter.gender {
+                let _ = writeln!(s, "gender = {}", toml_string(g.as_str()));
+            }
+            if let Some(g) = &q.filter.group {
+                let _ = writeln!(s, "group = {}", toml_string(g));
+            }
+            match q.minimum {
+                Minimum::Count(n) => {
+                    let _ = writeln!(s, "minimum = {n}");
+                }
+                Minimum::Share {
+                    numerator,
+                    denominator,
+                    rounding,
+                } => {
+                    let _ = writeln!(s, "share = \"{numerator}/{denominator}\"");
+                    let _ = writeln!(s, "rounding = {}", toml_string(rounding.as_str()));
+                }
+            }
+        }
+    }
+    s
+}
+
+fn toml_key(k: &str) -> String {
+    if !k.is_empty()
+        && k.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        k.to_owned()
+    } else {
+        toml_string(k)
+    }
+}

@@ -1,0 +1,178 @@
+//! Problems found in the input, with stable codes.
+//!
+//! Codes never change meaning once published; `docs/diagnostics.md` explains each one and what a
+//! clerk should do about it. A diagnostic prints as
+//! `file:line: CODE station=ID: message`.
+
+use std::fmt;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    /// The input is wrong; nothing is tabulated until it is fixed.
+    Error,
+    /// Worth a look; does not stop tabulation.
+    Warning,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+macro_rules! codes {
+    ($($variant:ident = $code:literal, $name:literal, $sev:ident, $doc:literal;)*) => {
+        /// A stable diagnostic code.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code {
+            $(#[doc = $doc] $variant,)*
+        }
+
+        impl Code {
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
+
+            /// The code as printed, e.g. `E401`.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$variant => $code,)* }
+            }
+
+            /// A short kebab-case name, e.g. `arithmetic`.
+            pub fn name(self) -> &'static str {
+                match self { $(Code::$variant => $name,)* }
+            }
+
+            pub fn severity(self) -> Severity {
+                match self { $(Code::$variant => Severity::$sev,)* }
+            }
+
+            /// One-sentence description, as in `docs/diagnostics.md`.
+            pub fn description(self) -> &'static str {
+                match self { $(Code::$variant => $doc,)* }
+            }
+        }
+    };
+}
+
+codes! {
+    // The package definition.
+    MissingFile = "E001", "missing-file", Error, "A file the package needs is missing or cannot be read.";
+    TomlSyntax = "E002", "toml-syntax", Error, "election.toml is not valid TOML, or a key is unknown, missing or of the wrong type.";
+    CsvSyntax = "E003", "csv-syntax", Error, "A CSV file is malformed: bad quoting, invalid UTF-8, or a row whose number of fields differs from the header.";
+    MissingColumn = "E004", "missing-column", Error, "A table lacks a column it must have.";
+    DuplicateId = "E005", "duplicate-id", Error, "An id appears twice in a table.";
+    UnknownReference = "E006", "unknown-reference", Error, "A table refers to an id that is not defined.";
+    InvalidValue = "E007", "invalid-value", Error, "A value in the package definition is not allowed (empty id, unknown gender, seats not a positive whole number, ...).";
+    InconsistentDefinition = "E008", "inconsistent-definition", Error, "Two parts of the package definition contradict each other.";
+    ContestWithoutStations = "W009", "contest-without-stations", Warning, "A contest elected by its own voters has no polling station.";
+    TooFewCandidates = "W010", "too-few-candidates", Warning, "A contest has fewer candidates than seats; some seats will stay empty.";
+    // The shape of result files.
+    ResultsLayout = "E101", "results-layout", Error, "A results file's header is neither the wide nor the long layout.";
+    JsonSyntax = "E103", "json-syntax", Error, "A JSON results file is malformed or a form lacks a field.";
+    DuplicateEntry = "E104", "duplicate-entry", Error, "A column, candidate or ballot count appears twice where it may appear once.";
+    MissingValue = "E105", "missing-value", Error, "A required value is empty or absent.";
+    // Values.
+    NotANumber = "E201", "not-a-number", Error, "A count is not a whole number.";
+    Negative = "E202", "negative", Error, "A count is negative.";
+    TooLarge = "E203", "too-large", Error, "A count exceeds 4,294,967,295.";
+    UnknownPhase = "E204", "unknown-phase", Error, "The phase is not electronic, manual, recount or correction.";
+    BadVersion = "E205", "bad-version", Error, "The version is not a whole number of at least 1.";
+    // References from forms to the package.
+    UnknownStation = "E301", "unknown-station", Error, "The form names a station that is not in stations.csv.";
+    UnknownContest = "E302", "unknown-contest", Error, "The form names a contest that is not in contests.csv.";
+    UnknownCandidate = "E303", "unknown-candidate", Error, "The form names a candidate that is not in candidates.csv.";
+    CandidateNotOnBallot = "E304", "candidate-not-on-ballot", Error, "The form gives votes to a candidate who does not stand in that contest (is not on that ballot).";
+    MissingCandidate = "E305", "missing-candidate", Error, "The form has no count for a candidate who is on its ballot.";
+    WrongContest = "E306", "wrong-contest", Error, "The station does not count that contest's ballot.";
+    // Consistency of a form and between forms.
+    Arithmetic = "E401", "arithmetic", Error, "Candidate votes + blank + invalid do not add up to the ballots found.";
+    BallotsAboveRegistered = "E402", "ballots-above-registered", Error, "More ballots were found than the station has registered voters.";
+    VotesAboveRegistered = "E403", "votes-above-registered", Error, "A candidate has more votes than the station has registered voters.";
+    ConflictingDuplicate = "E404", "conflicting-duplicate", Error, "The same form (station, contest, phase, version) was submitted twice with different numbers.";
+    IdenticalDuplicate = "W405", "identical-duplicate", Warning, "The same form was submitted twice with the same numbers; it counts once.";
+    MissingStation = "W406", "missing-station", Warning, "A station has no form that the phase policy accepts.";
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One problem in the input.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Diagnostic {
+    /// File as given to the reader (relative to the package where possible).
+    pub file: Option<String>,
+    /// 1-based line in the file.
+    pub line: Option<u64>,
+    pub code: Code,
+    /// The station the problem concerns, as written in the input.
+    pub station: Option<String>,
+    /// The field (column or key) the problem is in.
+    pub field: Option<String>,
+    /// What is wrong and what to do, in plain words.
+    pub message: String,
+}
+
+impl Diagnostic {
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
+        Diagnostic {
+            file: None,
+            line: None,
+            code,
+            station: None,
+            field: None,
+            message: message.into(),
+        }
+    }
+
+    pub fn at(mut self, file: impl Into<String>, line: u64) -> Self {
+        self.file = Some(file.into());
+        self.line = Some(line);
+        self
+    }
+
+    pub fn in_file(mut self, file: impl Into<String>) -> Self {
+        self.file = Some(file.into());
+        self
+    }
+
+    pub fn station(mut self, station: impl Into<String>) -> Self {
+        self.station = Some(station.into());
+        self
+    }
+
+    pub fn field(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+
+    pub fn severity(&self) -> Severity {
+        self.code.severity()
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity() == Severity::Error
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.file, self.line) {
+            (Some(file), Some(line)) => write!(f, "{file}:{line}: ")?,
+            (Some(file), None) => write!(f, "{file}: ")?,
+            _ => {}
+        }
+        write!(f, "{}", self.code)?;
+        if let Some(station) = &self.station {
+            write!(f, " station={station}")?;
+        }
+        if let Some(field) = &self.field {
+            write!(f, " field={field}")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}

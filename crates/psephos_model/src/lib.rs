@@ -1,0 +1,24 @@
+//! The vocabulary of psephos.
+//!
+//! An [`Election`] is the law and the lists (contests, parties, coalitions, candidates, polling
+//! stations); a [`FormSet`] holds every station result form as read, never merged; a
+//! [`Diagnostic`] is one problem found in the input, with a stable [`Code`].
+//!
+//! This crate does no I/O and knows no file format: readers live in `psephos_io`, counting in
+//! `psephos_count`.
+
+mod diagnostic;
+mod election;
+mod forms;
+mod ids;
+
+pub use diagnostic::{Code, Diagnostic, Severity};
+pub use election::{
+    Ballot, Candidate, CandidateFilter, Coalition, Contest, Election, ElectionParts, Electorate,
+    Gender, Meta, Method, Minimum, Party, PhasePolicy, QuotaRule, Rounding, Station, System,
+    TieMethod, TiePolicy,
+};
+pub use forms::{Form, FormKey, FormSet, Phase, Source};
+pub use ids::{
+    CandidateIdx, CoalitionIdx, ContestIdx, GovernorateIdx, PartyIdx, StationIdx, SystemIdx,
+};
