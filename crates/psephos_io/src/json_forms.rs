@@ -57,14 +57,28 @@ fn parse_elements(
     let mut layouts = Layouts::default();
     for (range, line) in elements {
         read.rows += 1;
+        let range_start = range.start;
         let raw = &bytes[range];
         let value: Value = match serde_json::from_slice(raw) {
             Ok(v) => v,
             Err(e) => {
+                // serde_json counts lines and columns within the form; report them in the file.
+                let text = e.to_string();
+                let what = text
+                    .rsplit_once(" at line ")
+                    .map_or(text.as_str(), |(w, _)| w);
+                let mut column = e.column();
+                if e.line() <= 1 {
+                    let line_start = bytes[..range_start]
+                        .iter()
+                        .rposition(|&b| b == b'\n')
+                        .map_or(0, |i| i + 1);
+                    column += range_start - line_start;
+                }
                 diags.push(
                     Diagnostic::new(
                         Code::JsonSyntax,
-                        format!("this form is not valid JSON: {e}"),
+                        format!("this form is not valid JSON: {what} (column {column})"),
                     )
                     .at(file, line + e.line().max(1) as u64 - 1),
                 );
@@ -128,7 +142,7 @@ fn parse_elements(
                 match count(v) {
                     Ok(n) => p.counts[k] = Some(n),
                     Err(e) => {
-                        diags.push(count_diag(&at, key, key, e, v.to_string().as_bytes()));
+                        diags.push(json_count_diag(&at, key, key, e, v));
                         p.counts[k] = Some(0);
                         p.broken = true;
                     }
@@ -148,6 +162,7 @@ fn parse_elements(
                     ),
                 ));
                 p.broken = true;
+                p.votes_unreadable = true;
             }
             None => {
                 diags.push(at.diag(
@@ -156,6 +171,7 @@ fn parse_elements(
                     "the form has no \"votes\"".to_owned(),
                 ));
                 p.broken = true;
+                p.votes_unreadable = true;
             }
         }
         finish(election, file, p, &mut read.forms, &mut layouts, &mut diags);
@@ -193,16 +209,32 @@ fn read_votes(
         match count(v) {
             Ok(n) => p.votes.push((c, n, at.line)),
             Err(e) => {
-                diags.push(count_diag(
+                diags.push(json_count_diag(
                     &at,
                     candidate,
                     &format!("the votes of candidate {candidate}"),
                     e,
-                    v.to_string().as_bytes(),
+                    v,
                 ));
+                // Present, though unreadable: not also "missing".
+                p.votes.push((c, 0, at.line));
                 p.broken = true;
             }
         }
+    }
+}
+
+/// A count that is not one; JSON text values get their own advice.
+fn json_count_diag(at: &At<'_>, field: &str, what: &str, e: CountError, v: &Value) -> Diagnostic {
+    match v {
+        Value::String(text) => at.diag(
+            Code::NotANumber,
+            field,
+            format!(
+                "{what} is the text {text:?}; write the count as a JSON number, without quotes"
+            ),
+        ),
+        _ => count_diag(at, field, what, e, v.to_string().as_bytes()),
     }
 }
 

@@ -324,12 +324,14 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
 
     // contests.csv
     let mut contest_by_id = HashMap::new();
+    let mut known_contests = Known::default();
     if let Some(table) = read_table(&t.contests, &mut diags) {
         let c_id = table.column("id", &mut diags);
         let c_name = table.column("name", &mut diags);
         let c_gov = table.column("governorate", &mut diags);
         let c_seats = table.column("seats", &mut diags);
         let c_system = table.column("system", &mut diags);
+        known_contests = Known::new(&table, c_id, &[c_name, c_gov, c_seats, c_system]);
         for row in table.rows() {
             let id = row.id(c_id, &mut diags);
             let seats = row.number(c_seats, 1, "seats", &mut diags);
@@ -381,9 +383,11 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
 
     // coalitions.csv
     let mut coalition_by_id = HashMap::new();
+    let mut known_coalitions = Known::default();
     if let Some(table) = read_table(&t.coalitions, &mut diags) {
         let c_id = table.column("id", &mut diags);
         let c_name = table.column("name", &mut diags);
+        known_coalitions = Known::new(&table, c_id, &[c_name]);
         for row in table.rows() {
             let Some(id) = row.id(c_id, &mut diags) else {
                 continue;
@@ -406,10 +410,12 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
 
     // parties.csv
     let mut party_by_id = HashMap::new();
+    let mut known_parties = Known::default();
     if let Some(table) = read_table(&t.parties, &mut diags) {
         let c_id = table.column("id", &mut diags);
         let c_name = table.column("name", &mut diags);
         let c_coalition = table.column("coalition", &mut diags);
+        known_parties = Known::new(&table, c_id, &[c_name, c_coalition]);
         for row in table.rows() {
             let Some(id) = row.id(c_id, &mut diags) else {
                 continue;
@@ -420,11 +426,14 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
             } else if let Some(&i) = coalition_by_id.get(coalition_id) {
                 Some(psephos_model::CoalitionIdx::from_index(i))
             } else {
-                diags.push(row.diag(
+                // An id whose own row is faulty (reported there) is not also reported here.
+                if known_coalitions.reportable(coalition_id) {
+                    diags.push(row.diag(
                     Code::UnknownReference,
                     c_coalition,
                     format!("coalition {coalition_id:?} is not in {}; add it there or leave the field empty", t.coalitions),
                 ));
+                }
                 continue;
             };
             if unique(
@@ -480,16 +489,18 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
             } else if let Some(&p) = party_by_id.get(party_id) {
                 Some(Some(psephos_model::PartyIdx::from_index(p)))
             } else {
-                diags.push(row.diag(
+                if known_parties.reportable(party_id) {
+                    diags.push(row.diag(
                     Code::UnknownReference,
                     c_party,
                     format!("party {party_id:?} is not in {}; add it there, or leave the field empty for an independent", t.parties),
                 ));
+                }
                 None
             };
             let contest_id = row.get(c_contest);
             let contest = contest_by_id.get(contest_id).copied();
-            if contest.is_none() && c_contest.is_some() {
+            if contest.is_none() && c_contest.is_some() && known_contests.reportable(contest_id) {
                 diags.push(row.diag(
                     Code::UnknownReference,
                     c_contest,
@@ -555,7 +566,8 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
             let registered = row.number(c_registered, 0, "registered voters", &mut diags);
             let district_id = row.get(c_district);
             let district = contest_by_id.get(district_id).copied();
-            if district.is_none() && c_district.is_some() {
+            if district.is_none() && c_district.is_some() && known_contests.reportable(district_id)
+            {
                 diags.push(row.diag(
                     Code::UnknownReference,
                     c_district,
@@ -621,7 +633,9 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
         }
     }
 
-    // Whole-package checks (warnings).
+    // Whole-package checks (warnings), only on a definition without errors: a faulty row would
+    // otherwise show up again as an empty contest.
+    let defined_cleanly = !diags.iter().any(Diagnostic::is_error);
     let mut has_station = vec![false; parts.contests.len()];
     for s in &parts.stations {
         has_station[s.district.index()] = true;
@@ -632,6 +646,9 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
     }
     let contests_file = display(&t.contests);
     for (i, c) in parts.contests.iter().enumerate() {
+        if !defined_cleanly {
+            break;
+        }
         if parts.systems[c.system.index()].electorate == Electorate::Own && !has_station[i] {
             diags.push(
                 Diagnostic::new(
@@ -827,4 +844,28 @@ fn resolve_quota(
         },
         minimum,
     })
+}
+
+/// The ids a table holds, valid or not, so that a reference to an id whose own row is faulty
+/// is not reported a second time.
+#[derive(Default)]
+struct Known {
+    /// The table was read and has every column it needs.
+    complete: bool,
+    seen: std::collections::HashSet<String>,
+}
+
+impl Known {
+    fn new(table: &crate::table::Table, id: Option<usize>, others: &[Option<usize>]) -> Known {
+        let seen = table.rows().map(|r| r.get(id).to_owned()).collect();
+        Known {
+            complete: id.is_some() && others.iter().all(Option::is_some),
+            seen,
+        }
+    }
+
+    /// Whether a missing id is worth reporting: the table is whole and never mentions it.
+    fn reportable(&self, id: &str) -> bool {
+        self.complete && !self.seen.contains(id)
+    }
 }

@@ -762,6 +762,9 @@ pub(crate) struct Pending {
     pub(crate) votes: Vec<(CandidateIdx, u32, u64)>,
     /// A row or field of this form had a problem already reported.
     pub(crate) broken: bool,
+    /// The votes as a whole could not be read (already reported): do not list every candidate
+    /// as missing too.
+    pub(crate) votes_unreadable: bool,
 }
 
 impl Pending {
@@ -781,6 +784,7 @@ impl Pending {
             counts: [None; 3],
             votes: Vec::new(),
             broken: false,
+            votes_unreadable: false,
         }
     }
 }
@@ -859,7 +863,7 @@ pub(crate) fn finish(
         .filter(|(_, v)| v.is_none())
         .map(|(&c, _)| election.candidate(c).id.as_str())
         .collect();
-    if !missing.is_empty() {
+    if !missing.is_empty() && !p.votes_unreadable {
         diags.push(at.diag(
             Code::MissingCandidate,
             "candidate",
@@ -1006,9 +1010,8 @@ fn parse_long(election: &Election, file: &str, bytes: &[u8], header: &[String]) 
                 p.counts[k] = Some(0); // already reported; avoid a second "missing" message
             }
         } else if let Some(c) = election.candidate_id(&candidate) {
-            if let Some(v) = votes {
-                p.votes.push((c, v, line));
-            }
+            // An unreadable count (reported above) still shows the candidate is on the form.
+            p.votes.push((c, votes.unwrap_or(0), line));
         } else {
             diags.push(at.diag(
                 Code::UnknownCandidate,

@@ -174,11 +174,11 @@ impl Row<'_> {
                 ));
                 None
             }
-            Err(e) => {
+            Err(_) => {
                 diags.push(self.diag(
                     Code::InvalidValue,
                     Some(column),
-                    e.message(what, raw.as_bytes()),
+                    format!("{what} is {raw:?}; it must be a whole number of at least {min}"),
                 ));
                 None
             }

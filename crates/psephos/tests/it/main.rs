@@ -1,0 +1,6 @@
+//! Integration tests of the `psephos` binary: one test binary, grouped by purpose.
+
+mod contract;
+mod corpus;
+mod fixtures;
+mod support;
