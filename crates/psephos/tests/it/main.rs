@@ -1,5 +1,6 @@
 //! Integration tests of the `psephos` binary: one test binary, grouped by purpose.
 
+mod conformance;
 mod contract;
 mod corpus;
 mod fixtures;
