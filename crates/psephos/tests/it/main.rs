@@ -1,5 +1,7 @@
 //! Integration tests of the `psephos` binary: one test binary, grouped by purpose.
 
+#![allow(clippy::print_stderr)]
+
 mod conformance;
 mod contract;
 mod corpus;
