@@ -109,22 +109,14 @@ pub(crate) fn validate(args: &PackageArgs, quiet: bool) -> Exit {
         Err(s) => return stop(s, args.format, out),
     };
     let text = match args.format {
-        Format::Table => format!(
-            "{}{}",
-            diagnostics_text(&checked.diagnostics),
-            summary(&checked)
-        ),
+        Format::Table => format!("{}{}", diagnostics_text(&checked.diagnostics), summary(&checked)),
         Format::Csv => diagnostics_csv(&checked.diagnostics),
         Format::Json => validation_json(&checked).to_string() + "\n",
     };
     if let Err(e) = write_output(out, &text) {
         return io_failed(out, &e);
     }
-    if checked.errors() > 0 {
-        Exit::InputErrors
-    } else {
-        Exit::Ok
-    }
+    if checked.errors() > 0 { Exit::InputErrors } else { Exit::Ok }
 }
 
 fn validation_json(c: &Checked) -> serde_json::Value {
@@ -166,11 +158,7 @@ fn checked_for_counting(
     let out = args.out.as_deref();
     let checked = check(&args.package, &args.results, args.phase.as_deref(), quiet)
         .map_err(|s| stop(s, args.format, out))?;
-    let errors: Vec<&Diagnostic> = checked
-        .diagnostics
-        .iter()
-        .filter(|d| d.is_error())
-        .collect();
+    let errors: Vec<&Diagnostic> = checked.diagnostics.iter().filter(|d| d.is_error()).collect();
     if !errors.is_empty() {
         let mut text = String::new();
         for d in &errors {
@@ -279,10 +267,7 @@ pub(crate) fn init(args: &InitArgs) -> Exit {
             Exit::Ok
         }
         Err(e) => {
-            eprint_lines(&format!(
-                "error: cannot write {}: {e}\n",
-                args.dir.display()
-            ));
+            eprint_lines(&format!("error: cannot write {}: {e}\n", args.dir.display()));
             Exit::Io
         }
     }

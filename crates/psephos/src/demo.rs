@@ -42,10 +42,7 @@ pub(crate) fn demo(args: &DemoArgs, quiet: bool) -> Exit {
             return Exit::Io;
         }
         if let Err(e) = std::fs::remove_dir_all(&package_dir) {
-            eprint_lines(&format!(
-                "error: cannot replace {}: {e}\n",
-                package_dir.display()
-            ));
+            eprint_lines(&format!("error: cannot replace {}: {e}\n", package_dir.display()));
             return Exit::Io;
         }
     }
@@ -90,29 +87,17 @@ pub(crate) fn demo(args: &DemoArgs, quiet: bool) -> Exit {
         &seats_path,
         serde_json::to_string_pretty(&seats_json).unwrap_or_default() + "\n",
     ) {
-        eprint_lines(&format!(
-            "error: cannot write {}: {err}\n",
-            seats_path.display()
-        ));
+        eprint_lines(&format!("error: cannot write {}: {err}\n", seats_path.display()));
         return Exit::Io;
     }
     let text = match args.format {
         Format::Json => serde_json::to_string_pretty(&seats_json).unwrap_or_default() + "\n",
         Format::Csv => views::allocation_csv(e, &a),
         Format::Table => {
-            let women = e
-                .candidates
-                .iter()
-                .filter(|c| c.gender == Gender::Female)
-                .count() as u64;
-            let centres: std::collections::HashSet<&str> =
-                e.stations.iter().map(|s| s.centre.as_str()).collect();
-            let manual = demo
-                .forms
-                .forms
-                .iter()
-                .filter(|f| f.key.phase == Phase::Manual)
-                .count() as u64;
+            let women = e.candidates.iter().filter(|c| c.gender == Gender::Female).count() as u64;
+            let centres = &e.centres;
+            let manual =
+                demo.forms.forms.iter().filter(|f| f.key.phase == Phase::Manual).count() as u64;
             let mut s = format!(
                 "{} (synthetic, seed {}): {} governorates, {} contests, {} seats; {} candidates ({} women); {} stations in {} centres; {} registered.\n",
                 e.meta.name,
@@ -160,32 +145,22 @@ fn write_demo(dir: &Path, demo: &psephos_synth::Demo, quiet: bool) -> std::io::R
     )?;
     let mut groups: BTreeMap<(Phase, ContestIdx), Vec<usize>> = BTreeMap::new();
     for (i, f) in demo.forms.forms.iter().enumerate() {
-        groups
-            .entry((f.key.phase, f.key.contest))
-            .or_default()
-            .push(i);
+        groups.entry((f.key.phase, f.key.contest)).or_default().push(i);
     }
-    for phase in groups
-        .keys()
-        .map(|k| k.0)
-        .collect::<std::collections::BTreeSet<_>>()
-    {
+    for phase in groups.keys().map(|k| k.0).collect::<std::collections::BTreeSet<_>>() {
         std::fs::create_dir_all(dir.join("results").join(phase.as_str()))?;
     }
     let progress = bar(quiet, groups.len() as u64, "writing");
     let groups: Vec<_> = groups.into_iter().collect();
-    groups
-        .par_iter()
-        .try_for_each(|((phase, contest), forms)| {
-            let path = dir
-                .join("results")
-                .join(phase.as_str())
-                .join(format!("{}.csv", demo.election.contest(*contest).id));
-            let r =
-                psephos_io::write_forms_wide(&path, &demo.election, *contest, &demo.forms, forms);
-            progress.inc(1);
-            r
-        })?;
+    groups.par_iter().try_for_each(|((phase, contest), forms)| {
+        let path = dir
+            .join("results")
+            .join(phase.as_str())
+            .join(format!("{}.csv", demo.election.contest(*contest).id));
+        let r = psephos_io::write_forms_wide(&path, &demo.election, *contest, &demo.forms, forms);
+        progress.inc(1);
+        r
+    })?;
     progress.finish_and_clear();
     Ok(())
 }

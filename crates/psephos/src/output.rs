@@ -114,9 +114,7 @@ pub(crate) fn percent_json(num: u64, den: u64) -> serde_json::Value {
     if den == 0 {
         return serde_json::Value::Null;
     }
-    percent(num, den)
-        .parse::<f64>()
-        .map_or(serde_json::Value::Null, serde_json::Value::from)
+    percent(num, den).parse::<f64>().map_or(serde_json::Value::Null, serde_json::Value::from)
 }
 
 pub(crate) fn diagnostic_json(d: &Diagnostic) -> serde_json::Value {
@@ -134,9 +132,7 @@ pub(crate) fn diagnostic_json(d: &Diagnostic) -> serde_json::Value {
 
 pub(crate) fn diagnostics_csv(diags: &[Diagnostic]) -> String {
     csv_text(
-        &[
-            "file", "line", "code", "name", "severity", "station", "field", "message",
-        ],
+        &["file", "line", "code", "name", "severity", "station", "field", "message"],
         diags.iter().map(|d| {
             vec![
                 d.file.clone().unwrap_or_default(),

@@ -76,22 +76,24 @@ pub(crate) fn check(
     quiet: bool,
 ) -> Result<Checked, Stop> {
     let policy = phase.map(parse_policy).transpose().map_err(Stop::Usage)?;
+    let timer = Timer::start();
     let package =
         psephos_io::load_package(package_dir).map_err(|e| Stop::Package(e.diagnostics))?;
+    timer.lap("load package");
     let mut paths = package.results.clone();
     paths.extend(extra_results.iter().cloned());
     let (files, mut diagnostics) = psephos_io::discover_results(&paths);
-    let total: u64 = files
-        .iter()
-        .map(|f| std::fs::metadata(f).map_or(0, |m| m.len()))
-        .sum();
+    let total: u64 = files.iter().map(|f| std::fs::metadata(f).map_or(0, |m| m.len())).sum();
     let bar = spinner(quiet, total, "reading");
     let read = psephos_io::read_results(&package.election, &files, &|n| bar.inc(n));
     bar.finish_and_clear();
+    timer.lap("read results");
     let election = &package.election;
     let validation = psephos_count::validate(election, &read.forms);
+    timer.lap("validate");
     let policy = policy.unwrap_or_else(|| election.phase_policy.clone());
     let selection = psephos_count::select(election, &read.forms, &validation, &policy);
+    timer.lap("select");
 
     diagnostics.extend(package.warnings.iter().cloned());
     diagnostics.extend(read.diagnostics);
@@ -114,4 +116,24 @@ pub(crate) fn check(
         selection,
         diagnostics,
     })
+}
+
+/// Phase timings on standard error when `PSEPHOS_TIMINGS` is set (for benchmarks).
+pub(crate) struct Timer {
+    start: Option<std::time::Instant>,
+}
+
+impl Timer {
+    pub(crate) fn start() -> Timer {
+        Timer { start: std::env::var_os("PSEPHOS_TIMINGS").map(|_| std::time::Instant::now()) }
+    }
+
+    pub(crate) fn lap(&self, what: &str) {
+        if let Some(start) = self.start {
+            crate::eprint_lines(&format!(
+                "timing: {what} done at {:.3} s\n",
+                start.elapsed().as_secs_f64()
+            ));
+        }
+    }
 }

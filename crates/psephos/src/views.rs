@@ -16,10 +16,9 @@ pub(crate) fn bloc_of(e: &Election, c: CandidateIdx) -> (String, String) {
         Some(p) => {
             let party = &e.parties[p.index()];
             match party.coalition {
-                Some(co) => (
-                    e.coalitions[co.index()].id.clone(),
-                    e.coalitions[co.index()].name.clone(),
-                ),
+                Some(co) => {
+                    (e.coalitions[co.index()].id.clone(), e.coalitions[co.index()].name.clone())
+                }
                 None => (party.id.clone(), party.name.clone()),
             }
         }
@@ -117,11 +116,7 @@ pub(crate) fn tabulation_json(e: &Election, t: &Tabulation, s: &Selection) -> Va
 fn totals_row(name: &str, t: &BallotTotals) -> Vec<String> {
     vec![
         name.to_owned(),
-        format!(
-            "{}/{}",
-            thousands(t.stations_reporting),
-            thousands(t.stations_expected)
-        ),
+        format!("{}/{}", thousands(t.stations_reporting), thousands(t.stations_expected)),
         thousands(t.registered),
         thousands(t.ballots_found),
         thousands(t.blank),
@@ -171,10 +166,7 @@ fn level_rows(e: &Election, t: &Tabulation, level: Level) -> (Vec<&'static str>,
         ]
     };
     match level {
-        Level::Nation => (
-            totals_header("nation"),
-            vec![totals(e.meta.id.clone(), &t.nation)],
-        ),
+        Level::Nation => (totals_header("nation"), vec![totals(e.meta.id.clone(), &t.nation)]),
         Level::Governorate => (
             totals_header("governorate"),
             e.governorates
@@ -204,12 +196,7 @@ fn level_rows(e: &Election, t: &Tabulation, level: Level) -> (Vec<&'static str>,
                 .iter()
                 .zip(&t.coalition_votes)
                 .map(|(c, v)| {
-                    vec![
-                        c.id.clone(),
-                        c.name.clone(),
-                        v.to_string(),
-                        percent(*v, t.nation.votes),
-                    ]
+                    vec![c.id.clone(), c.name.clone(), v.to_string(), percent(*v, t.nation.votes)]
                 })
                 .collect(),
         ),
@@ -222,9 +209,7 @@ fn level_rows(e: &Election, t: &Tabulation, level: Level) -> (Vec<&'static str>,
                     vec![
                         p.id.clone(),
                         p.name.clone(),
-                        p.coalition
-                            .map(|c| e.coalitions[c.index()].id.clone())
-                            .unwrap_or_default(),
+                        p.coalition.map(|c| e.coalitions[c.index()].id.clone()).unwrap_or_default(),
                         v.to_string(),
                         percent(*v, t.nation.votes),
                     ]
@@ -241,9 +226,7 @@ fn level_rows(e: &Election, t: &Tabulation, level: Level) -> (Vec<&'static str>,
                         c.id.clone(),
                         c.name.clone(),
                         c.gender.as_str().to_owned(),
-                        c.party
-                            .map(|p| e.parties[p.index()].id.clone())
-                            .unwrap_or_default(),
+                        c.party.map(|p| e.parties[p.index()].id.clone()).unwrap_or_default(),
                         e.contest(c.contest).id.clone(),
                         v.to_string(),
                     ]
@@ -278,11 +261,7 @@ pub(crate) fn tabulation_table(
         }
         return table.render();
     }
-    out.push_str(&format!(
-        "{} — votes by the {} policy\n\n",
-        e.meta.name,
-        s.policy.describe()
-    ));
+    out.push_str(&format!("{} — votes by the {} policy\n\n", e.meta.name, s.policy.describe()));
     let mut table = Table::new(&TOTALS_HEADER);
     for (g, b) in e.governorates.iter().zip(&t.governorate_ballots) {
         table.row(totals_row(g, b));
@@ -293,12 +272,8 @@ pub(crate) fn tabulation_table(
     table.row(totals_row("Nation", &t.nation));
     out.push_str(&table.render());
     out.push('\n');
-    let mut blocs: Vec<(String, u64)> = e
-        .coalitions
-        .iter()
-        .zip(&t.coalition_votes)
-        .map(|(c, v)| (c.name.clone(), *v))
-        .collect();
+    let mut blocs: Vec<(String, u64)> =
+        e.coalitions.iter().zip(&t.coalition_votes).map(|(c, v)| (c.name.clone(), *v)).collect();
     for (p, v) in e.parties.iter().zip(&t.party_votes) {
         if p.coalition.is_none() {
             blocs.push((p.name.clone(), *v));
@@ -330,15 +305,7 @@ pub(crate) fn seats_by_bloc(e: &Election, t: &Tabulation, a: &Allocation) -> Vec
     let mut index = std::collections::HashMap::new();
     let mut slot = |id: String, name: String, blocs: &mut Vec<BlocSeats>| -> usize {
         *index.entry(id.clone()).or_insert_with(|| {
-            blocs.push(BlocSeats {
-                id,
-                name,
-                seats: 0,
-                women: 0,
-                quota: 0,
-                reserved: 0,
-                votes: 0,
-            });
+            blocs.push(BlocSeats { id, name, seats: 0, women: 0, quota: 0, reserved: 0, votes: 0 });
             blocs.len() - 1
         })
     };
@@ -362,12 +329,7 @@ pub(crate) fn seats_by_bloc(e: &Election, t: &Tabulation, a: &Allocation) -> Vec
             _ => {}
         }
     }
-    blocs.sort_by(|a, b| {
-        b.seats
-            .cmp(&a.seats)
-            .then(b.votes.cmp(&a.votes))
-            .then(a.id.cmp(&b.id))
-    });
+    blocs.sort_by(|a, b| b.seats.cmp(&a.seats).then(b.votes.cmp(&a.votes)).then(a.id.cmp(&b.id)));
     blocs
 }
 
@@ -479,18 +441,14 @@ pub(crate) fn allocation_csv(e: &Election, a: &Allocation) -> String {
                 e.contest(seat.contest).id.clone(),
                 c.id.clone(),
                 c.name.clone(),
-                c.party
-                    .map(|p| e.parties[p.index()].id.clone())
-                    .unwrap_or_default(),
+                c.party.map(|p| e.parties[p.index()].id.clone()).unwrap_or_default(),
                 e.coalition_of(seat.candidate)
                     .map(|co| e.coalitions[co.index()].id.clone())
                     .unwrap_or_default(),
                 c.gender.as_str().to_owned(),
                 seat.votes.to_string(),
                 seat.reason.as_str().to_owned(),
-                seat.replaced
-                    .map(|r| e.candidate(r).id.clone())
-                    .unwrap_or_default(),
+                seat.replaced.map(|r| e.candidate(r).id.clone()).unwrap_or_default(),
             ]
         }),
     )
@@ -559,9 +517,7 @@ pub(crate) fn allocation_table(
     }
     let ties = a.ties().count();
     if ties > 0 {
-        out.push_str(&format!(
-            "{ties} tie(s) settled by lot; see --format json for the tickets\n"
-        ));
+        out.push_str(&format!("{ties} tie(s) settled by lot; see --format json for the tickets\n"));
     }
     if list_seats {
         out.push('\n');

@@ -142,42 +142,24 @@ fn sntv(election: &Election, tabulation: &Tabulation, contest: ContestIdx) -> Co
     order.sort_by(|a, b| b.1.cmp(&a.1).then(a.2.cmp(&b.2)));
     let ranking: Vec<(CandidateIdx, u64)> = order.iter().map(|&(c, v, _)| (c, v)).collect();
     let votes_of = |c: CandidateIdx| tabulation.candidate_votes[c.index()];
-    let place = |c: CandidateIdx| {
-        ranking
-            .iter()
-            .position(|&(x, _)| x == c)
-            .unwrap_or(usize::MAX)
-    };
+    let place = |c: CandidateIdx| ranking.iter().position(|&(x, _)| x == c).unwrap_or(usize::MAX);
     let hex = |t: &[u8; 32]| t.iter().map(|b| format!("{b:02x}")).collect::<String>();
     let tied_with = |v: u64| -> Vec<(CandidateIdx, String)> {
-        order
-            .iter()
-            .filter(|e| e.1 == v)
-            .map(|e| (e.0, hex(&e.2)))
-            .collect()
+        order.iter().filter(|e| e.1 == v).map(|e| (e.0, hex(&e.2))).collect()
     };
 
     let filled = seats.min(ranking.len());
     let mut winners: Vec<CandidateIdx> = ranking[..filled].iter().map(|&(c, _)| c).collect();
-    let mut reasons: Vec<Reason> = vec![
-        if system.reserved_for.is_some() {
-            Reason::Reserved
-        } else {
-            Reason::Rank
-        };
-        filled
-    ];
+    let mut reasons: Vec<Reason> =
+        vec![if system.reserved_for.is_some() { Reason::Reserved } else { Reason::Rank }; filled];
     let mut ties = Vec::new();
 
     // A tie across the line between the last winner and the first loser.
     if filled > 0 && filled < ranking.len() && ranking[filled - 1].1 == ranking[filled].1 {
         let v = ranking[filled].1;
         let group = tied_with(v);
-        let chosen: Vec<CandidateIdx> = group
-            .iter()
-            .map(|g| g.0)
-            .filter(|c| winners.contains(c))
-            .collect();
+        let chosen: Vec<CandidateIdx> =
+            group.iter().map(|g| g.0).filter(|c| winners.contains(c)).collect();
         for (w, r) in winners.iter().zip(reasons.iter_mut()) {
             if chosen.contains(w) {
                 *r = Reason::Lot;
@@ -214,10 +196,8 @@ fn sntv(election: &Election, tabulation: &Tabulation, contest: ContestIdx) -> Co
         let mut count = won_on_votes;
         while count < minimum {
             // The best-placed matching candidate who lost.
-            let incoming = ranking
-                .iter()
-                .map(|&(c, _)| c)
-                .find(|c| !winners.contains(c) && matches(*c));
+            let incoming =
+                ranking.iter().map(|&(c, _)| c).find(|c| !winners.contains(c) && matches(*c));
             // The lowest-placed winner who does not match, whose removal keeps every earlier
             // rule's minimum, and who did not enter by a quota.
             let outgoing = winners
@@ -300,10 +280,7 @@ fn sntv(election: &Election, tabulation: &Tabulation, contest: ContestIdx) -> Co
             winners[k] = incoming;
             reasons[k] = Reason::Quota;
             replaced_by[k] = Some(outgoing);
-            outcome.replacements.push(Replacement {
-                elected: incoming,
-                replaced: outgoing,
-            });
+            outcome.replacements.push(Replacement { elected: incoming, replaced: outgoing });
             count += 1;
         }
         quotas.push(outcome);

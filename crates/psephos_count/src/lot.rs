@@ -19,10 +19,7 @@ pub fn lot_ticket(seed: &str, contest: &str, candidate: &str) -> [u8; 32] {
 
 /// The ticket as lowercase hexadecimal, as `sha256sum` prints it.
 pub fn lot_ticket_hex(seed: &str, contest: &str, candidate: &str) -> String {
-    lot_ticket(seed, contest, candidate)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    lot_ticket(seed, contest, candidate).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]
@@ -38,10 +35,7 @@ mod tests {
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
         // printf '%s' 's|C|X' | sha256sum
-        assert_eq!(
-            lot_ticket("s", "C", "X"),
-            <[u8; 32]>::from(Sha256::digest(b"s|C|X"))
-        );
+        assert_eq!(lot_ticket("s", "C", "X"), <[u8; 32]>::from(Sha256::digest(b"s|C|X")));
         assert_eq!(lot_ticket_hex("s", "C", "X").len(), 64);
     }
 }

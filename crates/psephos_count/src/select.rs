@@ -8,10 +8,10 @@ use crate::validate::{FormStatus, Validation};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StationStatus {
     /// This form (index into the set) counts.
-    Counted(usize),
+    Counted(u32),
     /// The form the policy prefers failed validation: the station is held back, and no older
     /// form is counted in its place.
-    Held(usize),
+    Held(u32),
     /// No form that the policy accepts.
     Missing,
 }
@@ -30,23 +30,17 @@ impl Selection {
     /// Indices of the forms that count.
     pub fn counted(&self) -> impl Iterator<Item = usize> + '_ {
         self.stations.iter().filter_map(|s| match s {
-            StationStatus::Counted(i) => Some(*i),
+            StationStatus::Counted(i) => Some(*i as usize),
             _ => None,
         })
     }
 
     pub fn missing(&self) -> usize {
-        self.stations
-            .iter()
-            .filter(|s| matches!(s, StationStatus::Missing))
-            .count()
+        self.stations.iter().filter(|s| matches!(s, StationStatus::Missing)).count()
     }
 
     pub fn held(&self) -> usize {
-        self.stations
-            .iter()
-            .filter(|s| matches!(s, StationStatus::Held(_)))
-            .count()
+        self.stations.iter().filter(|s| matches!(s, StationStatus::Held(_))).count()
     }
 }
 
@@ -58,8 +52,9 @@ pub fn select(
     validation: &Validation,
     policy: &PhasePolicy,
 ) -> Selection {
-    // (rank, version, form) of the best form so far, per station.
-    let mut best: Vec<Option<(usize, u32, usize)>> = vec![None; election.stations.len()];
+    // The best form so far per station, as an index into the set (NONE if none yet).
+    const NONE: u32 = u32::MAX;
+    let mut best: Vec<u32> = vec![NONE; election.stations.len()];
     for (i, form) in set.forms.iter().enumerate() {
         if validation.status[i] == FormStatus::Repeat {
             continue;
@@ -68,12 +63,13 @@ pub fn select(
             continue;
         };
         let slot = &mut best[form.key.station.index()];
-        let better = match *slot {
-            None => true,
-            Some((r, v, _)) => rank < r || (rank == r && form.key.version > v),
+        let better = *slot == NONE || {
+            let held = &set.forms[*slot as usize].key;
+            let r = policy.rank(held.phase).unwrap_or(usize::MAX);
+            rank < r || (rank == r && form.key.version > held.version)
         };
         if better {
-            *slot = Some((rank, form.key.version, i));
+            *slot = u32::try_from(i).unwrap_or(NONE);
         }
     }
     let total_registered = election.total_registered().max(1);
@@ -81,10 +77,8 @@ pub fn select(
     let stations = best
         .iter()
         .enumerate()
-        .map(|(s, b)| match *b {
-            Some((_, _, i)) if validation.status[i] == FormStatus::Ok => StationStatus::Counted(i),
-            Some((_, _, i)) => StationStatus::Held(i),
-            None => {
+        .map(|(s, &b)| match b {
+            NONE => {
                 let station = &election.stations[s];
                 let share = 100.0 * f64::from(station.registered) / total_registered as f64;
                 diagnostics.push(
@@ -102,11 +96,9 @@ pub fn select(
                 );
                 StationStatus::Missing
             }
+            i if validation.status[i as usize] == FormStatus::Ok => StationStatus::Counted(i),
+            i => StationStatus::Held(i),
         })
         .collect();
-    Selection {
-        policy: policy.clone(),
-        stations,
-        diagnostics,
-    }
+    Selection { policy: policy.clone(), stations, diagnostics }
 }

@@ -68,12 +68,7 @@ pub fn tabulate(election: &Election, set: &FormSet, selection: &Selection) -> Ta
     let nc = election.contests.len();
     let counted: Vec<usize> = selection.counted().collect();
     // Candidate votes and per-contest ballots, folded in parallel.
-    let zero = || {
-        (
-            vec![0u64; election.candidates.len()],
-            vec![BallotTotals::default(); nc],
-        )
-    };
+    let zero = || (vec![0u64; election.candidates.len()], vec![BallotTotals::default(); nc]);
     let (candidate_votes, mut contest_ballots) = counted
         .par_iter()
         .fold(zero, |(mut votes, mut ballots), &i| {
@@ -110,14 +105,10 @@ pub fn tabulate(election: &Election, set: &FormSet, selection: &Selection) -> Ta
         let c = &mut contest_ballots[station.district.index()];
         c.stations_expected += 1;
         c.registered += registered;
-        let mut g = BallotTotals {
-            stations_expected: 1,
-            registered,
-            ..BallotTotals::default()
-        };
+        let mut g = BallotTotals { stations_expected: 1, registered, ..BallotTotals::default() };
         match status {
             StationStatus::Counted(i) => {
-                let form = &set.forms[*i];
+                let form = &set.forms[*i as usize];
                 c.stations_reporting += 1;
                 c.registered_reporting += registered;
                 g.stations_reporting = 1;

@@ -49,21 +49,45 @@ pub fn validate(election: &Election, set: &FormSet) -> Validation {
         diagnostics.extend(d);
     }
 
-    // The same key twice: compare the submissions.
-    let mut order: Vec<usize> = (0..set.forms.len()).collect();
-    order.par_sort_unstable_by_key(|&i| (set.forms[i].key, set.forms[i].source));
-    let mut k = 0;
-    while k < order.len() {
-        let first = order[k];
-        let mut end = k + 1;
-        while end < order.len() && set.forms[order[end]].key == set.forms[first].key {
-            end += 1;
+    // The same key twice: compare the submissions. Forms are bucketed by station (a counting
+    // sort that keeps reading order), and only forms of one station are compared.
+    let mut start = vec![0u32; election.stations.len() + 1];
+    for f in &set.forms {
+        start[f.key.station.index() + 1] += 1;
+    }
+    for s in 1..start.len() {
+        start[s] += start[s - 1];
+    }
+    let mut fill = start.clone();
+    let mut order = vec![0u32; set.forms.len()];
+    for (i, f) in set.forms.iter().enumerate() {
+        let slot = &mut fill[f.key.station.index()];
+        order[*slot as usize] = i as u32;
+        *slot += 1;
+    }
+    for s in 0..election.stations.len() {
+        let bucket = &order[start[s] as usize..start[s + 1] as usize];
+        if bucket.len() < 2 {
+            continue;
         }
-        if end - k > 1 {
-            let group = &order[k..end];
-            let all_same = group
-                .iter()
-                .all(|&i| same_numbers(set, &set.forms[first], &set.forms[i]));
+        let mut grouped = vec![false; bucket.len()];
+        for a in 0..bucket.len() {
+            if grouped[a] {
+                continue;
+            }
+            let first = bucket[a] as usize;
+            let group: Vec<usize> = (a..bucket.len())
+                .filter(|&b| set.forms[bucket[b] as usize].key == set.forms[first].key)
+                .collect();
+            if group.len() < 2 {
+                continue;
+            }
+            for &b in &group {
+                grouped[b] = true;
+            }
+            let group: Vec<usize> = group.iter().map(|&b| bucket[b] as usize).collect();
+            let all_same =
+                group.iter().all(|&i| same_numbers(set, &set.forms[first], &set.forms[i]));
             for &i in &group[1..] {
                 let form = &set.forms[i];
                 let d = if all_same {
@@ -102,17 +126,13 @@ pub fn validate(election: &Election, set: &FormSet) -> Validation {
                 diagnostics.push(d);
             }
             if !all_same {
-                for &i in group {
+                for &i in &group {
                     status[i] = FormStatus::Invalid;
                 }
             }
         }
-        k = end;
     }
-    Validation {
-        diagnostics,
-        status,
-    }
+    Validation { diagnostics, status }
 }
 
 fn same_numbers(set: &FormSet, a: &Form, b: &Form) -> bool {

@@ -15,10 +15,7 @@ fn election(seats: u32, women: &[bool], stations: usize, minimum: u32, seed: &st
     } else {
         vec![QuotaRule {
             name: "women".into(),
-            filter: CandidateFilter {
-                gender: Some(Gender::Female),
-                group: None,
-            },
+            filter: CandidateFilter { gender: Some(Gender::Female), group: None },
             minimum: Minimum::Count(minimum),
         }]
     };
@@ -29,10 +26,7 @@ fn election(seats: u32, women: &[bool], stations: usize, minimum: u32, seed: &st
             reserved_for: None,
             electorate: Electorate::Own,
             quotas,
-            ties: TiePolicy {
-                method: TieMethod::Lot,
-                seed: seed.into(),
-            },
+            ties: TiePolicy { method: TieMethod::Lot, seed: seed.into() },
         }],
         contests: vec![Contest {
             id: "D1".into(),
@@ -56,23 +50,20 @@ fn election(seats: u32, women: &[bool], stations: usize, minimum: u32, seed: &st
         stations: (0..stations)
             .map(|s| Station {
                 id: format!("S{s}"),
-                centre: "c".into(),
+                centre: 0,
                 district: ContestIdx(0),
                 governorate: None,
                 registered: 10_000,
             })
             .collect(),
+        centres: vec!["c".into()],
         ..ElectionParts::default()
     })
 }
 
 fn forms(e: &Election, votes: &[Vec<u32>], order: &[usize]) -> FormSet {
-    let mut set = FormSet {
-        files: vec!["mem".into()],
-        ..FormSet::default()
-    };
-    set.layouts
-        .push(e.ballot(ContestIdx(0)).candidates.clone().into());
+    let mut set = FormSet { files: vec!["mem".into()], ..FormSet::default() };
+    set.layouts.push(e.ballot(ContestIdx(0)).candidates.clone().into());
     for &s in order {
         let v = &votes[s];
         let start = set.votes.len() as u64;
@@ -90,10 +81,7 @@ fn forms(e: &Election, votes: &[Vec<u32>], order: &[usize]) -> FormSet {
             invalid: 0,
             layout: 0,
             votes_start: start,
-            source: Source {
-                file: 0,
-                line: s as u64 + 2,
-            },
+            source: Source { file: 0, line: s as u64 + 2 },
         });
     }
     set
@@ -210,9 +198,7 @@ fn rows_of_a_results_file_can_come_in_any_order() {
         "S3,D1,manual,1,7,0,0,1,2,2,2\n",
     ];
     let read = |order: &[usize]| {
-        let text: String = std::iter::once(header)
-            .chain(order.iter().map(|&i| rows[i]))
-            .collect();
+        let text: String = std::iter::once(header).chain(order.iter().map(|&i| rows[i])).collect();
         let r = psephos_io::parse_results(&e, "mem.csv", text.as_bytes());
         assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
         run(&e, &r.forms)

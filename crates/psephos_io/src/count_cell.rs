@@ -44,6 +44,22 @@ impl CountError {
 
 /// Parses a non-negative whole number, allowing surrounding ASCII spaces.
 pub(crate) fn parse_count(raw: &[u8]) -> Result<u32, CountError> {
+    // The common case, plain digits that fit, in one pass.
+    if !raw.is_empty() && raw.len() <= 9 {
+        let mut value = 0u32;
+        let mut plain = true;
+        for &b in raw {
+            let d = b.wrapping_sub(b'0');
+            if d > 9 {
+                plain = false;
+                break;
+            }
+            value = value * 10 + u32::from(d);
+        }
+        if plain {
+            return Ok(value);
+        }
+    }
     let s = raw.trim_ascii();
     if s.is_empty() {
         return Err(CountError::Empty);
@@ -100,10 +116,7 @@ mod tests {
         assert_eq!(parse_count(b" 42 "), Ok(42));
         assert_eq!(parse_count(b"4294967295"), Ok(u32::MAX));
         assert_eq!(parse_count(b"4294967296"), Err(CountError::TooLarge));
-        assert_eq!(
-            parse_count(b"99999999999999999999999"),
-            Err(CountError::TooLarge)
-        );
+        assert_eq!(parse_count(b"99999999999999999999999"), Err(CountError::TooLarge));
         assert_eq!(parse_count(b""), Err(CountError::Empty));
         assert_eq!(parse_count(b"  "), Err(CountError::Empty));
         assert_eq!(parse_count(b"-3"), Err(CountError::Negative));

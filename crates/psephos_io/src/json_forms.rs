@@ -64,15 +64,11 @@ fn parse_elements(
             Err(e) => {
                 // serde_json counts lines and columns within the form; report them in the file.
                 let text = e.to_string();
-                let what = text
-                    .rsplit_once(" at line ")
-                    .map_or(text.as_str(), |(w, _)| w);
+                let what = text.rsplit_once(" at line ").map_or(text.as_str(), |(w, _)| w);
                 let mut column = e.column();
                 if e.line() <= 1 {
-                    let line_start = bytes[..range_start]
-                        .iter()
-                        .rposition(|&b| b == b'\n')
-                        .map_or(0, |i| i + 1);
+                    let line_start =
+                        bytes[..range_start].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
                     column += range_start - line_start;
                 }
                 diags.push(
@@ -99,11 +95,7 @@ fn parse_elements(
             Some(Value::String(s)) => s.trim().to_owned(),
             _ => String::new(),
         };
-        let at = At {
-            file,
-            line,
-            station: &station,
-        };
+        let at = At { file, line, station: &station };
         let mut broken = false;
         let mut text = |key: &str, diags: &mut Vec<Diagnostic>| -> String {
             match obj.get(key) {
@@ -150,9 +142,9 @@ fn parse_elements(
             }
         }
         match obj.get("votes") {
-            Some(Value::Object(votes)) => read_votes(
-                election, file, raw, line, &station, votes, &mut p, &mut diags,
-            ),
+            Some(Value::Object(votes)) => {
+                read_votes(election, file, raw, line, &station, votes, &mut p, &mut diags)
+            }
             Some(other) => {
                 diags.push(at.diag(
                     Code::JsonSyntax,
@@ -192,11 +184,7 @@ fn read_votes(
     diags: &mut Vec<Diagnostic>,
 ) {
     for (candidate, v) in votes {
-        let at = At {
-            file,
-            line: key_line(raw, candidate, line),
-            station,
-        };
+        let at = At { file, line: key_line(raw, candidate, line), station };
         let Some(c) = election.candidate_id(candidate) else {
             diags.push(at.diag(
                 Code::UnknownCandidate,
@@ -316,10 +304,7 @@ fn split_array(bytes: &[u8]) -> Result<Vec<std::ops::Range<usize>>, (usize, Stri
             end -= 1;
         }
         if end == start {
-            return Err((
-                start,
-                "an element of the array is empty (a comma too many?)".to_owned(),
-            ));
+            return Err((start, "an element of the array is empty (a comma too many?)".to_owned()));
         }
         out.push(start..end);
         i += 1;
@@ -342,10 +327,8 @@ mod tests {
     fn splits_top_level_elements() {
         let text = br#" [ {"a": [1, 2], "s": "x,]\"y"} , {"b": {}} ] "#;
         let ranges = split_array(text).unwrap();
-        let parts: Vec<&str> = ranges
-            .iter()
-            .map(|r| std::str::from_utf8(&text[r.clone()]).unwrap())
-            .collect();
+        let parts: Vec<&str> =
+            ranges.iter().map(|r| std::str::from_utf8(&text[r.clone()]).unwrap()).collect();
         assert_eq!(parts, [r#"{"a": [1, 2], "s": "x,]\"y"}"#, r#"{"b": {}}"#]);
         assert_eq!(split_array(b"[]").unwrap().len(), 0);
         assert!(split_array(b"[{}").is_err());

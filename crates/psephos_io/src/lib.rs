@@ -11,6 +11,7 @@ mod count_cell;
 mod json_forms;
 mod package;
 mod results;
+mod split;
 mod table;
 mod write;
 

@@ -43,9 +43,7 @@ pub struct Package {
 impl Package {
     /// The line of stations.csv that defines a station.
     pub fn station_line(&self, id: &str) -> Option<u64> {
-        self.election
-            .station_id(id)
-            .and_then(|s| self.station_lines.get(s.index()).copied())
+        self.election.station_id(id).and_then(|s| self.station_lines.get(s.index()).copied())
     }
 }
 
@@ -161,10 +159,7 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
                     "cannot read election.toml ({e}); every package has one at its root (`psephos init` writes one)"
                 )
             } else {
-                format!(
-                    "{} is not a directory holding an election package ({e})",
-                    dir.display()
-                )
+                format!("{} is not a directory holding an election package ({e})", dir.display())
             };
             return Err(PackageError {
                 diagnostics: vec![Diagnostic::new(Code::MissingFile, message).in_file(toml_name)],
@@ -188,9 +183,7 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
     let doc: ElectionToml = match toml::from_str(&text) {
         Ok(doc) => doc,
         Err(e) => {
-            let line = e
-                .span()
-                .map_or(1, |s| crate::line_of(text.as_bytes(), s.start));
+            let line = e.span().map_or(1, |s| crate::line_of(text.as_bytes(), s.start));
             return Err(PackageError {
                 diagnostics: vec![
                     Diagnostic::new(Code::TomlSyntax, e.message().trim().to_owned())
@@ -283,7 +276,7 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
     let read_table = |rel: &str, diags: &mut Vec<Diagnostic>| -> Option<crate::table::Table> {
         let name = display(rel);
         match std::fs::read(dir.join(rel)) {
-            Ok(bytes) => Some(crate::table::Table::parse(&name, &bytes, diags)),
+            Ok(bytes) => Some(crate::table::Table::parse(&name, bytes, diags)),
             Err(e) => {
                 diags.push(
                     Diagnostic::new(
@@ -312,14 +305,10 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
         if name.is_empty() {
             return None;
         }
-        Some(
-            *governorate_by_name
-                .entry(name.to_owned())
-                .or_insert_with(|| {
-                    parts.governorates.push(name.to_owned());
-                    GovernorateIdx::from_index(parts.governorates.len() - 1)
-                }),
-        )
+        Some(*governorate_by_name.entry(name.to_owned()).or_insert_with(|| {
+            parts.governorates.push(name.to_owned());
+            GovernorateIdx::from_index(parts.governorates.len() - 1)
+        }))
     };
 
     // contests.csv
@@ -331,10 +320,11 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
         let c_gov = table.column("governorate", &mut diags);
         let c_seats = table.column("seats", &mut diags);
         let c_system = table.column("system", &mut diags);
-        known_contests = Known::new(&table, c_id, &[c_name, c_gov, c_seats, c_system]);
-        for row in table.rows() {
-            let id = row.id(c_id, &mut diags);
-            let seats = row.number(c_seats, 1, "seats", &mut diags);
+        known_contests = Known::new(c_id, &[c_name, c_gov, c_seats, c_system]);
+        table.for_each_row(&mut diags, |row, diags| {
+            known_contests.saw(&row, c_id);
+            let id = row.id(c_id, diags);
+            let seats = row.number(c_seats, 1, "seats", diags);
             let system_name = row.get(c_system);
             let system = system_by_id.get(system_name).copied();
             if system.is_none() && c_system.is_some() {
@@ -348,7 +338,7 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
                 ));
             }
             let (Some(id), Some(seats), Some(system)) = (id, seats, system) else {
-                continue;
+                return;
             };
             if !unique(
                 &mut contest_by_id,
@@ -356,9 +346,9 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
                 parts.contests.len(),
                 &row,
                 c_id,
-                &mut diags,
+                diags,
             ) {
-                continue;
+                return;
             }
             let gov = governorate(row.get(c_gov), &mut parts);
             if gov.is_none() && parts.systems[system.index()].electorate == Electorate::Governorate
@@ -378,7 +368,7 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
                 seats,
                 system,
             });
-        }
+        });
     }
 
     // coalitions.csv
@@ -387,25 +377,16 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
     if let Some(table) = read_table(&t.coalitions, &mut diags) {
         let c_id = table.column("id", &mut diags);
         let c_name = table.column("name", &mut diags);
-        known_coalitions = Known::new(&table, c_id, &[c_name]);
-        for row in table.rows() {
-            let Some(id) = row.id(c_id, &mut diags) else {
-                continue;
+        known_coalitions = Known::new(c_id, &[c_name]);
+        table.for_each_row(&mut diags, |row, diags| {
+            known_coalitions.saw(&row, c_id);
+            let Some(id) = row.id(c_id, diags) else {
+                return;
             };
-            if unique(
-                &mut coalition_by_id,
-                &id,
-                parts.coalitions.len(),
-                &row,
-                c_id,
-                &mut diags,
-            ) {
-                parts.coalitions.push(Coalition {
-                    id,
-                    name: row.get(c_name).to_owned(),
-                });
+            if unique(&mut coalition_by_id, &id, parts.coalitions.len(), &row, c_id, diags) {
+                parts.coalitions.push(Coalition { id, name: row.get(c_name).to_owned() });
             }
-        }
+        });
     }
 
     // parties.csv
@@ -415,10 +396,11 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
         let c_id = table.column("id", &mut diags);
         let c_name = table.column("name", &mut diags);
         let c_coalition = table.column("coalition", &mut diags);
-        known_parties = Known::new(&table, c_id, &[c_name, c_coalition]);
-        for row in table.rows() {
-            let Some(id) = row.id(c_id, &mut diags) else {
-                continue;
+        known_parties = Known::new(c_id, &[c_name, c_coalition]);
+        table.for_each_row(&mut diags, |row, diags| {
+            known_parties.saw(&row, c_id);
+            let Some(id) = row.id(c_id, diags) else {
+                return;
             };
             let coalition_id = row.get(c_coalition);
             let coalition = if coalition_id.is_empty() {
@@ -434,7 +416,7 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
                     format!("coalition {coalition_id:?} is not in {}; add it there or leave the field empty", t.coalitions),
                 ));
                 }
-                continue;
+                return;
             };
             if unique(
                 &mut party_by_id,
@@ -442,7 +424,7 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
                 parts.parties.len(),
                 &row,
                 c_id,
-                &mut diags,
+                diags,
             ) {
                 parts.parties.push(Party {
                     id,
@@ -450,7 +432,7 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
                     coalition,
                 });
             }
-        }
+        });
     }
 
     // candidates.csv
@@ -462,8 +444,8 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
         let c_party = table.column("party", &mut diags);
         let c_contest = table.column("contest", &mut diags);
         let c_groups = table.optional_column("groups");
-        for row in table.rows() {
-            let id = row.id(c_id, &mut diags);
+        table.for_each_row(&mut diags, |row, diags| {
+            let id = row.id(c_id, diags);
             if let Some(id) = &id
                 && RESERVED_IDS.contains(&id.as_str())
             {
@@ -472,7 +454,7 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
                     c_id,
                     format!("{id:?} cannot be a candidate id: result files use it as a column name; choose another id"),
                 ));
-                continue;
+                return;
             }
             let gender_raw = row.get(c_gender);
             let gender = Gender::parse(gender_raw);
@@ -516,7 +498,7 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
                 .collect();
             let (Some(id), Some(gender), Some(party), Some(contest)) = (id, gender, party, contest)
             else {
-                continue;
+                return;
             };
             let contest = psephos_model::ContestIdx::from_index(contest);
             let system = &parts.systems[parts.contests[contest.index()].system.index()];
@@ -530,7 +512,7 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
                         "candidate {id} stands for {contest_id}, a seat reserved for group {group:?}, but is not in that group; add {group} to the candidate's groups or correct the contest"
                     ),
                 ));
-                continue;
+                return;
             }
             if unique(
                 &mut candidate_by_id,
@@ -538,7 +520,7 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
                 parts.candidates.len(),
                 &row,
                 c_id,
-                &mut diags,
+                diags,
             ) {
                 parts.candidates.push(Candidate {
                     id,
@@ -549,23 +531,33 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
                     groups,
                 });
             }
-        }
+        });
     }
 
     // stations.csv
-    let mut station_ids: HashMap<String, usize> = HashMap::new();
     let mut station_lines = Vec::new();
+    let mut station_index = None;
     if let Some(table) = read_table(&t.stations, &mut diags) {
+        // Consecutive rows usually share a district and a centre: remember the last ones.
+        let mut last_district: (String, Option<usize>) = (String::new(), None);
+        let mut centre_by_id: HashMap<String, u32> = HashMap::new();
+        let mut last_centre: Option<u32> = None;
         let c_id = table.column("id", &mut diags);
         let c_centre = table.column("centre", &mut diags);
         let c_district = table.column("district", &mut diags);
         let c_gov = table.column("governorate", &mut diags);
         let c_registered = table.column("registered", &mut diags);
-        for row in table.rows() {
-            let id = row.id(c_id, &mut diags);
-            let registered = row.number(c_registered, 0, "registered voters", &mut diags);
+        table.for_each_row(&mut diags, |row, diags| {
+            let id = row.id(c_id, diags);
+            let registered = row.number(c_registered, 0, "registered voters", diags);
             let district_id = row.get(c_district);
-            let district = contest_by_id.get(district_id).copied();
+            let district = if last_district.1.is_some() && last_district.0 == district_id {
+                last_district.1
+            } else {
+                let d = contest_by_id.get(district_id).copied();
+                last_district = (district_id.to_owned(), d);
+                d
+            };
             if district.is_none() && c_district.is_some() && known_contests.reportable(district_id)
             {
                 diags.push(row.diag(
@@ -578,7 +570,7 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
                 ));
             }
             let (Some(id), Some(registered), Some(district)) = (id, registered, district) else {
-                continue;
+                return;
             };
             let contest_gov = parts.contests[district].governorate;
             let electorate = parts.systems[parts.contests[district].system.index()].electorate;
@@ -591,13 +583,16 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
                         electorate.as_str()
                     ),
                 ));
-                continue;
+                return;
             }
             let gov_name = row.get(c_gov);
             let gov = if gov_name.is_empty() {
                 contest_gov
             } else {
-                let g = governorate(gov_name, &mut parts);
+                let g = match contest_gov {
+                    Some(cg) if parts.governorates[cg.index()] == gov_name => Some(cg),
+                    _ => governorate(gov_name, &mut parts),
+                };
                 if let Some(expected) = contest_gov
                     && g != contest_gov
                 {
@@ -609,27 +604,47 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
                             "station is in governorate {gov_name:?} but its district {district_id} is in {expected:?}; correct one of them"
                         ),
                     ));
-                    continue;
+                    return;
                 }
                 g
             };
-            if unique(
-                &mut station_ids,
-                &id,
-                parts.stations.len(),
-                &row,
-                c_id,
-                &mut diags,
-            ) {
-                station_lines.push(row.line);
-                parts.stations.push(Station {
-                    id,
-                    centre: row.get(c_centre).to_owned(),
-                    district: psephos_model::ContestIdx::from_index(district),
-                    governorate: gov,
-                    registered,
-                });
-            }
+            let centre_name = row.get(c_centre);
+            let centre = match last_centre {
+                Some(c) if parts.centres[c as usize] == centre_name => c,
+                _ => *centre_by_id.entry(centre_name.to_owned()).or_insert_with(|| {
+                    parts.centres.push(centre_name.to_owned());
+                    (parts.centres.len() - 1) as u32
+                }),
+            };
+            last_centre = Some(centre);
+            station_lines.push(row.line);
+            parts.stations.push(Station {
+                id,
+                centre,
+                district: psephos_model::ContestIdx::from_index(district),
+                governorate: gov,
+                registered,
+            });
+        });
+        // Repeated station ids, found without a second copy of a million ids. A package with
+        // repeats is rejected, so the index is handed on only when there are none.
+        let (index, repeats) =
+            psephos_model::IdIndex::build(parts.stations.iter().map(|s| s.id.as_str()));
+        for &i in &repeats {
+            diags.push(
+                Diagnostic::new(
+                    Code::DuplicateId,
+                    format!(
+                        "id {:?} is used by an earlier row; ids must be unique",
+                        parts.stations[i].id
+                    ),
+                )
+                .at(&table.file, station_lines[i])
+                .field("id"),
+            );
+        }
+        if repeats.is_empty() {
+            station_index = Some(index);
         }
     }
 
@@ -683,6 +698,7 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
         return Err(PackageError { diagnostics: diags });
     }
     let results = t.results.iter().map(|r| dir.join(r)).collect();
+    parts.station_index = station_index;
     Ok(Package {
         dir: dir.to_owned(),
         election: Election::new(parts),
@@ -695,11 +711,7 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
 
 fn list_or_none<'a>(items: impl Iterator<Item = &'a String>) -> String {
     let v: Vec<&str> = items.map(String::as_str).collect();
-    if v.is_empty() {
-        "no systems".to_owned()
-    } else {
-        v.join(", ")
-    }
+    if v.is_empty() { "no systems".to_owned() } else { v.join(", ") }
 }
 
 /// Records `id` as taken, or reports it as a duplicate.
@@ -736,10 +748,7 @@ fn resolve_ties(
         ));
         TieMethod::Lot
     });
-    TiePolicy {
-        method,
-        seed: t.seed.clone(),
-    }
+    TiePolicy { method, seed: t.seed.clone() }
 }
 
 fn resolve_quota(
@@ -804,11 +813,9 @@ fn resolve_quota(
                 ));
             }
             match (parsed, rounding) {
-                (Some((numerator, denominator)), Some(rounding)) => Some(Minimum::Share {
-                    numerator,
-                    denominator,
-                    rounding,
-                }),
+                (Some((numerator, denominator)), Some(rounding)) => {
+                    Some(Minimum::Share { numerator, denominator, rounding })
+                }
                 _ => None,
             }
         }
@@ -838,10 +845,7 @@ fn resolve_quota(
     let minimum = minimum?;
     ok.then(|| QuotaRule {
         name: q.name.get_ref().clone(),
-        filter: CandidateFilter {
-            gender,
-            group: q.group.clone(),
-        },
+        filter: CandidateFilter { gender, group: q.group.clone() },
         minimum,
     })
 }
@@ -856,12 +860,16 @@ struct Known {
 }
 
 impl Known {
-    fn new(table: &crate::table::Table, id: Option<usize>, others: &[Option<usize>]) -> Known {
-        let seen = table.rows().map(|r| r.get(id).to_owned()).collect();
+    fn new(id: Option<usize>, others: &[Option<usize>]) -> Known {
         Known {
             complete: id.is_some() && others.iter().all(Option::is_some),
-            seen,
+            seen: Default::default(),
         }
+    }
+
+    /// Records the id of a row, valid or not.
+    fn saw(&mut self, row: &crate::table::Row<'_>, id: Option<usize>) {
+        self.seen.insert(row.get(id).to_owned());
     }
 
     /// Whether a missing id is worth reporting: the table is whole and never mentions it.

@@ -15,24 +15,11 @@ use rayon::prelude::*;
 use crate::count_cell::{CountError, parse_count};
 
 /// The fixed leading columns of the wide layout, in order.
-pub(crate) const WIDE_FIXED: [&str; 7] = [
-    "station",
-    "contest",
-    "phase",
-    "version",
-    "ballots_found",
-    "blank",
-    "invalid",
-];
+pub(crate) const WIDE_FIXED: [&str; 7] =
+    ["station", "contest", "phase", "version", "ballots_found", "blank", "invalid"];
 /// The columns of the long layout.
-pub(crate) const LONG_COLUMNS: [&str; 6] = [
-    "station",
-    "contest",
-    "phase",
-    "version",
-    "candidate",
-    "votes",
-];
+pub(crate) const LONG_COLUMNS: [&str; 6] =
+    ["station", "contest", "phase", "version", "candidate", "votes"];
 /// Row kinds of the long layout: a `candidate` value naming a ballot count instead of a candidate.
 pub(crate) const COUNT_FIELDS: [&str; 3] = ["ballots_found", "blank", "invalid"];
 
@@ -54,11 +41,8 @@ pub fn discover_results(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Diagnostic>) {
         if path.is_dir() {
             if let Err(e) = walk(path, &mut files) {
                 diags.push(
-                    Diagnostic::new(
-                        Code::MissingFile,
-                        format!("cannot list this directory: {e}"),
-                    )
-                    .in_file(path.display().to_string()),
+                    Diagnostic::new(Code::MissingFile, format!("cannot list this directory: {e}"))
+                        .in_file(path.display().to_string()),
                 );
             }
         } else if path.is_file() {
@@ -99,29 +83,37 @@ pub fn read_results(
     files: &[PathBuf],
     progress: &(dyn Fn(u64) + Sync),
 ) -> ResultsRead {
-    let parts: Vec<ResultsRead> = files
-        .par_iter()
-        .map(|path| {
-            let display = path.display().to_string();
-            let read = match std::fs::read(path) {
-                Ok(bytes) => parse_results(election, &display, &bytes),
-                Err(e) => ResultsRead {
-                    diagnostics: vec![
-                        Diagnostic::new(Code::MissingFile, format!("cannot read this file: {e}"))
-                            .in_file(display),
-                    ],
-                    ..ResultsRead::default()
-                },
-            };
-            progress(std::fs::metadata(path).map_or(0, |m| m.len()));
-            read
-        })
-        .collect();
+    // Files are read a few at a time and merged in order, so that at most one batch of forms
+    // exists twice in memory.
     let mut all = ResultsRead::default();
-    for part in parts {
-        all.forms.append(part.forms);
-        all.diagnostics.extend(part.diagnostics);
-        all.rows += part.rows;
+    let batch = (rayon::current_num_threads() * 2).max(1);
+    for paths in files.chunks(batch) {
+        let parts: Vec<ResultsRead> = paths
+            .par_iter()
+            .map(|path| {
+                let display = path.display().to_string();
+                let read = match std::fs::read(path) {
+                    Ok(bytes) => parse_results(election, &display, &bytes),
+                    Err(e) => ResultsRead {
+                        diagnostics: vec![
+                            Diagnostic::new(
+                                Code::MissingFile,
+                                format!("cannot read this file: {e}"),
+                            )
+                            .in_file(display),
+                        ],
+                        ..ResultsRead::default()
+                    },
+                };
+                progress(std::fs::metadata(path).map_or(0, |m| m.len()));
+                read
+            })
+            .collect();
+        for part in parts {
+            all.forms.append(part.forms);
+            all.diagnostics.extend(part.diagnostics);
+            all.rows += part.rows;
+        }
     }
     all
 }
@@ -187,10 +179,7 @@ fn parse_csv(election: &Election, file: &str, bytes: &[u8]) -> ResultsRead {
 }
 
 fn only(d: Diagnostic) -> ResultsRead {
-    ResultsRead {
-        diagnostics: vec![d],
-        ..ResultsRead::default()
-    }
+    ResultsRead { diagnostics: vec![d], ..ResultsRead::default() }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -205,10 +194,7 @@ pub(crate) struct At<'a> {
 
 impl At<'_> {
     pub(crate) fn diag(&self, code: Code, field: &str, message: String) -> Diagnostic {
-        Diagnostic::new(code, message)
-            .at(self.file, self.line)
-            .station(self.station)
-            .field(field)
+        Diagnostic::new(code, message).at(self.file, self.line).station(self.station).field(field)
     }
 }
 
@@ -218,15 +204,22 @@ pub(crate) fn resolve_station(
     at: &At<'_>,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<StationIdx> {
+    resolve_station_near(election, raw, usize::MAX, at, diags)
+}
+
+/// [`resolve_station`], trying the station at `hint` first.
+pub(crate) fn resolve_station_near(
+    election: &Election,
+    raw: &str,
+    hint: usize,
+    at: &At<'_>,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<StationIdx> {
     if raw.is_empty() {
-        diags.push(at.diag(
-            Code::MissingValue,
-            "station",
-            "the station id is empty".to_owned(),
-        ));
+        diags.push(at.diag(Code::MissingValue, "station", "the station id is empty".to_owned()));
         return None;
     }
-    let s = election.station_id(raw);
+    let s = election.station_id_near(raw, hint);
     if s.is_none() {
         diags.push(at.diag(
             Code::UnknownStation,
@@ -431,12 +424,7 @@ fn parse_wide(
                 .filter(|(_, p)| !**p)
                 .map(|(c, _)| *c)
                 .collect();
-            Some(ContestPlan {
-                ballot_columns,
-                layout: layout.into(),
-                missing,
-                off_ballot,
-            })
+            Some(ContestPlan { ballot_columns, layout: layout.into(), missing, off_ballot })
         })
         .collect();
 
@@ -535,12 +523,7 @@ fn parse_wide(
     for (contest, (line, n)) in missing {
         let plan = plans[contest.index()].as_ref();
         let names: Vec<&str> = plan
-            .map(|p| {
-                p.missing
-                    .iter()
-                    .map(|&c| election.candidate(c).id.as_str())
-                    .collect()
-            })
+            .map(|p| p.missing.iter().map(|&c| election.candidate(c).id.as_str()).collect())
             .unwrap_or_default();
         diags.push(
             Diagnostic::new(
@@ -578,23 +561,33 @@ fn parse_wide_chunk(
         bad_column_forms: vec![0; bad_columns.len()],
     };
     out.read.forms.files.push(file.to_owned());
-    let mut layouts = Layouts::default();
-    let mut layout_of: HashMap<ContestIdx, u32> = HashMap::new();
-    let diags = &mut out.read.diagnostics;
-    let set = &mut out.read.forms;
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(chunk);
+    let mut rows = WideRows {
+        election,
+        file,
+        ncols,
+        header,
+        plans,
+        bad_columns,
+        layouts: Layouts::default(),
+        layout_of: HashMap::new(),
+        last_contest: (Vec::new(), None),
+        next_station: usize::MAX,
+    };
+    if crate::split::is_quote_free(chunk) {
+        crate::split::for_each_record(chunk, |line, fields| {
+            rows.row(&mut out, first_line - 1 + line, fields);
+        });
+        return out;
+    }
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(chunk);
     let mut record = csv::ByteRecord::new();
-    let mut last_contest: (Vec<u8>, Option<ContestIdx>) = (Vec::new(), None);
     loop {
         match reader.read_byte_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
                 let line = first_line - 1 + e.position().map_or(1, |p| p.line());
-                diags.push(
+                out.read.diagnostics.push(
                     Diagnostic::new(Code::CsvSyntax, format!("cannot read this row: {e}"))
                         .at(file, line),
                 );
@@ -605,66 +598,89 @@ fn parse_wide_chunk(
             }
         }
         let line = first_line - 1 + record.position().map_or(1, |p| p.line());
+        let fields: Vec<&[u8]> = record.iter().collect();
+        rows.row(&mut out, line, &fields);
+    }
+    out
+}
+
+/// What the rows of one chunk of a wide file share while they are read.
+struct WideRows<'a> {
+    election: &'a Election,
+    file: &'a str,
+    ncols: usize,
+    header: &'a [String],
+    plans: &'a [Option<ContestPlan>],
+    bad_columns: &'a [usize],
+    layouts: Layouts,
+    layout_of: HashMap<ContestIdx, u32>,
+    last_contest: (Vec<u8>, Option<ContestIdx>),
+    /// The station after the last one read: usually the next row's.
+    next_station: usize,
+}
+
+impl WideRows<'_> {
+    fn row(&mut self, out: &mut WideChunk, line: u64, record: &[&[u8]]) {
+        let (election, file, header) = (self.election, self.file, self.header);
+        let diags = &mut out.read.diagnostics;
+        let set = &mut out.read.forms;
         if record.len() == 1 && record[0].trim_ascii().is_empty() {
-            continue; // a blank line
+            return; // a blank line
         }
         out.read.rows += 1;
         let station_raw = String::from_utf8_lossy(record[0].trim_ascii());
-        let at = At {
-            file,
-            line,
-            station: &station_raw,
-        };
-        if record.len() != ncols {
+        let at = At { file, line, station: &station_raw };
+        if record.len() != self.ncols {
             diags.push(
                 Diagnostic::new(
                     Code::CsvSyntax,
                     format!(
                         "this row has {} fields but the header has {}; check for a missing or extra comma",
                         record.len(),
-                        ncols
+                        self.ncols
                     ),
                 )
                 .at(file, line)
                 .station(station_raw.as_ref()),
             );
-            continue;
+            return;
         }
         let errors_before = diags.len();
-        let station = resolve_station(election, &station_raw, &at, diags);
+        let station = resolve_station_near(election, &station_raw, self.next_station, &at, diags);
+        if let Some(s) = station {
+            self.next_station = s.index() + 1;
+        }
         let contest_raw = record[1].trim_ascii();
-        let contest = if contest_raw == last_contest.0.as_slice() && last_contest.1.is_some() {
-            last_contest.1
+        let contest = if contest_raw == self.last_contest.0.as_slice()
+            && self.last_contest.1.is_some()
+        {
+            self.last_contest.1
         } else {
             let c = resolve_contest(election, &String::from_utf8_lossy(contest_raw), &at, diags);
-            last_contest = (contest_raw.to_vec(), c);
+            self.last_contest = (contest_raw.to_vec(), c);
             c
         };
         let phase = resolve_phase(&String::from_utf8_lossy(record[2].trim_ascii()), &at, diags);
-        let version = resolve_version(&record[3], &at, diags);
+        let version = resolve_version(record[3], &at, diags);
         let mut counts = [0u32; 3];
         for (k, count) in counts.iter_mut().enumerate() {
-            let field = &record[4 + k];
+            let field = record[4 + k];
             match parse_count(field) {
                 Ok(v) => *count = v,
-                Err(e) => diags.push(count_diag(
-                    &at,
-                    WIDE_FIXED[4 + k],
-                    WIDE_FIXED[4 + k],
-                    e,
-                    field,
-                )),
+                Err(e) => {
+                    diags.push(count_diag(&at, WIDE_FIXED[4 + k], WIDE_FIXED[4 + k], e, field))
+                }
             }
         }
         let mut ok = true;
-        for (k, &col) in bad_columns.iter().enumerate() {
+        for (k, &col) in self.bad_columns.iter().enumerate() {
             if !record[col].trim_ascii().is_empty() {
                 out.bad_column_forms[k] += 1;
                 ok = false;
             }
         }
         let votes_start = set.votes.len();
-        let plan = contest.and_then(|c| plans[c.index()].as_ref());
+        let plan = contest.and_then(|c| self.plans[c.index()].as_ref());
         if let (Some(station), Some(contest)) = (station, contest) {
             ok &= check_station_contest(election, station, contest, &at, diags);
         }
@@ -676,14 +692,14 @@ fn parse_wide_chunk(
                     ok = false;
                 }
                 for &col in &plan.ballot_columns {
-                    match parse_count(&record[col]) {
+                    match parse_count(record[col]) {
                         Ok(v) => set.votes.push(v),
                         Err(e) => diags.push(count_diag(
                             &at,
                             &header[col],
                             &format!("the votes of candidate {}", header[col]),
                             e,
-                            &record[col],
+                            record[col],
                         )),
                     }
                 }
@@ -703,8 +719,8 @@ fn parse_wide_chunk(
             }
             _ => {
                 // Without a ballot to check against, still report every count that is unreadable.
-                for col in WIDE_FIXED.len()..ncols {
-                    let cell = &record[col];
+                for col in WIDE_FIXED.len()..self.ncols {
+                    let cell = record[col];
                     if cell.trim_ascii().is_empty() {
                         continue;
                     }
@@ -723,16 +739,13 @@ fn parse_wide_chunk(
         let accepted = ok && diags.len() == errors_before;
         match (accepted, station, contest, phase, version, plan) {
             (true, Some(station), Some(contest), Some(phase), Some(version), Some(plan)) => {
-                let layout = *layout_of
+                let layouts = &mut self.layouts;
+                let layout = *self
+                    .layout_of
                     .entry(contest)
                     .or_insert_with(|| layouts.intern(set, &plan.layout));
                 set.forms.push(Form {
-                    key: FormKey {
-                        station,
-                        contest,
-                        phase,
-                        version,
-                    },
+                    key: FormKey { station, contest, phase, version },
                     ballots_found: counts[0],
                     blank: counts[1],
                     invalid: counts[2],
@@ -744,7 +757,6 @@ fn parse_wide_chunk(
             _ => set.votes.truncate(votes_start),
         }
     }
-    out
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -798,11 +810,7 @@ pub(crate) fn finish(
     layouts: &mut Layouts,
     diags: &mut Vec<Diagnostic>,
 ) {
-    let at = At {
-        file,
-        line: p.line,
-        station: &p.station,
-    };
+    let at = At { file, line: p.line, station: &p.station };
     let before = diags.len();
     let station = resolve_station(election, &p.station, &at, diags);
     let contest = resolve_contest(election, &p.contest, &at, diags);
@@ -813,10 +821,7 @@ pub(crate) fn finish(
             diags.push(at.diag(
                 Code::MissingValue,
                 COUNT_FIELDS[k],
-                format!(
-                    "the form has no {}; give it from the paper form",
-                    COUNT_FIELDS[k]
-                ),
+                format!("the form has no {}; give it from the paper form", COUNT_FIELDS[k]),
             ));
         }
     }
@@ -831,11 +836,7 @@ pub(crate) fn finish(
     let ballot = &election.ballot(contest).candidates;
     let mut by_position: Vec<Option<u32>> = vec![None; ballot.len()];
     for &(candidate, votes, line) in &p.votes {
-        let at = At {
-            file,
-            line,
-            station: &p.station,
-        };
+        let at = At { file, line, station: &p.station };
         match election.ballot_position(contest, candidate) {
             Some(pos) if by_position[pos].is_none() => by_position[pos] = Some(votes),
             Some(_) => diags.push(at.diag(
@@ -882,40 +883,22 @@ pub(crate) fn finish(
     let votes_start = set.votes.len() as u64;
     set.votes.extend(by_position.iter().map(|v| v.unwrap_or(0)));
     set.forms.push(Form {
-        key: FormKey {
-            station,
-            contest,
-            phase,
-            version,
-        },
+        key: FormKey { station, contest, phase, version },
         ballots_found: p.counts[0].unwrap_or(0),
         blank: p.counts[1].unwrap_or(0),
         invalid: p.counts[2].unwrap_or(0),
         layout,
         votes_start,
-        source: Source {
-            file: 0,
-            line: p.line,
-        },
+        source: Source { file: 0, line: p.line },
     });
 }
 
 fn parse_long(election: &Election, file: &str, bytes: &[u8], header: &[String]) -> ResultsRead {
     let col = |name: &str| header.iter().position(|h| h == name).unwrap_or(0);
-    let [
-        c_station,
-        c_contest,
-        c_phase,
-        c_version,
-        c_candidate,
-        c_votes,
-    ] = LONG_COLUMNS.map(col);
+    let [c_station, c_contest, c_phase, c_version, c_candidate, c_votes] = LONG_COLUMNS.map(col);
     let mut read = ResultsRead::default();
     read.forms.files.push(file.to_owned());
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .from_reader(bytes);
+    let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(bytes);
     let mut record = csv::ByteRecord::new();
     let mut pending: Vec<Pending> = Vec::new();
     let mut index: HashMap<[Vec<u8>; 4], usize> = HashMap::new();
@@ -960,12 +943,7 @@ fn parse_long(election: &Election, file: &str, bytes: &[u8], header: &[String]) 
             continue;
         }
         let field = |c: usize| record[c].trim_ascii().to_vec();
-        let key = [
-            field(c_station),
-            field(c_contest),
-            field(c_phase),
-            field(c_version),
-        ];
+        let key = [field(c_station), field(c_contest), field(c_phase), field(c_version)];
         let slot = *index.entry(key).or_insert_with(|| {
             pending.push(Pending::new(
                 line,
@@ -977,11 +955,7 @@ fn parse_long(election: &Election, file: &str, bytes: &[u8], header: &[String]) 
             pending.len() - 1
         });
         let p = &mut pending[slot];
-        let at = At {
-            file,
-            line,
-            station: &station,
-        };
+        let at = At { file, line, station: &station };
         let candidate = String::from_utf8_lossy(record[c_candidate].trim_ascii()).into_owned();
         let votes = match parse_count(&record[c_votes]) {
             Ok(v) => Some(v),
@@ -1027,14 +1001,7 @@ fn parse_long(election: &Election, file: &str, bytes: &[u8], header: &[String]) 
     }
     let mut layouts = Layouts::default();
     for p in pending {
-        finish(
-            election,
-            file,
-            p,
-            &mut read.forms,
-            &mut layouts,
-            &mut read.diagnostics,
-        );
+        finish(election, file, p, &mut read.forms, &mut layouts, &mut read.diagnostics);
     }
     read
 }

@@ -1,94 +1,135 @@
 //! A small reader for the package's definition tables (contests, parties, candidates, ...).
 //!
 //! Columns are found by name, so their order is free and extra columns (notes, names in another
-//! script) are allowed and ignored.
+//! script) are allowed and ignored. Rows are streamed, not stored: a million-station table costs
+//! one reused record.
 
 use psephos_model::{Code, Diagnostic};
 
-/// A table read into memory, with the line of every row.
+/// A table's header, with its body still to be read.
 pub(crate) struct Table {
     pub(crate) file: String,
     header: Vec<String>,
-    rows: Vec<(u64, Vec<String>)>,
+    bytes: Vec<u8>,
 }
 
 /// One row, with accessors that record a diagnostic when a value is unusable.
 pub(crate) struct Row<'a> {
     pub(crate) table: &'a Table,
     pub(crate) line: u64,
-    fields: &'a [String],
+    fields: &'a [&'a str],
+}
+
+fn reader(bytes: &[u8]) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(crate::strip_bom(bytes))
 }
 
 impl Table {
-    /// Parses CSV bytes. Rows whose field count differs from the header are reported and dropped.
-    pub(crate) fn parse(file: &str, bytes: &[u8], diags: &mut Vec<Diagnostic>) -> Table {
-        let bytes = crate::strip_bom(bytes);
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(bytes);
-        let mut table = Table {
-            file: file.to_owned(),
-            header: Vec::new(),
-            rows: Vec::new(),
+    /// Reads the header; the rows are read by [`Table::for_each_row`].
+    pub(crate) fn parse(file: &str, bytes: Vec<u8>, diags: &mut Vec<Diagnostic>) -> Table {
+        let mut record = csv::StringRecord::new();
+        let header = match reader(&bytes).read_record(&mut record) {
+            Ok(true) => record.iter().map(|f| f.trim().to_owned()).collect(),
+            Ok(false) => {
+                diags.push(
+                    Diagnostic::new(
+                        Code::MissingColumn,
+                        "the file is empty; it needs at least a header row",
+                    )
+                    .at(file, 1),
+                );
+                Vec::new()
+            }
+            Err(e) => {
+                diags.push(
+                    Diagnostic::new(Code::CsvSyntax, format!("cannot read the header: {e}"))
+                        .at(file, 1),
+                );
+                Vec::new()
+            }
         };
+        Table { file: file.to_owned(), header, bytes }
+    }
+
+    /// Calls `f` on every data row. Rows whose field count differs from the header, and rows
+    /// that are not valid CSV, are reported and skipped.
+    pub(crate) fn for_each_row(
+        &self,
+        diags: &mut Vec<Diagnostic>,
+        mut f: impl FnMut(Row<'_>, &mut Vec<Diagnostic>),
+    ) {
+        if self.header.is_empty() {
+            return;
+        }
+        let body = crate::strip_bom(&self.bytes);
+        if crate::split::is_quote_free(body)
+            && let Ok(text) = std::str::from_utf8(body)
+        {
+            let mut fields: Vec<&str> = Vec::with_capacity(self.header.len());
+            for (k, raw) in text.split('\n').enumerate().skip(1) {
+                let record = raw.strip_suffix('\r').unwrap_or(raw);
+                if record.trim().is_empty() {
+                    continue; // a blank line
+                }
+                fields.clear();
+                fields.extend(record.split(','));
+                let line = k as u64 + 1;
+                if fields.len() != self.header.len() {
+                    diags.push(self.wrong_field_count(fields.len(), line));
+                    continue;
+                }
+                f(Row { table: self, line, fields: &fields }, diags);
+            }
+            return;
+        }
+        let mut reader = reader(&self.bytes);
         let mut record = csv::StringRecord::new();
         let mut first = true;
         loop {
             match reader.read_record(&mut record) {
                 Ok(false) => break,
                 Ok(true) => {
-                    let line = record.position().map_or(0, |p| p.line());
-                    let fields: Vec<String> = record.iter().map(|f| f.trim().to_owned()).collect();
-                    if first {
-                        table.header = fields;
-                        first = false;
-                        continue;
+                    if std::mem::take(&mut first) {
+                        continue; // the header
                     }
-                    if fields.len() == 1 && fields[0].is_empty() {
+                    let line = record.position().map_or(0, |p| p.line());
+                    if record.len() == 1 && record[0].trim().is_empty() {
                         continue; // a blank line
                     }
-                    if fields.len() != table.header.len() {
-                        diags.push(
-                            Diagnostic::new(
-                                Code::CsvSyntax,
-                                format!(
-                                    "this row has {} fields but the header has {}; check for a missing or extra comma",
-                                    fields.len(),
-                                    table.header.len()
-                                ),
-                            )
-                            .at(file, line),
-                        );
+                    if record.len() != self.header.len() {
+                        diags.push(self.wrong_field_count(record.len(), line));
                         continue;
                     }
-                    table.rows.push((line, fields));
+                    let fields: Vec<&str> = record.iter().collect();
+                    f(Row { table: self, line, fields: &fields }, diags);
                 }
                 Err(e) => {
                     let line = e.position().map_or(0, |p| p.line());
-                    let message = match e.kind() {
-                        csv::ErrorKind::Utf8 { .. } => {
-                            "this row is not valid UTF-8 text; save the file as UTF-8".to_owned()
-                        }
-                        _ => format!("cannot read this row: {e}"),
+                    let utf8 = matches!(e.kind(), csv::ErrorKind::Utf8 { .. });
+                    let message = if utf8 {
+                        "this row is not valid UTF-8 text; save the file as UTF-8".to_owned()
+                    } else {
+                        format!("cannot read this row: {e}")
                     };
-                    diags.push(Diagnostic::new(Code::CsvSyntax, message).at(file, line));
-                    if !matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) {
+                    diags.push(Diagnostic::new(Code::CsvSyntax, message).at(&self.file, line));
+                    if !utf8 {
                         break;
                     }
+                    first = false;
                 }
             }
         }
-        if first {
-            diags.push(
-                Diagnostic::new(
-                    Code::MissingColumn,
-                    "the file is empty; it needs at least a header row",
-                )
-                .at(file, 1),
-            );
-        }
-        table
+    }
+
+    fn wrong_field_count(&self, found: usize, line: u64) -> Diagnostic {
+        Diagnostic::new(
+            Code::CsvSyntax,
+            format!(
+                "this row has {found} fields but the header has {}; check for a missing or extra comma",
+                self.header.len()
+            ),
+        )
+        .at(&self.file, line)
     }
 
     /// Index of a column, reporting it missing (once) when it is required.
@@ -113,22 +154,12 @@ impl Table {
     pub(crate) fn optional_column(&self, name: &str) -> Option<usize> {
         self.header.iter().position(|h| h == name)
     }
-
-    pub(crate) fn rows(&self) -> impl Iterator<Item = Row<'_>> {
-        self.rows.iter().map(move |(line, fields)| Row {
-            table: self,
-            line: *line,
-            fields,
-        })
-    }
 }
 
 impl Row<'_> {
-    /// The value of a column (empty when the column is absent).
+    /// The value of a column, trimmed (empty when the column is absent).
     pub(crate) fn get(&self, column: Option<usize>) -> &str {
-        column
-            .and_then(|c| self.fields.get(c))
-            .map_or("", String::as_str)
+        column.and_then(|c| self.fields.get(c)).map_or("", |f| f.trim())
     }
 
     pub(crate) fn diag(&self, code: Code, column: Option<usize>, message: String) -> Diagnostic {

@@ -49,9 +49,7 @@ pub fn write_tables(dir: &Path, e: &Election) -> std::io::Result<()> {
     let mut w = csv_writer(&dir.join("parties.csv"))?;
     w.write_record(["id", "name", "coalition"])?;
     for p in &e.parties {
-        let coalition = p
-            .coalition
-            .map_or("", |c| e.coalitions[c.index()].id.as_str());
+        let coalition = p.coalition.map_or("", |c| e.coalitions[c.index()].id.as_str());
         w.write_record([&p.id, &p.name, coalition])?;
     }
     w.flush()?;
@@ -76,7 +74,7 @@ pub fn write_tables(dir: &Path, e: &Election) -> std::io::Result<()> {
     for s in &e.stations {
         w.write_record([
             s.id.as_str(),
-            &s.centre,
+            e.centre_of(s),
             &e.contest(s.district).id,
             gov(s.governorate),
             &s.registered.to_string(),
@@ -87,10 +85,7 @@ pub fn write_tables(dir: &Path, e: &Election) -> std::io::Result<()> {
 }
 
 fn csv_writer(path: &Path) -> std::io::Result<csv::Writer<BufWriter<std::fs::File>>> {
-    Ok(csv::Writer::from_writer(BufWriter::with_capacity(
-        1 << 16,
-        std::fs::File::create(path)?,
-    )))
+    Ok(csv::Writer::from_writer(BufWriter::with_capacity(1 << 16, std::fs::File::create(path)?)))
 }
 
 /// Writes forms of one contest in the wide layout, with one column per candidate on its ballot.
@@ -133,12 +128,7 @@ pub fn write_forms_wide(
         line.push(',');
         push_csv_field(&mut line, &election.contest(contest).id);
         let _ = write!(line, ",{},", form.key.phase.as_str());
-        for n in [
-            form.key.version,
-            form.ballots_found,
-            form.blank,
-            form.invalid,
-        ] {
+        for n in [form.key.version, form.ballots_found, form.blank, form.invalid] {
             line.push_str(itoa.format(n));
             line.push(',');
         }
@@ -187,10 +177,8 @@ fn toml_string(s: &str) -> String {
 /// The text of `election.toml`, commented so that a reader can edit it by hand.
 fn election_toml(e: &Election) -> String {
     let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "# psephos election package: the law and metadata. Fields: docs/package.md"
-    );
+    let _ =
+        writeln!(s, "# psephos election package: the law and metadata. Fields: docs/package.md");
     let _ = writeln!(s, "\n[election]");
     let _ = writeln!(s, "id = {}", toml_string(&e.meta.id));
     let _ = writeln!(s, "name = {}", toml_string(&e.meta.name));
@@ -207,21 +195,14 @@ fn election_toml(e: &Election) -> String {
     ] {
         let _ = writeln!(s, "{k} = {}", toml_string(v));
     }
-    let _ = writeln!(
-        s,
-        "results = [\"results\"]  # files or directories of station result forms"
-    );
+    let _ = writeln!(s, "results = [\"results\"]  # files or directories of station result forms");
     let _ = writeln!(
         s,
         "\n# Which form counts for a station: the first phase listed that has a form, latest version."
     );
     let _ = writeln!(s, "[phases]");
-    let phases: Vec<String> = e
-        .phase_policy
-        .precedence
-        .iter()
-        .map(|p| toml_string(p.as_str()))
-        .collect();
+    let phases: Vec<String> =
+        e.phase_policy.precedence.iter().map(|p| toml_string(p.as_str())).collect();
     let _ = writeln!(s, "precedence = [{}]", phases.join(", "));
     // The election-wide tie policy is the one most systems use.
     let default_ties = e.systems.first().map(|s| s.ties.clone());
@@ -264,11 +245,7 @@ fn election_toml(e: &Election) -> String {
                 Minimum::Count(n) => {
                     let _ = writeln!(s, "minimum = {n}");
                 }
-                Minimum::Share {
-                    numerator,
-                    denominator,
-                    rounding,
-                } => {
+                Minimum::Share { numerator, denominator, rounding } => {
                     let _ = writeln!(s, "share = \"{numerator}/{denominator}\"");
                     let _ = writeln!(s, "rounding = {}", toml_string(rounding.as_str()));
                 }
@@ -279,10 +256,7 @@ fn election_toml(e: &Election) -> String {
 }
 
 fn toml_key(k: &str) -> String {
-    if !k.is_empty()
-        && k.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    {
+    if !k.is_empty() && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
         k.to_owned()
     } else {
         toml_string(k)

@@ -1,11 +1,10 @@
 //! The election: its law (systems), contests, lists and polling stations.
 
-use std::collections::HashMap;
-
 use crate::forms::Phase;
 use crate::ids::{
     CandidateIdx, CoalitionIdx, ContestIdx, GovernorateIdx, PartyIdx, StationIdx, SystemIdx,
 };
+use crate::index::IdIndex;
 
 /// Descriptive metadata of an election.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -50,11 +49,8 @@ pub enum Electorate {
 }
 
 impl Electorate {
-    pub const ALL: [Electorate; 3] = [
-        Electorate::Own,
-        Electorate::Governorate,
-        Electorate::Nationwide,
-    ];
+    pub const ALL: [Electorate; 3] =
+        [Electorate::Own, Electorate::Governorate, Electorate::Nationwide];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -128,11 +124,7 @@ pub enum Minimum {
     /// A fixed number of seats per contest.
     Count(u32),
     /// A share of the contest's seats, `numerator / denominator`, rounded as declared.
-    Share {
-        numerator: u32,
-        denominator: u32,
-        rounding: Rounding,
-    },
+    Share { numerator: u32, denominator: u32, rounding: Rounding },
 }
 
 impl Minimum {
@@ -140,11 +132,7 @@ impl Minimum {
     pub fn for_seats(self, seats: u32) -> u32 {
         let m = match self {
             Minimum::Count(n) => u64::from(n),
-            Minimum::Share {
-                numerator,
-                denominator,
-                rounding,
-            } => {
+            Minimum::Share { numerator, denominator, rounding } => {
                 let num = u64::from(seats) * u64::from(numerator);
                 let den = u64::from(denominator.max(1));
                 match rounding {
@@ -168,10 +156,7 @@ pub struct CandidateFilter {
 impl CandidateFilter {
     pub fn matches(&self, candidate: &Candidate) -> bool {
         self.gender.is_none_or(|g| candidate.gender == g)
-            && self
-                .group
-                .as_ref()
-                .is_none_or(|g| candidate.groups.iter().any(|c| c == g))
+            && self.group.as_ref().is_none_or(|g| candidate.groups.iter().any(|c| c == g))
     }
 }
 
@@ -266,7 +251,8 @@ pub struct Candidate {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Station {
     pub id: String,
-    pub centre: String,
+    /// The polling centre, an index into [`Election::centres`].
+    pub centre: u32,
     /// The contest whose ballot this station counts (its district).
     pub district: ContestIdx,
     pub governorate: Option<GovernorateIdx>,
@@ -284,12 +270,7 @@ impl PhasePolicy {
     /// The default: latest correction, then recount, then manual, then electronic.
     pub fn latest() -> Self {
         PhasePolicy {
-            precedence: vec![
-                Phase::Correction,
-                Phase::Recount,
-                Phase::Manual,
-                Phase::Electronic,
-            ],
+            precedence: vec![Phase::Correction, Phase::Recount, Phase::Manual, Phase::Electronic],
         }
     }
 
@@ -299,11 +280,7 @@ impl PhasePolicy {
     }
 
     pub fn describe(&self) -> String {
-        self.precedence
-            .iter()
-            .map(|p| p.as_str())
-            .collect::<Vec<_>>()
-            .join(" > ")
+        self.precedence.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(" > ")
     }
 }
 
@@ -318,7 +295,11 @@ pub struct ElectionParts {
     pub parties: Vec<Party>,
     pub candidates: Vec<Candidate>,
     pub stations: Vec<Station>,
+    /// Polling centre ids, by [`Station::centre`].
+    pub centres: Vec<String>,
     pub phase_policy: Option<PhasePolicy>,
+    /// An index of `stations` by id, when the reader built one already (it must match).
+    pub station_index: Option<IdIndex>,
 }
 
 /// The candidates printed on the ballot of one contest: its own candidates and those of the
@@ -339,12 +320,13 @@ pub struct Election {
     pub parties: Vec<Party>,
     pub candidates: Vec<Candidate>,
     pub stations: Vec<Station>,
+    pub centres: Vec<String>,
     pub phase_policy: PhasePolicy,
-    contest_by_id: HashMap<String, ContestIdx>,
-    candidate_by_id: HashMap<String, CandidateIdx>,
-    station_by_id: HashMap<String, StationIdx>,
-    party_by_id: HashMap<String, PartyIdx>,
-    coalition_by_id: HashMap<String, CoalitionIdx>,
+    contest_by_id: IdIndex,
+    candidate_by_id: IdIndex,
+    station_by_id: IdIndex,
+    party_by_id: IdIndex,
+    coalition_by_id: IdIndex,
     /// Per contest: its ballot (empty for contests that have no stations of their own).
     ballots: Vec<Ballot>,
     /// Per contest, per candidate on its ballot: position on the ballot. Sorted by candidate.
@@ -368,31 +350,18 @@ impl Election {
             parties,
             candidates,
             stations,
+            centres,
             phase_policy,
+            station_index,
         } = parts;
-        fn index<I: Copy>(
-            ids: impl Iterator<Item = String>,
-            f: fn(usize) -> I,
-        ) -> HashMap<String, I> {
-            ids.enumerate().map(|(i, id)| (id, f(i))).collect()
-        }
-        let contest_by_id = index(
-            contests.iter().map(|c| c.id.clone()),
-            ContestIdx::from_index,
-        );
-        let candidate_by_id = index(
-            candidates.iter().map(|c| c.id.clone()),
-            CandidateIdx::from_index,
-        );
-        let station_by_id = index(
-            stations.iter().map(|c| c.id.clone()),
-            StationIdx::from_index,
-        );
-        let party_by_id = index(parties.iter().map(|c| c.id.clone()), PartyIdx::from_index);
-        let coalition_by_id = index(
-            coalitions.iter().map(|c| c.id.clone()),
-            CoalitionIdx::from_index,
-        );
+        // Repeated ids are the package reader's to report; here the first one wins.
+        let contest_by_id = IdIndex::build(contests.iter().map(|c| c.id.as_str())).0;
+        let candidate_by_id = IdIndex::build(candidates.iter().map(|c| c.id.as_str())).0;
+        let station_by_id = station_index
+            .filter(|i| i.len() == stations.len())
+            .unwrap_or_else(|| IdIndex::build(stations.iter().map(|c| c.id.as_str())).0);
+        let party_by_id = IdIndex::build(parties.iter().map(|c| c.id.as_str())).0;
+        let coalition_by_id = IdIndex::build(coalitions.iter().map(|c| c.id.as_str())).0;
 
         let mut contest_candidates = vec![Vec::new(); contests.len()];
         for (i, c) in candidates.iter().enumerate() {
@@ -448,6 +417,7 @@ impl Election {
             parties,
             candidates,
             stations,
+            centres,
             phase_policy: phase_policy.unwrap_or_else(PhasePolicy::latest),
             contest_by_id,
             candidate_by_id,
@@ -462,19 +432,19 @@ impl Election {
     }
 
     pub fn contest_id(&self, id: &str) -> Option<ContestIdx> {
-        self.contest_by_id.get(id).copied()
+        self.contest_by_id.get(id, |i| &self.contests[i].id).map(ContestIdx::from_index)
     }
     pub fn candidate_id(&self, id: &str) -> Option<CandidateIdx> {
-        self.candidate_by_id.get(id).copied()
+        self.candidate_by_id.get(id, |i| &self.candidates[i].id).map(CandidateIdx::from_index)
     }
     pub fn station_id(&self, id: &str) -> Option<StationIdx> {
-        self.station_by_id.get(id).copied()
+        self.station_by_id.get(id, |i| &self.stations[i].id).map(StationIdx::from_index)
     }
     pub fn party_id(&self, id: &str) -> Option<PartyIdx> {
-        self.party_by_id.get(id).copied()
+        self.party_by_id.get(id, |i| &self.parties[i].id).map(PartyIdx::from_index)
     }
     pub fn coalition_id(&self, id: &str) -> Option<CoalitionIdx> {
-        self.coalition_by_id.get(id).copied()
+        self.coalition_by_id.get(id, |i| &self.coalitions[i].id).map(CoalitionIdx::from_index)
     }
 
     pub fn contest(&self, c: ContestIdx) -> &Contest {
@@ -486,6 +456,19 @@ impl Election {
     pub fn station(&self, s: StationIdx) -> &Station {
         &self.stations[s.index()]
     }
+    /// The id of a station's polling centre.
+    pub fn centre_of(&self, s: &Station) -> &str {
+        self.centres.get(s.centre as usize).map_or("", String::as_str)
+    }
+
+    /// The station with this id, trying `hint` first: result files usually list stations in the
+    /// order of stations.csv, so the next row's station is often the one after the last.
+    pub fn station_id_near(&self, id: &str, hint: usize) -> Option<StationIdx> {
+        match self.stations.get(hint) {
+            Some(s) if *s.id == *id => Some(StationIdx::from_index(hint)),
+            _ => self.station_id(id),
+        }
+    }
     pub fn system(&self, s: SystemIdx) -> &System {
         &self.systems[s.index()]
     }
@@ -495,9 +478,7 @@ impl Election {
 
     /// The coalition a candidate belongs to through their party.
     pub fn coalition_of(&self, c: CandidateIdx) -> Option<CoalitionIdx> {
-        self.candidate(c)
-            .party
-            .and_then(|p| self.parties[p.index()].coalition)
+        self.candidate(c).party.and_then(|p| self.parties[p.index()].coalition)
     }
 
     /// The ballot counted at the stations of a contest (empty if it has none of its own).
@@ -508,9 +489,7 @@ impl Election {
     /// Position of a candidate on a contest's ballot, if the candidate is on it.
     pub fn ballot_position(&self, contest: ContestIdx, candidate: CandidateIdx) -> Option<usize> {
         let v = &self.ballot_positions[contest.index()];
-        v.binary_search_by_key(&candidate, |&(c, _)| c)
-            .ok()
-            .map(|i| v[i].1 as usize)
+        v.binary_search_by_key(&candidate, |&(c, _)| c).ok().map(|i| v[i].1 as usize)
     }
 
     /// Whether a contest is counted on ballots of its own, at its own stations.

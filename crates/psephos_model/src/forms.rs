@@ -20,12 +20,8 @@ pub enum Phase {
 }
 
 impl Phase {
-    pub const ALL: [Phase; 4] = [
-        Phase::Electronic,
-        Phase::Manual,
-        Phase::Recount,
-        Phase::Correction,
-    ];
+    pub const ALL: [Phase; 4] =
+        [Phase::Electronic, Phase::Manual, Phase::Recount, Phase::Correction];
 
     pub fn as_str(self) -> &'static str {
         match self {

@@ -11,6 +11,7 @@ mod diagnostic;
 mod election;
 mod forms;
 mod ids;
+mod index;
 
 pub use diagnostic::{Code, Diagnostic, Severity};
 pub use election::{
@@ -22,3 +23,4 @@ pub use forms::{Form, FormKey, FormSet, Phase, Source};
 pub use ids::{
     CandidateIdx, CoalitionIdx, ContestIdx, GovernorateIdx, PartyIdx, StationIdx, SystemIdx,
 };
+pub use index::IdIndex;

@@ -42,11 +42,7 @@ impl DemoConfig {
     pub const IRAQ_TURNOUT: f64 = 9_629_601.0 / 22_116_368.0;
 
     pub fn iraq(seed: u64) -> Self {
-        DemoConfig {
-            seed,
-            stations: Self::IRAQ_STATIONS,
-            candidates: Self::IRAQ_CANDIDATES,
-        }
+        DemoConfig { seed, stations: Self::IRAQ_STATIONS, candidates: Self::IRAQ_CANDIDATES }
     }
 }
 
@@ -121,23 +117,14 @@ const BLOCS: &[Bloc] = &[
         community: Shia,
         tilt: &[("BGD", 1.2), ("KRB", 1.3)],
         style: Managed,
-        parties: &[
-            ("dawa", "Islamic Dawa Party"),
-            ("sol", "State of Law Coalition"),
-        ],
+        parties: &[("dawa", "Islamic Dawa Party"), ("sol", "State of Law Coalition")],
     },
     Bloc {
         id: "kdp",
         name: "Kurdistan Democratic Party",
         share: 8.83,
         community: Kurd,
-        tilt: &[
-            ("ERB", 1.6),
-            ("DUK", 2.0),
-            ("NIN", 1.4),
-            ("SUL", 0.15),
-            ("KRK", 0.5),
-        ],
+        tilt: &[("ERB", 1.6), ("DUK", 2.0), ("NIN", 1.4), ("SUL", 0.15), ("KRK", 0.5)],
         style: Managed,
         parties: &[("kdp", "Kurdistan Democratic Party")],
     },
@@ -214,10 +201,7 @@ const BLOCS: &[Bloc] = &[
         community: Shia,
         tilt: &[("NJF", 1.3), ("BSR", 1.2)],
         style: Loose,
-        parties: &[
-            ("hikma", "National Wisdom Movement"),
-            ("nasr", "Victory Alliance"),
-        ],
+        parties: &[("hikma", "National Wisdom Movement"), ("nasr", "Victory Alliance")],
     },
     Bloc {
         id: "aqd",
@@ -419,10 +403,7 @@ const BLOCS: &[Bloc] = &[
         community: Kurd,
         tilt: &[],
         style: Loose,
-        parties: &[
-            ("kiu", "Kurdistan Islamic Union"),
-            ("kig", "Kurdistan Islamic Group"),
-        ],
+        parties: &[("kiu", "Kurdistan Islamic Union"), ("kig", "Kurdistan Islamic Group")],
     },
     Bloc {
         id: "others-turkmen",
@@ -491,14 +472,7 @@ const MINORITIES: [MinorityPool; 5] = [
             ("CHR-DUK", 6),
         ],
         women: 13.0 / 34.0,
-        centres: &[
-            ("BGD", 22),
-            ("NIN", 28),
-            ("ERB", 14),
-            ("DUK", 10),
-            ("KRK", 6),
-            ("BSR", 2),
-        ],
+        centres: &[("BGD", 22), ("NIN", 28), ("ERB", 14), ("DUK", 10), ("KRK", 6), ("BSR", 2)],
         parties: &[
             ("babylon", "Babylon Movement"),
             ("adm", "Assyrian Democratic Movement"),
@@ -563,39 +537,26 @@ pub fn generate(config: &DemoConfig, progress: Progress<'_>) -> Demo {
     let scale = config.stations as f64 / DemoConfig::IRAQ_STATIONS as f64;
     let district_count = govs.iter().map(|g| g.districts as usize).sum::<usize>();
     let profile = |code: &str| {
-        GOVERNORATE_PROFILE
-            .iter()
-            .find(|p| p.0 == code)
-            .map_or(([0.25; 4], 0.43), |p| (p.1, p.2))
+        GOVERNORATE_PROFILE.iter().find(|p| p.0 == code).map_or(([0.25; 4], 0.43), |p| (p.1, p.2))
     };
 
     // Stations per governorate and district, in proportion to seats.
-    let seat_weights: Vec<f64> = parts.contests[..district_count]
-        .iter()
-        .map(|c| f64::from(c.seats))
-        .collect();
+    let seat_weights: Vec<f64> =
+        parts.contests[..district_count].iter().map(|c| f64::from(c.seats)).collect();
     let stations_per_district =
         apportion(config.stations.max(district_count as u64), &seat_weights);
 
     // Turnout per governorate, scaled to the national 2021 figure.
     let raw_turnout: Vec<f64> = govs.iter().map(|g| profile(g.code).1).collect();
-    let weighted: f64 = govs
-        .iter()
-        .zip(&raw_turnout)
-        .map(|(g, t)| f64::from(g.general_seats) * t)
-        .sum::<f64>()
-        / f64::from(govs.iter().map(|g| g.general_seats).sum::<u32>());
-    let turnout: Vec<f64> = raw_turnout
-        .iter()
-        .map(|t| t * DemoConfig::IRAQ_TURNOUT / weighted)
-        .collect();
+    let weighted: f64 =
+        govs.iter().zip(&raw_turnout).map(|(g, t)| f64::from(g.general_seats) * t).sum::<f64>()
+            / f64::from(govs.iter().map(|g| g.general_seats).sum::<u32>());
+    let turnout: Vec<f64> =
+        raw_turnout.iter().map(|t| t * DemoConfig::IRAQ_TURNOUT / weighted).collect();
 
     // Coalitions and parties.
     for b in BLOCS.iter().filter(|b| !b.parties.is_empty()) {
-        parts.coalitions.push(Coalition {
-            id: b.id.to_owned(),
-            name: b.name.to_owned(),
-        });
+        parts.coalitions.push(Coalition { id: b.id.to_owned(), name: b.name.to_owned() });
         let co = CoalitionIdx::from_index(parts.coalitions.len() - 1);
         for (id, name) in b.parties {
             parts.parties.push(Party {
@@ -605,10 +566,9 @@ pub fn generate(config: &DemoConfig, progress: Progress<'_>) -> Demo {
             });
         }
     }
-    parts.coalitions.push(Coalition {
-        id: "babylon".to_owned(),
-        name: "Babylon Movement".to_owned(),
-    });
+    parts
+        .coalitions
+        .push(Coalition { id: "babylon".to_owned(), name: "Babylon Movement".to_owned() });
     let babylon = CoalitionIdx::from_index(parts.coalitions.len() - 1);
     parts.coalitions.push(Coalition {
         id: "yazidi-movement".to_owned(),
@@ -622,28 +582,17 @@ pub fn generate(config: &DemoConfig, progress: Progress<'_>) -> Demo {
                 "yazidi-movement" => Some(yazidi_co),
                 _ => None,
             };
-            parts.parties.push(Party {
-                id: (*id).to_owned(),
-                name: (*name).to_owned(),
-                coalition,
-            });
+            parts.parties.push(Party { id: (*id).to_owned(), name: (*name).to_owned(), coalition });
         }
     }
     let party_idx = |parts: &psephos_model::ElectionParts, id: &str| {
-        parts
-            .parties
-            .iter()
-            .position(|p| p.id == id)
-            .map(PartyIdx::from_index)
+        parts.parties.iter().position(|p| p.id == id).map(PartyIdx::from_index)
     };
 
     // Bloc strength per governorate: raked so rows fit each governorate's electorate and
     // columns fit the national shares.
-    let gov_weight: Vec<f64> = govs
-        .iter()
-        .zip(&turnout)
-        .map(|(g, t)| f64::from(g.general_seats) * t)
-        .collect();
+    let gov_weight: Vec<f64> =
+        govs.iter().zip(&turnout).map(|(g, t)| f64::from(g.general_seats) * t).collect();
     let mut m: Vec<Vec<f64>> = govs
         .iter()
         .zip(&gov_weight)
@@ -701,10 +650,7 @@ pub fn generate(config: &DemoConfig, progress: Progress<'_>) -> Demo {
                 let party = if pool.parties.is_empty() || rng.random_bool(0.35) {
                     None
                 } else {
-                    party_idx(
-                        &parts,
-                        pool.parties[rng.random_range(0..pool.parties.len())].0,
-                    )
+                    party_idx(&parts, pool.parties[rng.random_range(0..pool.parties.len())].0)
                 };
                 candidates.push(Candidate {
                     id: String::new(),
@@ -731,10 +677,8 @@ pub fn generate(config: &DemoConfig, progress: Progress<'_>) -> Demo {
             let target = (general_targets[d] as u32).max(seats + 1);
             // Expected share of each bloc here, with district-level noise.
             let noise = LogNormal::new(0.0, 0.3).expect("valid lognormal");
-            let mut shares: Vec<f64> = m[gi]
-                .iter()
-                .map(|x| x / row_sum * noise.sample(&mut rng))
-                .collect();
+            let mut shares: Vec<f64> =
+                m[gi].iter().map(|x| x / row_sum * noise.sample(&mut rng)).collect();
             let s: f64 = shares.iter().sum();
             shares.iter_mut().for_each(|x| *x /= s);
             // Nominations, in units of a seat's worth of votes.
@@ -777,11 +721,7 @@ pub fn generate(config: &DemoConfig, progress: Progress<'_>) -> Demo {
                     } else {
                         party_idx(&parts, b.parties[rng.random_range(0..b.parties.len())].0)
                     };
-                    let names = if b.community == Kurd {
-                        &names::KURD
-                    } else {
-                        &names::ARAB
-                    };
+                    let names = if b.community == Kurd { &names::KURD } else { &names::ARAB };
                     general.push((
                         d,
                         Candidate {
@@ -817,11 +757,7 @@ pub fn generate(config: &DemoConfig, progress: Progress<'_>) -> Demo {
         let (_, c, s) = &mut general[i];
         c.gender = Gender::Female;
         let kurd = names::KURD.family.iter().any(|f| c.name.ends_with(f));
-        c.name = names::full_name(
-            if kurd { &names::KURD } else { &names::ARAB },
-            true,
-            &mut rng,
-        );
+        c.name = names::full_name(if kurd { &names::KURD } else { &names::ARAB }, true, &mut rng);
         *s *= rng.random_range(0.45..0.95);
     }
     // Ids in contest order: general candidates by district, then the reserved pools.
@@ -855,15 +791,17 @@ pub fn generate(config: &DemoConfig, progress: Progress<'_>) -> Demo {
             let s = u64::from(s);
             let centre_id = format!("{}-{:04}", parts.contests[di].id, k + 1);
             let first = parts.stations.len();
+            let centre = parts.centres.len() as u32;
             for j in 0..s {
                 parts.stations.push(Station {
                     id: format!("{centre_id}-{:02}", j + 1),
-                    centre: centre_id.clone(),
+                    centre,
                     district: contest,
                     governorate: gov,
                     registered: 250 + voters.sample(&mut rng) as u32,
                 });
             }
+            parts.centres.push(centre_id);
             centres.push(Centre {
                 district: di,
                 stations: first..first + s as usize,
@@ -910,9 +848,7 @@ pub fn generate(config: &DemoConfig, progress: Progress<'_>) -> Demo {
 
     let election = Election::new(parts);
     let turnout_of = |d: usize| {
-        election.contests[d]
-            .governorate
-            .map_or(DemoConfig::IRAQ_TURNOUT, |g| turnout[g.index()])
+        election.contests[d].governorate.map_or(DemoConfig::IRAQ_TURNOUT, |g| turnout[g.index()])
     };
 
     // Votes, one district per task, each with its own stream.
@@ -969,10 +905,8 @@ fn district_forms(
     let mut set = FormSet::default();
     set.files.push(String::new());
     set.layouts.push(ballot.into());
-    let is_minority: Vec<bool> = ballot
-        .iter()
-        .map(|&c| !election.candidate(c).groups.is_empty())
-        .collect();
+    let is_minority: Vec<bool> =
+        ballot.iter().map(|&c| !election.candidate(c).groups.is_empty()).collect();
     let local_noise = LogNormal::new(0.0, 0.35).expect("valid lognormal");
     // Mean one, so the governorate's turnout is kept on average.
     let turnout_noise = LogNormal::new(-0.0072, 0.12).expect("valid lognormal");
@@ -1018,12 +952,7 @@ fn district_forms(
             multinomial(rng, valid - minority_votes, &general_p, &mut votes);
             multinomial(rng, minority_votes, &minority_p, &mut votes);
             let form = Form {
-                key: FormKey {
-                    station,
-                    contest,
-                    phase: Phase::Electronic,
-                    version: 1,
-                },
+                key: FormKey { station, contest, phase: Phase::Electronic, version: 1 },
                 ballots_found: ballots as u32,
                 blank: blank as u32,
                 invalid: invalid as u32,
@@ -1045,10 +974,7 @@ fn district_forms(
                     }
                 }
                 set.forms.push(Form {
-                    key: FormKey {
-                        phase: Phase::Manual,
-                        ..form.key
-                    },
+                    key: FormKey { phase: Phase::Manual, ..form.key },
                     votes_start: set.votes.len() as u64,
                     ..form
                 });
@@ -1078,11 +1004,8 @@ fn multinomial(rng: &mut ChaCha8Rng, n: u64, weights: &[f64], out: &mut [u32]) {
         if left == 0 || w <= 0.0 {
             continue;
         }
-        let v = if Some(k) == last {
-            left
-        } else {
-            binomial(rng, left, (w / rest_weight).min(1.0))
-        };
+        let v =
+            if Some(k) == last { left } else { binomial(rng, left, (w / rest_weight).min(1.0)) };
         out[k] += v as u32;
         left -= v;
         rest_weight -= w;
@@ -1117,9 +1040,7 @@ fn apportion(total: u64, weights: &[f64]) -> Vec<u64> {
     let mut rest = total - out.iter().sum::<u64>();
     let mut order: Vec<usize> = (0..weights.len()).collect();
     order.sort_by(|&a, &b| {
-        (quotas[b] - quotas[b].floor())
-            .total_cmp(&(quotas[a] - quotas[a].floor()))
-            .then(a.cmp(&b))
+        (quotas[b] - quotas[b].floor()).total_cmp(&(quotas[a] - quotas[a].floor())).then(a.cmp(&b))
     });
     for &i in order.iter().cycle() {
         if rest == 0 {

@@ -66,9 +66,7 @@ pub fn governorates() -> Vec<Governorate> {
 pub fn district_seats(g: &Governorate) -> Vec<u32> {
     let base = g.general_seats / g.districts;
     let extra = g.general_seats % g.districts;
-    (0..g.districts)
-        .map(|i| base + u32::from(i < extra))
-        .collect()
+    (0..g.districts).map(|i| base + u32::from(i < extra)).collect()
 }
 
 /// A seat reserved for a minority component.
@@ -152,10 +150,7 @@ pub const RESERVED_SEATS: [ReservedSeat; 9] = [
 /// The law of 2021 and its contests, with no candidates, parties or stations: what
 /// `psephos init --template iraq-2021` writes.
 pub fn iraq_2021(tie_seed: &str) -> ElectionParts {
-    let ties = TiePolicy {
-        method: TieMethod::Lot,
-        seed: tie_seed.to_owned(),
-    };
+    let ties = TiePolicy { method: TieMethod::Lot, seed: tie_seed.to_owned() };
     let system =
         |id: &str, electorate: Electorate, group: Option<&str>, quotas: Vec<QuotaRule>| System {
             id: id.to_owned(),
@@ -167,44 +162,23 @@ pub fn iraq_2021(tie_seed: &str) -> ElectionParts {
         };
     let women = QuotaRule {
         name: "women".to_owned(),
-        filter: CandidateFilter {
-            gender: Some(Gender::Female),
-            group: None,
-        },
+        filter: CandidateFilter { gender: Some(Gender::Female), group: None },
         minimum: Minimum::Count(1),
     };
     let systems = vec![
         system("district", Electorate::Own, None, vec![women]),
-        system(
-            "christian",
-            Electorate::Nationwide,
-            Some("christian"),
-            vec![],
-        ),
-        system(
-            "sabean-mandaean",
-            Electorate::Nationwide,
-            Some("sabean-mandaean"),
-            vec![],
-        ),
+        system("christian", Electorate::Nationwide, Some("christian"), vec![]),
+        system("sabean-mandaean", Electorate::Nationwide, Some("sabean-mandaean"), vec![]),
         system("yazidi", Electorate::Governorate, Some("yazidi"), vec![]),
         system("shabak", Electorate::Governorate, Some("shabak"), vec![]),
-        system(
-            "feyli-kurd",
-            Electorate::Governorate,
-            Some("feyli-kurd"),
-            vec![],
-        ),
+        system("feyli-kurd", Electorate::Governorate, Some("feyli-kurd"), vec![]),
     ];
     let system_idx =
         |id: &str| SystemIdx::from_index(systems.iter().position(|s| s.id == id).unwrap_or(0));
     let govs = governorates();
     let governorate_names: Vec<String> = govs.iter().map(|g| g.name.to_owned()).collect();
     let gov_idx = |name: &str| {
-        governorate_names
-            .iter()
-            .position(|n| n == name)
-            .map(GovernorateIdx::from_index)
+        governorate_names.iter().position(|n| n == name).map(GovernorateIdx::from_index)
     };
     let mut contests = Vec::new();
     for (gi, g) in govs.iter().enumerate() {
@@ -244,11 +218,7 @@ pub fn iraq_2021(tie_seed: &str) -> ElectionParts {
 
 /// Index of a contest by id within parts (for the generator).
 pub(crate) fn contest_index(parts: &ElectionParts, id: &str) -> Option<ContestIdx> {
-    parts
-        .contests
-        .iter()
-        .position(|c| c.id == id)
-        .map(ContestIdx::from_index)
+    parts.contests.iter().position(|c| c.id == id).map(ContestIdx::from_index)
 }
 
 #[cfg(test)]
@@ -264,11 +234,7 @@ mod tests {
         for g in &govs {
             let seats = district_seats(g);
             assert_eq!(seats.iter().sum::<u32>(), g.general_seats);
-            assert!(
-                seats.iter().all(|s| (3..=5).contains(s)),
-                "{}: {seats:?}",
-                g.name
-            );
+            assert!(seats.iter().all(|s| (3..=5).contains(s)), "{}: {seats:?}", g.name);
         }
         let parts = iraq_2021("seed");
         assert_eq!(parts.contests.len(), 92);

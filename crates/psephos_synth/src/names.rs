@@ -181,28 +181,8 @@ pub(crate) const CHRISTIAN: NameParts = NameParts {
         "فارس",
         "سركيس",
     ],
-    female: &[
-        "هبة",
-        "ماري",
-        "ريتا",
-        "نادية",
-        "جاكلين",
-        "كلارا",
-        "فيان",
-        "باسمة",
-    ],
-    family: &[
-        "يوخنا",
-        "كنا",
-        "أوشانا",
-        "حنا",
-        "متي",
-        "توما",
-        "بهنام",
-        "عيسى",
-        "شمعون",
-        "الكلداني",
-    ],
+    female: &["هبة", "ماري", "ريتا", "نادية", "جاكلين", "كلارا", "فيان", "باسمة"],
+    family: &["يوخنا", "كنا", "أوشانا", "حنا", "متي", "توما", "بهنام", "عيسى", "شمعون", "الكلداني"],
 };
 
 pub(crate) const SABEAN: NameParts = NameParts {
@@ -231,11 +211,7 @@ pub(crate) const FEYLI: NameParts = NameParts {
 
 /// A full name: given name, father's name, family name.
 pub(crate) fn full_name<R: rand::Rng>(parts: &NameParts, female: bool, rng: &mut R) -> String {
-    let given = if female {
-        pick(parts.female, rng)
-    } else {
-        pick(parts.male, rng)
-    };
+    let given = if female { pick(parts.female, rng) } else { pick(parts.male, rng) };
     let father = pick(parts.male, rng);
     let family = pick(parts.family, rng);
     format!("{given} {father} {family}")

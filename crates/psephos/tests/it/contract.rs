@@ -15,11 +15,7 @@ fn read_csv(path: &Path) -> Vec<HashMap<String, String>> {
         .records()
         .map(|r| {
             let r = r.expect("record");
-            headers
-                .iter()
-                .zip(r.iter())
-                .map(|(h, v)| (h.to_owned(), v.to_owned()))
-                .collect()
+            headers.iter().zip(r.iter()).map(|(h, v)| (h.to_owned(), v.to_owned())).collect()
         })
         .collect()
 }
@@ -34,11 +30,7 @@ fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
             if p.is_dir() {
                 stack.push(p);
             } else {
-                let rel = p
-                    .strip_prefix(dir)
-                    .expect("under dir")
-                    .display()
-                    .to_string();
+                let rel = p.strip_prefix(dir).expect("under dir").display().to_string();
                 out.insert(rel, std::fs::read(&p).expect("read file"));
             }
         }
@@ -50,22 +42,9 @@ fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 fn demo_contract() {
     let scratch = Scratch::new("demo-contract");
     let dir = scratch.0.join("demo");
-    let out = psephos(
-        &scratch.0,
-        &[
-            "--quiet",
-            "demo",
-            "--out",
-            dir.to_str().unwrap(),
-            "--seed",
-            "7",
-        ],
-    );
-    assert!(
-        out.status.success(),
-        "demo failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out =
+        psephos(&scratch.0, &["--quiet", "demo", "--out", dir.to_str().unwrap(), "--seed", "7"]);
+    assert!(out.status.success(), "demo failed: {}", String::from_utf8_lossy(&out.stderr));
     let package = dir.join("package");
     assert!(package.join("election.toml").is_file());
     assert!(dir.join("seats.json").is_file());
@@ -84,10 +63,7 @@ fn demo_contract() {
     // The shape of 2021.
     let stations = read_csv(&package.join("stations.csv"));
     assert_eq!(stations.len(), 55_000);
-    let registered: u64 = stations
-        .iter()
-        .map(|s| s["registered"].parse::<u64>().unwrap())
-        .sum();
+    let registered: u64 = stations.iter().map(|s| s["registered"].parse::<u64>().unwrap()).sum();
     assert_eq!(registered, 22_116_368);
     let centres: HashSet<&str> = stations.iter().map(|s| s["centre"].as_str()).collect();
     assert_eq!(centres.len(), 8_273);
@@ -101,47 +77,20 @@ fn demo_contract() {
     // allocate --format json: 329 seats, 9 reserved, a woman wherever a woman stood.
     let out = psephos(
         &scratch.0,
-        &[
-            "--quiet",
-            "allocate",
-            package.to_str().unwrap(),
-            "--format",
-            "json",
-        ],
+        &["--quiet", "allocate", package.to_str().unwrap(), "--format", "json"],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let v: Value = serde_json::from_slice(&out.stdout).expect("json");
     let seats = v["seats"].as_array().expect("seats");
     assert_eq!(seats.len(), 329);
     assert_eq!(v["totals"]["seats"], 329);
-    for key in [
-        "contest",
-        "candidate",
-        "party",
-        "coalition",
-        "gender",
-        "votes",
-        "reason",
-    ] {
-        assert!(
-            seats.iter().all(|s| s.get(key).is_some()),
-            "every seat has {key}"
-        );
+    for key in ["contest", "candidate", "party", "coalition", "gender", "votes", "reason"] {
+        assert!(seats.iter().all(|s| s.get(key).is_some()), "every seat has {key}");
     }
-    assert_eq!(
-        seats.iter().filter(|s| s["reason"] == "reserved").count(),
-        9
-    );
+    assert_eq!(seats.iter().filter(|s| s["reason"] == "reserved").count(), 9);
     let contests = read_csv(&package.join("contests.csv"));
-    let women_standing: HashSet<&str> = candidates
-        .iter()
-        .filter(|c| c["gender"] == "F")
-        .map(|c| c["contest"].as_str())
-        .collect();
+    let women_standing: HashSet<&str> =
+        candidates.iter().filter(|c| c["gender"] == "F").map(|c| c["contest"].as_str()).collect();
     let women_seated: HashSet<&str> = seats
         .iter()
         .filter(|s| s["gender"] == "F")
@@ -158,73 +107,37 @@ fn demo_contract() {
     }
     let saved: Value =
         serde_json::from_slice(&std::fs::read(dir.join("seats.json")).unwrap()).unwrap();
-    assert_eq!(
-        saved["seats"], v["seats"],
-        "seats.json holds the same allocation"
-    );
+    assert_eq!(saved["seats"], v["seats"], "seats.json holds the same allocation");
 
     // validate: clean, then one broken form in an extra file.
-    let out = psephos(
-        &scratch.0,
-        &["--quiet", "validate", package.to_str().unwrap()],
-    );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    let out = psephos(&scratch.0, &["--quiet", "validate", package.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
     let first_file = package.join("results/electronic/BGD-01.csv");
     let text = std::fs::read_to_string(&first_file).unwrap();
     let mut lines = text.lines();
     let header = lines.next().unwrap();
-    let mut row: Vec<String> = lines
-        .next()
-        .unwrap()
-        .split(',')
-        .map(str::to_owned)
-        .collect();
+    let mut row: Vec<String> = lines.next().unwrap().split(',').map(str::to_owned).collect();
     let station = row[0].clone();
     let last = row.len() - 1;
     row[last] = (row[last].parse::<u32>().unwrap() + 3).to_string();
     row[2] = "correction".to_owned();
-    std::fs::write(
-        package.join("results/extra.csv"),
-        format!("{header}\n{}\n", row.join(",")),
-    )
-    .unwrap();
-    let out = psephos(
-        &scratch.0,
-        &["--quiet", "validate", package.to_str().unwrap()],
-    );
+    std::fs::write(package.join("results/extra.csv"), format!("{header}\n{}\n", row.join(",")))
+        .unwrap();
+    let out = psephos(&scratch.0, &["--quiet", "validate", package.to_str().unwrap()]);
     assert_ne!(out.status.code(), Some(0));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        stdout
-            .lines()
-            .any(|l| l.contains(&station) && l.contains("E401")),
+        stdout.lines().any(|l| l.contains(&station) && l.contains("E401")),
         "no E401 line for {station}:\n{stdout}"
     );
     std::fs::remove_file(package.join("results/extra.csv")).unwrap();
 
     // The same seed gives the same election, byte for byte.
     let again = scratch.0.join("again");
-    let out = psephos(
-        &scratch.0,
-        &[
-            "--quiet",
-            "demo",
-            "--out",
-            again.to_str().unwrap(),
-            "--seed",
-            "7",
-        ],
-    );
+    let out =
+        psephos(&scratch.0, &["--quiet", "demo", "--out", again.to_str().unwrap(), "--seed", "7"]);
     assert!(out.status.success());
-    assert!(
-        snapshot(&package) == snapshot(&again.join("package")),
-        "demo is not deterministic"
-    );
+    assert!(snapshot(&package) == snapshot(&again.join("package")), "demo is not deterministic");
     assert_eq!(
         std::fs::read(dir.join("seats.json")).unwrap(),
         std::fs::read(again.join("seats.json")).unwrap()
@@ -235,45 +148,22 @@ fn demo_contract() {
 fn init_writes_the_iraq_2021_structure() {
     let scratch = Scratch::new("init");
     let dir = scratch.0.join("pkg");
-    let out = psephos(
-        &scratch.0,
-        &["init", "--template", "iraq-2021", dir.to_str().unwrap()],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = psephos(&scratch.0, &["init", "--template", "iraq-2021", dir.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let contests = read_csv(&dir.join("contests.csv"));
     assert_eq!(contests.len(), 92);
-    let seats: u32 = contests
-        .iter()
-        .map(|c| c["seats"].parse::<u32>().unwrap())
-        .sum();
+    let seats: u32 = contests.iter().map(|c| c["seats"].parse::<u32>().unwrap()).sum();
     assert_eq!(seats, 329);
-    for table in [
-        "coalitions.csv",
-        "parties.csv",
-        "candidates.csv",
-        "stations.csv",
-    ] {
+    for table in ["coalitions.csv", "parties.csv", "candidates.csv", "stations.csv"] {
         let text = std::fs::read_to_string(dir.join(table)).unwrap();
         assert_eq!(text.lines().count(), 1, "{table} holds only its header");
     }
     // An empty package is valid, with warnings for contests without stations or candidates.
     let out = psephos(&scratch.0, &["--quiet", "validate", dir.to_str().unwrap()]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(stdout.lines().filter(|l| l.contains("W009")).count(), 83);
     // A second init into the same directory refuses.
-    let out = psephos(
-        &scratch.0,
-        &["init", "--template", "iraq-2021", dir.to_str().unwrap()],
-    );
+    let out = psephos(&scratch.0, &["init", "--template", "iraq-2021", dir.to_str().unwrap()]);
     assert!(!out.status.success());
 }

@@ -7,11 +7,7 @@ use crate::support::{check_expected, psephos, tests_dir};
 
 /// A stable, readable rendering of `allocate --format json`.
 fn render(v: &Value) -> String {
-    let s = |v: &Value| {
-        v.as_str()
-            .map(str::to_owned)
-            .unwrap_or_else(|| v.to_string())
-    };
+    let s = |v: &Value| v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string());
     let mut out = String::new();
     for seat in v["seats"].as_array().into_iter().flatten() {
         out.push_str(&format!(
@@ -51,12 +47,7 @@ fn render(v: &Value) -> String {
             .flatten()
             .map(|o| format!("{}:{}", s(&o["candidate"]), &s(&o["ticket"])[..16]))
             .collect();
-        let chosen: Vec<String> = t["chosen"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(s)
-            .collect();
+        let chosen: Vec<String> = t["chosen"].as_array().into_iter().flatten().map(s).collect();
         out.push_str(&format!(
             "tie {} votes={} order=[{}] chosen=[{}]: {}\n",
             s(&t["contest"]),
@@ -66,10 +57,7 @@ fn render(v: &Value) -> String {
             s(&t["question"])
         ));
     }
-    out.push_str(&format!(
-        "seats={} empty={}\n",
-        v["totals"]["seats"], v["totals"]["empty"]
-    ));
+    out.push_str(&format!("seats={} empty={}\n", v["totals"]["seats"], v["totals"]["empty"]));
     out
 }
 
@@ -96,10 +84,6 @@ fn sntv_fixtures() {
             failures.push(f);
         }
     }
-    eprintln!(
-        "SNTV fixtures: {} of {} as expected",
-        cases.len() - failures.len(),
-        cases.len()
-    );
+    eprintln!("SNTV fixtures: {} of {} as expected", cases.len() - failures.len(), cases.len());
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -5,5 +5,6 @@
 mod conformance;
 mod contract;
 mod corpus;
+mod docs;
 mod fixtures;
 mod support;

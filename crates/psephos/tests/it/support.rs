@@ -60,10 +60,6 @@ pub(crate) fn check_expected(path: &Path, actual: &str) -> Option<String> {
         return None;
     }
     let expected = std::fs::read_to_string(path).unwrap_or_default();
-    (expected != actual).then(|| {
-        format!(
-            "{}:\n--- expected\n{expected}--- actual\n{actual}",
-            path.display()
-        )
-    })
+    (expected != actual)
+        .then(|| format!("{}:\n--- expected\n{expected}--- actual\n{actual}", path.display()))
 }
