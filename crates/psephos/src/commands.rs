@@ -3,7 +3,6 @@
 use std::path::Path;
 
 use psephos_count::{Allocation, Tabulation};
-use psephos_model::Diagnostic;
 use serde_json::json;
 
 use crate::cli::{AllocateArgs, Format, InitArgs, Level, PackageArgs, TabulateArgs, Template};
@@ -158,20 +157,27 @@ fn checked_for_counting(
     let out = args.out.as_deref();
     let checked = check(&args.package, &args.results, args.phase.as_deref(), quiet)
         .map_err(|s| stop(s, args.format, out))?;
-    let errors: Vec<&Diagnostic> = checked.diagnostics.iter().filter(|d| d.is_error()).collect();
-    if !errors.is_empty() {
-        let mut text = String::new();
-        for d in &errors {
-            text.push_str(&d.to_string());
-            text.push('\n');
+    let errors = checked.errors();
+    if errors > 0 && !quarantine {
+        // The output is the list of problems, in the format asked for; nothing is counted.
+        let text = match args.format {
+            Format::Json => validation_json(&checked).to_string() + "\n",
+            Format::Csv => diagnostics_csv(&checked.diagnostics),
+            Format::Table => diagnostics_text(&checked.diagnostics),
+        };
+        if let Err(e) = write_output(out, &text) {
+            return Err(io_failed(out, &e));
         }
-        if !quarantine {
-            text.push_str(&format!(
-                "error: the forms have {} error(s); nothing was counted. Fix them (see `psephos validate`), or pass --quarantine to set the faulty forms aside.\n",
-                errors.len()
-            ));
-            eprint_lines(&text);
-            return Err(Exit::InputErrors);
+        eprint_lines(&format!(
+            "error: the input has {errors} error(s); nothing was counted. Fix them (see `psephos validate`), or pass --quarantine to set the faulty forms aside.\n"
+        ));
+        return Err(Exit::InputErrors);
+    }
+    let mut notes = String::new();
+    if errors > 0 {
+        for d in checked.diagnostics.iter().filter(|d| d.is_error()) {
+            notes.push_str(&d.to_string());
+            notes.push('\n');
         }
         let quarantined = checked
             .validation
@@ -179,14 +185,33 @@ fn checked_for_counting(
             .iter()
             .filter(|s| **s == psephos_count::FormStatus::Invalid)
             .count();
-        text.push_str(&format!(
-            "warning: quarantined {} form(s) with errors and every row that could not be read ({} error(s) above); {} station(s) held back.\n",
-            quarantined,
-            errors.len(),
+        notes.push_str(&format!(
+            "warning: quarantined {quarantined} form(s) with errors and every row that could not be read ({errors} error(s) above); {} station(s) held back.\n",
             checked.selection.held()
         ));
-        eprint_lines(&text);
     }
+    let warnings = checked.warnings();
+    if warnings > 0 {
+        notes.push_str(&format!("note: {warnings} warning(s); `psephos validate` lists them.\n"));
+    }
+    let stations = checked.package.election.stations.len();
+    let counted = checked.selection.counted().count();
+    if counted == 0 && stations > 0 {
+        eprint_lines(&notes);
+        eprint_lines(&format!(
+            "error: no station has a form that the {} policy counts; there is nothing to count.\n",
+            checked.selection.policy.describe()
+        ));
+        return Err(Exit::InputErrors);
+    }
+    if counted < stations {
+        notes.push_str(&format!(
+            "note: provisional: {} of {} stations counted.\n",
+            thousands(counted as u64),
+            thousands(stations as u64)
+        ));
+    }
+    eprint_lines(&notes);
     Ok(checked)
 }
 
@@ -248,9 +273,8 @@ pub(crate) fn init(args: &InitArgs) -> Exit {
         return Exit::Io;
     }
     let parts = match args.template {
-        Template::Iraq2021 => psephos_synth::iraq::iraq_2021(
-            "REPLACE with the seed drawn in public before the count (see docs/ties.md)",
-        ),
+        // The seed is drawn in public before the count; until then it is empty (warning W011).
+        Template::Iraq2021 => psephos_synth::iraq::iraq_2021(""),
     };
     let election = psephos_model::Election::new(parts);
     match psephos_io::write_package(&args.dir, &election) {

@@ -323,10 +323,12 @@ pub(crate) fn seats_by_bloc(e: &Election, t: &Tabulation, a: &Allocation) -> Vec
         if e.candidate(seat.candidate).gender == psephos_model::Gender::Female {
             b.women += 1;
         }
-        match seat.reason {
-            psephos_count::Reason::Quota => b.quota += 1,
-            psephos_count::Reason::Reserved => b.reserved += 1,
-            _ => {}
+        if seat.reason == psephos_count::Reason::Quota {
+            b.quota += 1;
+        }
+        // A reserved seat stays reserved even when a lot decided who won it.
+        if e.system_of(seat.contest).reserved_for.is_some() {
+            b.reserved += 1;
         }
     }
     blocs.sort_by(|a, b| b.seats.cmp(&a.seats).then(b.votes.cmp(&a.votes)).then(a.id.cmp(&b.id)));
@@ -412,7 +414,7 @@ pub(crate) fn allocation_json(
             "empty": empty,
             "rank": count(psephos_count::Reason::Rank),
             "quota": count(psephos_count::Reason::Quota),
-            "reserved": count(psephos_count::Reason::Reserved),
+            "reserved": a.seats().filter(|s| e.system_of(s.contest).reserved_for.is_some()).count(),
             "lot": count(psephos_count::Reason::Lot),
             "women": women,
             "by_bloc": by_bloc,

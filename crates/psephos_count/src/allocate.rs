@@ -60,7 +60,7 @@ pub struct Replacement {
 pub struct QuotaOutcome {
     pub rule: String,
     pub minimum: u32,
-    /// Matching candidates among the winners by votes alone.
+    /// Matching candidates among the winners by votes alone, before any quota rule.
     pub won_on_votes: u32,
     pub replacements: Vec<Replacement>,
     /// Seats of the minimum that could not be filled (no matching candidate left to elect, or
@@ -182,10 +182,14 @@ fn sntv(election: &Election, tabulation: &Tabulation, contest: ContestIdx) -> Co
     // Quota rules, in the order the package lists them.
     let mut replaced_by: Vec<Option<CandidateIdx>> = vec![None; filled];
     let mut quotas = Vec::new();
+    // A share is of the contest's seats, as the law states it; no more than the seats filled.
+    let minimum_of =
+        |rule: &psephos_model::QuotaRule| rule.minimum.for_seats(seats as u32).min(filled as u32);
+    let by_votes = winners.clone();
     for (rule_index, rule) in system.quotas.iter().enumerate() {
-        let minimum = rule.minimum.for_seats(filled as u32);
+        let minimum = minimum_of(rule);
         let matches = |c: CandidateIdx| rule.filter.matches(election.candidate(c));
-        let won_on_votes = winners.iter().filter(|&&c| matches(c)).count() as u32;
+        let won_on_votes = by_votes.iter().filter(|&&c| matches(c)).count() as u32;
         let mut outcome = QuotaOutcome {
             rule: rule.name.clone(),
             minimum,
@@ -193,7 +197,7 @@ fn sntv(election: &Election, tabulation: &Tabulation, contest: ContestIdx) -> Co
             replacements: Vec::new(),
             unmet: 0,
         };
-        let mut count = won_on_votes;
+        let mut count = winners.iter().filter(|&&c| matches(c)).count() as u32;
         while count < minimum {
             // The best-placed matching candidate who lost.
             let incoming =
@@ -213,7 +217,7 @@ fn sntv(election: &Election, tabulation: &Tabulation, contest: ContestIdx) -> Co
                                     .iter()
                                     .filter(|&&w| earlier.filter.matches(election.candidate(w)))
                                     .count() as u32
-                                    > earlier.minimum.for_seats(filled as u32)
+                                    > minimum_of(earlier)
                         })
                 })
                 .map(|(k, &c)| (k, c))

@@ -9,9 +9,9 @@ use crate::validate::{FormStatus, Validation};
 pub enum StationStatus {
     /// This form (index into the set) counts.
     Counted(u32),
-    /// The form the policy prefers failed validation: the station is held back, and no older
-    /// form is counted in its place.
-    Held(u32),
+    /// The form the policy prefers failed validation or could not be read: the station is held
+    /// back, and no older form is counted in its place.
+    Held,
     /// No form that the policy accepts.
     Missing,
 }
@@ -40,7 +40,7 @@ impl Selection {
     }
 
     pub fn held(&self) -> usize {
-        self.stations.iter().filter(|s| matches!(s, StationStatus::Held(_))).count()
+        self.stations.iter().filter(|s| matches!(s, StationStatus::Held)).count()
     }
 }
 
@@ -72,12 +72,29 @@ pub fn select(
             *slot = u32::try_from(i).unwrap_or(NONE);
         }
     }
+    // A newer form that could not be read holds its station back.
+    let mut blocked = vec![false; election.stations.len()];
+    for r in &set.rejected {
+        let Some(rank) = policy.rank(r.phase) else {
+            continue;
+        };
+        let s = r.station.index();
+        let preferred = best[s] == NONE || {
+            let held = &set.forms[best[s] as usize].key;
+            let hr = policy.rank(held.phase).unwrap_or(usize::MAX);
+            rank < hr || (rank == hr && r.version >= held.version)
+        };
+        if preferred {
+            blocked[s] = true;
+        }
+    }
     let total_registered = election.total_registered().max(1);
     let mut diagnostics = Vec::new();
     let stations = best
         .iter()
         .enumerate()
         .map(|(s, &b)| match b {
+            _ if blocked[s] => StationStatus::Held,
             NONE => {
                 let station = &election.stations[s];
                 let share = 100.0 * f64::from(station.registered) / total_registered as f64;
@@ -97,7 +114,7 @@ pub fn select(
                 StationStatus::Missing
             }
             i if validation.status[i as usize] == FormStatus::Ok => StationStatus::Counted(i),
-            i => StationStatus::Held(i),
+            _ => StationStatus::Held,
         })
         .collect();
     Selection { policy: policy.clone(), stations, diagnostics }

@@ -118,7 +118,7 @@ pub fn tabulate(election: &Election, set: &FormSet, selection: &Selection) -> Ta
                 g.invalid = u64::from(form.invalid);
                 g.votes = set.vote_total(form);
             }
-            StationStatus::Held(_) => {
+            StationStatus::Held => {
                 c.stations_held += 1;
                 g.stations_held = 1;
             }

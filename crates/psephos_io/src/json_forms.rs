@@ -96,8 +96,8 @@ fn parse_elements(
             _ => String::new(),
         };
         let at = At { file, line, station: &station };
-        let mut broken = false;
-        let mut text = |key: &str, diags: &mut Vec<Diagnostic>| -> String {
+        let mut reported = [false; 4];
+        let mut text = |k: usize, key: &str, diags: &mut Vec<Diagnostic>| -> String {
             match obj.get(key) {
                 Some(Value::String(s)) => s.trim().to_owned(),
                 Some(other) => {
@@ -106,7 +106,7 @@ fn parse_elements(
                         key,
                         format!("{key} must be a string, not {other}"),
                     ));
-                    broken = true;
+                    reported[k] = true;
                     String::new()
                 }
                 None => {
@@ -115,20 +115,38 @@ fn parse_elements(
                         key,
                         format!("the form has no {key:?}"),
                     ));
-                    broken = true;
+                    reported[k] = true;
                     String::new()
                 }
             }
         };
-        let station_text = text("station", &mut diags);
-        let contest = text("contest", &mut diags);
-        let phase = text("phase", &mut diags);
+        let station_text = text(0, "station", &mut diags);
+        let contest = text(1, "contest", &mut diags);
+        let phase = text(2, "phase", &mut diags);
         let version = match obj.get("version") {
+            Some(Value::String(v)) => {
+                diags.push(at.diag(
+                    Code::BadVersion,
+                    "version",
+                    format!("version is the text {v:?}; write it as a JSON number, without quotes"),
+                ));
+                reported[3] = true;
+                Vec::new()
+            }
             Some(v) => v.to_string().into_bytes(),
-            None => Vec::new(),
+            None => {
+                diags.push(at.diag(
+                    Code::MissingValue,
+                    "version",
+                    "the form has no \"version\"".to_owned(),
+                ));
+                reported[3] = true;
+                Vec::new()
+            }
         };
         let mut p = Pending::new(line, station_text, contest, phase, version);
-        p.broken = broken;
+        p.broken = reported.iter().any(|r| *r);
+        p.reported = reported;
         for (k, key) in COUNT_FIELDS.iter().enumerate() {
             if let Some(v) = obj.get(*key) {
                 match count(v) {

@@ -105,14 +105,14 @@ impl Default for TablesToml {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PhasesToml {
-    precedence: Vec<Spanned<String>>,
+    precedence: Spanned<Vec<Spanned<String>>>,
 }
 
 #[derive(Deserialize, Clone)]
 #[serde(deny_unknown_fields)]
 struct TiesToml {
     method: Spanned<String>,
-    seed: String,
+    seed: Spanned<String>,
 }
 
 #[derive(Deserialize)]
@@ -250,7 +250,14 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
     }
     let phase_policy = doc.phases.as_ref().map(|p| {
         let mut precedence = Vec::new();
-        for name in &p.precedence {
+        if p.precedence.get_ref().is_empty() {
+            diags.push(toml_diag(
+                Code::TomlSyntax,
+                p.precedence.span(),
+                "[phases] precedence is empty, so no form would count; list the phases, e.g. [\"correction\", \"recount\", \"manual\", \"electronic\"]".to_owned(),
+            ));
+        }
+        for name in p.precedence.get_ref() {
             match Phase::parse(name.get_ref()) {
                 Some(phase) if !precedence.contains(&phase) => precedence.push(phase),
                 Some(_) => diags.push(toml_diag(
@@ -314,6 +321,7 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
     // contests.csv
     let mut contest_by_id = HashMap::new();
     let mut known_contests = Known::default();
+    let mut contest_lines = Vec::new();
     if let Some(table) = read_table(&t.contests, &mut diags) {
         let c_id = table.column("id", &mut diags);
         let c_name = table.column("name", &mut diags);
@@ -361,6 +369,7 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
                     ),
                 ));
             }
+            contest_lines.push(row.line);
             parts.contests.push(Contest {
                 id,
                 name: row.get(c_name).to_owned(),
@@ -652,8 +661,12 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
     // otherwise show up again as an empty contest.
     let defined_cleanly = !diags.iter().any(Diagnostic::is_error);
     let mut has_station = vec![false; parts.contests.len()];
+    let mut governorate_has_station = vec![false; parts.governorates.len()];
     for s in &parts.stations {
         has_station[s.district.index()] = true;
+        if let Some(g) = s.governorate {
+            governorate_has_station[g.index()] = true;
+        }
     }
     let mut candidates_in = vec![0u32; parts.contests.len()];
     for c in &parts.candidates {
@@ -664,16 +677,31 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
         if !defined_cleanly {
             break;
         }
-        if parts.systems[c.system.index()].electorate == Electorate::Own && !has_station[i] {
+        let reachable = match parts.systems[c.system.index()].electorate {
+            Electorate::Own => has_station[i],
+            Electorate::Governorate => {
+                c.governorate.is_some_and(|g| governorate_has_station[g.index()])
+            }
+            Electorate::Nationwide => !parts.stations.is_empty(),
+        };
+        if !reachable {
+            let why = match parts.systems[c.system.index()].electorate {
+                Electorate::Own => format!("has no polling station in {}", t.stations),
+                Electorate::Governorate => format!(
+                    "is elected by the voters of its governorate ({}), which has no polling station",
+                    c.governorate.map_or("none", |g| parts.governorates[g.index()].as_str())
+                ),
+                Electorate::Nationwide => {
+                    "is elected nationwide, but there is no polling station".to_owned()
+                }
+            };
             diags.push(
                 Diagnostic::new(
                     Code::ContestWithoutStations,
-                    format!(
-                        "contest {} has no polling station in {}; nobody can vote in it",
-                        c.id, t.stations
-                    ),
+                    format!("contest {} {why}; nobody can vote in it", c.id),
                 )
-                .in_file(&contests_file),
+                .at(&contests_file, contest_lines.get(i).copied().unwrap_or(0))
+                .field("id"),
             );
         }
         if candidates_in[i] < c.seats {
@@ -688,7 +716,8 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
                         c.seats - candidates_in[i]
                     ),
                 )
-                .in_file(&contests_file),
+                .at(&contests_file, contest_lines.get(i).copied().unwrap_or(0))
+                .field("id"),
             );
         }
     }
@@ -748,7 +777,14 @@ fn resolve_ties(
         ));
         TieMethod::Lot
     });
-    TiePolicy { method, seed: t.seed.clone() }
+    if t.seed.get_ref().trim().is_empty() {
+        diags.push(toml_diag(
+            Code::EmptySeed,
+            t.seed.span(),
+            "the tie seed is empty; before the count, draw a seed in public (dice, a lottery draw) and record it here".to_owned(),
+        ));
+    }
+    TiePolicy { method, seed: t.seed.get_ref().clone() }
 }
 
 fn resolve_quota(
@@ -778,7 +814,20 @@ fn resolve_quota(
         },
     };
     let minimum = match (&q.minimum, &q.share) {
-        (Some(n), None) => Some(Minimum::Count(*n)),
+        (Some(n), None) => {
+            if let Some(r) = &q.rounding {
+                diags.push(toml_diag(
+                    Code::TomlSyntax,
+                    r.span(),
+                    format!(
+                        "quota {:?}: `rounding` applies to a `share`, not to a fixed `minimum`; remove it",
+                        q.name.get_ref()
+                    ),
+                ));
+                ok = false;
+            }
+            Some(Minimum::Count(*n))
+        }
         (None, Some(share)) => {
             let rounding = match &q.rounding {
                 None => Some(Rounding::Down),

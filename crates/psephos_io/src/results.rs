@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use psephos_model::{
-    CandidateIdx, Code, ContestIdx, Diagnostic, Election, Form, FormKey, FormSet, Phase, Source,
-    StationIdx,
+    CandidateIdx, Code, ContestIdx, Diagnostic, Election, Form, FormKey, FormSet, Phase,
+    RejectedForm, Source, StationIdx,
 };
 use rayon::prelude::*;
 
@@ -39,7 +39,7 @@ pub fn discover_results(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     for path in paths {
         if path.is_dir() {
-            if let Err(e) = walk(path, &mut files) {
+            if let Err(e) = walk(path, &mut files, &mut diags) {
                 diags.push(
                     Diagnostic::new(Code::MissingFile, format!("cannot list this directory: {e}"))
                         .in_file(path.display().to_string()),
@@ -62,19 +62,31 @@ pub fn discover_results(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Diagnostic>) {
     (files, diags)
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+fn walk(dir: &Path, out: &mut Vec<PathBuf>, diags: &mut Vec<Diagnostic>) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
         if path.is_dir() {
-            walk(&path, out)?;
-        } else if matches!(
-            path.extension().and_then(|e| e.to_str()),
-            Some("csv" | "json" | "jsonl")
-        ) {
+            walk(&path, out, diags)?;
+        } else if is_results_file(&path) {
             out.push(path);
+        } else if !path.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')) {
+            diags.push(
+                Diagnostic::new(
+                    Code::IgnoredFile,
+                    "not read: result files end in .csv, .json or .jsonl; move other files out of the results directory",
+                )
+                .in_file(path.display().to_string()),
+            );
         }
     }
     Ok(())
+}
+
+/// Whether a path names a result file, whatever the case of its extension.
+fn is_results_file(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| ["csv", "json", "jsonl"].iter().any(|x| e.eq_ignore_ascii_case(x)))
 }
 
 /// Reads result files in parallel. `progress` is called with each file's size once it is read.
@@ -122,9 +134,10 @@ pub fn read_results(
 /// otherwise CSV) and, for CSV, the header.
 pub fn parse_results(election: &Election, file: &str, bytes: &[u8]) -> ResultsRead {
     let bytes = crate::strip_bom(bytes);
-    if file.ends_with(".jsonl") {
+    let lower = file.to_ascii_lowercase();
+    if lower.ends_with(".jsonl") {
         crate::json_forms::parse_json_lines(election, file, bytes)
-    } else if file.ends_with(".json") {
+    } else if lower.ends_with(".json") {
         crate::json_forms::parse_json_array(election, file, bytes)
     } else {
         parse_csv(election, file, bytes)
@@ -322,6 +335,12 @@ pub(crate) fn check_station_contest(
     true
 }
 
+/// An empty cell, or a zero: no votes.
+fn is_blank_or_zero(cell: &[u8]) -> bool {
+    let cell = cell.trim_ascii();
+    cell.is_empty() || parse_count(cell) == Ok(0)
+}
+
 /// Interns candidate layouts within one [`FormSet`].
 #[derive(Default)]
 pub(crate) struct Layouts {
@@ -503,6 +522,17 @@ fn parse_wide(
         };
         let code = if election.candidate_id(name).is_some() {
             Code::DuplicateEntry
+        } else if bad_column_forms[k] == 0 {
+            // Nobody is given votes in it: a stray column, not a wrong count.
+            diags.push(
+                Diagnostic::new(
+                    Code::UnusedColumn,
+                    format!("{what}; no form gives it votes, so it is ignored"),
+                )
+                .at(file, 1)
+                .field(name.clone()),
+            );
+            continue;
         } else {
             Code::UnknownCandidate
         };
@@ -674,7 +704,7 @@ impl WideRows<'_> {
         }
         let mut ok = true;
         for (k, &col) in self.bad_columns.iter().enumerate() {
-            if !record[col].trim_ascii().is_empty() {
+            if !is_blank_or_zero(record[col]) {
                 out.bad_column_forms[k] += 1;
                 ok = false;
             }
@@ -704,7 +734,8 @@ impl WideRows<'_> {
                     }
                 }
                 for &col in &plan.off_ballot {
-                    if !record[col].trim_ascii().is_empty() {
+                    // Exports that fill every cell write 0 for candidates not on the ballot.
+                    if !is_blank_or_zero(record[col]) {
                         diags.push(at.diag(
                             Code::CandidateNotOnBallot,
                             &header[col],
@@ -754,6 +785,10 @@ impl WideRows<'_> {
                     source: Source { file: 0, line },
                 });
             }
+            (_, Some(station), _, Some(phase), Some(version), _) => {
+                set.votes.truncate(votes_start);
+                set.rejected.push(RejectedForm { station, phase, version });
+            }
             _ => set.votes.truncate(votes_start),
         }
     }
@@ -777,6 +812,8 @@ pub(crate) struct Pending {
     /// The votes as a whole could not be read (already reported): do not list every candidate
     /// as missing too.
     pub(crate) votes_unreadable: bool,
+    /// Station, contest, phase, version: already reported as unreadable, not to be resolved.
+    pub(crate) reported: [bool; 4],
 }
 
 impl Pending {
@@ -797,6 +834,7 @@ impl Pending {
             votes: Vec::new(),
             broken: false,
             votes_unreadable: false,
+            reported: [false; 4],
         }
     }
 }
@@ -812,10 +850,11 @@ pub(crate) fn finish(
 ) {
     let at = At { file, line: p.line, station: &p.station };
     let before = diags.len();
-    let station = resolve_station(election, &p.station, &at, diags);
-    let contest = resolve_contest(election, &p.contest, &at, diags);
-    let phase = resolve_phase(&p.phase, &at, diags);
-    let version = resolve_version(&p.version, &at, diags);
+    let [r_station, r_contest, r_phase, r_version] = p.reported;
+    let station = if r_station { None } else { resolve_station(election, &p.station, &at, diags) };
+    let contest = if r_contest { None } else { resolve_contest(election, &p.contest, &at, diags) };
+    let phase = if r_phase { None } else { resolve_phase(&p.phase, &at, diags) };
+    let version = if r_version { None } else { resolve_version(&p.version, &at, diags) };
     for (k, count) in p.counts.iter().enumerate() {
         if count.is_none() {
             diags.push(at.diag(
@@ -828,9 +867,13 @@ pub(crate) fn finish(
     let (Some(station), Some(contest), Some(phase), Some(version)) =
         (station, contest, phase, version)
     else {
+        if let (Some(station), Some(phase), Some(version)) = (station, phase, version) {
+            set.rejected.push(RejectedForm { station, phase, version });
+        }
         return;
     };
     if !check_station_contest(election, station, contest, &at, diags) {
+        set.rejected.push(RejectedForm { station, phase, version });
         return;
     }
     let ballot = &election.ballot(contest).candidates;
@@ -877,6 +920,7 @@ pub(crate) fn finish(
         ));
     }
     if p.broken || diags.len() != before {
+        set.rejected.push(RejectedForm { station, phase, version });
         return;
     }
     let layout = layouts.intern(set, ballot);

@@ -68,9 +68,12 @@ codes! {
     InconsistentDefinition = "E008", "inconsistent-definition", Error, "Two parts of the package definition contradict each other.";
     ContestWithoutStations = "W009", "contest-without-stations", Warning, "A contest elected by its own voters has no polling station.";
     TooFewCandidates = "W010", "too-few-candidates", Warning, "A contest has fewer candidates than seats; some seats will stay empty.";
+    EmptySeed = "W011", "empty-seed", Warning, "A tie seed is empty: record the seed drawn in public before the count, so that any lot can be replayed.";
     // The shape of result files.
     ResultsLayout = "E101", "results-layout", Error, "A results file's header is neither the wide nor the long layout.";
     JsonSyntax = "E103", "json-syntax", Error, "A JSON results file is malformed or a form lacks a field.";
+    UnusedColumn = "W106", "unused-column", Warning, "A wide results file has a column that is not a candidate id, and no form fills it; the column is ignored.";
+    IgnoredFile = "W107", "ignored-file", Warning, "A file among the results is not a .csv, .json or .jsonl file and was not read.";
     DuplicateEntry = "E104", "duplicate-entry", Error, "A column, candidate or ballot count appears twice where it may appear once.";
     MissingValue = "E105", "missing-value", Error, "A required value is empty or absent.";
     // Values.
@@ -167,7 +170,7 @@ impl fmt::Display for Diagnostic {
             _ => {}
         }
         write!(f, "{}", self.code)?;
-        if let Some(station) = &self.station {
+        if let Some(station) = self.station.as_deref().filter(|s| !s.is_empty()) {
             write!(f, " station={station}")?;
         }
         if let Some(field) = &self.field {

@@ -67,6 +67,16 @@ pub struct Form {
     pub source: Source,
 }
 
+/// A form that was submitted but could not be read (its problems are reported elsewhere). It
+/// is never counted, but it still tells selection that the station has a newer form: the station
+/// is held back rather than counted from an older one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RejectedForm {
+    pub station: StationIdx,
+    pub phase: Phase,
+    pub version: u32,
+}
+
 /// All forms read, in the order they were read.
 ///
 /// Votes are stored in one arena, and the candidate order of each form is an interned layout,
@@ -78,6 +88,8 @@ pub struct FormSet {
     pub layouts: Vec<Box<[CandidateIdx]>>,
     pub forms: Vec<Form>,
     pub votes: Vec<u32>,
+    /// Forms whose station, phase and version could be read but not the rest.
+    pub rejected: Vec<RejectedForm>,
 }
 
 impl FormSet {
@@ -111,6 +123,7 @@ impl FormSet {
         self.files.extend(other.files);
         self.layouts.extend(other.layouts);
         self.votes.extend(other.votes);
+        self.rejected.extend(other.rejected);
         self.forms.extend(other.forms.into_iter().map(|mut f| {
             f.source.file += file_base;
             f.layout += layout_base;

@@ -162,8 +162,48 @@ fn init_writes_the_iraq_2021_structure() {
     let out = psephos(&scratch.0, &["--quiet", "validate", dir.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(stdout.lines().filter(|l| l.contains("W009")).count(), 83);
+    assert_eq!(stdout.lines().filter(|l| l.contains("W009")).count(), 92);
+    assert_eq!(stdout.lines().filter(|l| l.contains("W011")).count(), 1);
     // A second init into the same directory refuses.
     let out = psephos(&scratch.0, &["init", "--template", "iraq-2021", dir.to_str().unwrap()]);
     assert!(!out.status.success());
+}
+
+#[test]
+fn a_station_whose_newest_form_is_unreadable_is_held_back() {
+    let scratch = Scratch::new("held");
+    let pkg = scratch.0.join("pkg");
+    crate::support::copy_tree(&crate::support::tests_dir().join("corrupt/_base"), &pkg);
+    // A recount of S1 with a negative count: rejected while reading. The electronic form of S1
+    // must not be counted in its place.
+    std::fs::write(
+        pkg.join("results/recount.csv"),
+        "station,contest,phase,version,ballots_found,blank,invalid,A1,A2,A3,A4,A5,X1,X2\n\
+         S1,D1,recount,1,60,2,3,20,15,10,-5,3,1,1\n",
+    )
+    .unwrap();
+    let out = psephos(&pkg, &["--quiet", "tabulate", ".", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "errors stop the count");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("the problems, as JSON");
+    assert_eq!(v["ok"], false);
+    assert_eq!(v["diagnostics"][0]["code"], "E202");
+    let out = psephos(&pkg, &["--quiet", "tabulate", ".", "--format", "json", "--quarantine"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["nation"]["stations_held"], 1);
+    assert_eq!(v["nation"]["stations_reporting"], 2);
+    // Only S2 and S3 are counted: 50 + 70 ballots.
+    assert_eq!(v["nation"]["ballots_found"], 120);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("E202") && stderr.contains("held back"), "{stderr}");
+}
+
+#[test]
+fn nothing_to_count_is_an_error() {
+    let scratch = Scratch::new("nothing");
+    let pkg = scratch.0.join("pkg");
+    crate::support::copy_tree(&crate::support::tests_dir().join("corrupt/_base"), &pkg);
+    let out = psephos(&pkg, &["--quiet", "allocate", ".", "--phase", "recount"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing to count"));
 }
