@@ -108,7 +108,7 @@ pub fn select(
                             station.registered
                         ),
                     )
-                    .station(station.id.clone())
+                    .station(election.station_ids.get(s))
                     .field("id"),
                 );
                 StationStatus::Missing

@@ -156,7 +156,7 @@ fn diag(
 ) -> Diagnostic {
     Diagnostic::new(code, message)
         .at(set.file_name(form), form.source.line)
-        .station(election.station(form.key.station).id.clone())
+        .station(election.station_label(form.key.station))
         .field(field)
 }
 

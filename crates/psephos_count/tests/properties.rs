@@ -48,8 +48,7 @@ fn election(seats: u32, women: &[bool], stations: usize, minimum: u32, seed: &st
             })
             .collect(),
         stations: (0..stations)
-            .map(|s| Station {
-                id: format!("S{s}"),
+            .map(|_| Station {
                 centre: 0,
                 district: ContestIdx(0),
                 governorate: None,
@@ -57,6 +56,13 @@ fn election(seats: u32, women: &[bool], stations: usize, minimum: u32, seed: &st
             })
             .collect(),
         centres: vec!["c".into()],
+        station_ids: {
+            let mut ids = psephos_model::IdArena::default();
+            for s in 0..stations {
+                ids.push(&format!("S{s}"));
+            }
+            ids
+        },
         ..ElectionParts::default()
     })
 }

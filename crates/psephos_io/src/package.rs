@@ -557,7 +557,7 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
         let c_gov = table.column("governorate", &mut diags);
         let c_registered = table.column("registered", &mut diags);
         table.for_each_row(&mut diags, |row, diags| {
-            let id = row.id(c_id, diags);
+            let id = row.id_str(c_id, diags);
             let registered = row.number(c_registered, 0, "registered voters", diags);
             let district_id = row.get(c_district);
             let district = if last_district.1.is_some() && last_district.0 == district_id {
@@ -627,8 +627,8 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
             };
             last_centre = Some(centre);
             station_lines.push(row.line);
+            parts.station_ids.push(id);
             parts.stations.push(Station {
-                id,
                 centre,
                 district: psephos_model::ContestIdx::from_index(district),
                 governorate: gov,
@@ -637,15 +637,14 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
         });
         // Repeated station ids, found without a second copy of a million ids. A package with
         // repeats is rejected, so the index is handed on only when there are none.
-        let (index, repeats) =
-            psephos_model::IdIndex::build(parts.stations.iter().map(|s| s.id.as_str()));
+        let (index, repeats) = psephos_model::IdIndex::build(parts.station_ids.iter());
         for &i in &repeats {
             diags.push(
                 Diagnostic::new(
                     Code::DuplicateId,
                     format!(
                         "id {:?} is used by an earlier row; ids must be unique",
-                        parts.stations[i].id
+                        parts.station_ids.get(i)
                     ),
                 )
                 .at(&table.file, station_lines[i])

@@ -325,7 +325,7 @@ pub(crate) fn check_station_contest(
             "contest",
             format!(
                 "station {} counts the ballot of {}, not {}",
-                election.station(station).id,
+                election.station_label(station),
                 election.contest(district).id,
                 election.contest(contest).id
             ),

@@ -170,8 +170,12 @@ impl Row<'_> {
         d
     }
 
-    /// A required identifier: must be non-empty.
-    pub(crate) fn id(&self, column: Option<usize>, diags: &mut Vec<Diagnostic>) -> Option<String> {
+    /// A required identifier, borrowed: must be non-empty.
+    pub(crate) fn id_str(
+        &self,
+        column: Option<usize>,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<&str> {
         let column = column?;
         let v = self.get(Some(column));
         if v.is_empty() {
@@ -182,7 +186,12 @@ impl Row<'_> {
             ));
             return None;
         }
-        Some(v.to_owned())
+        Some(v)
+    }
+
+    /// A required identifier: must be non-empty.
+    pub(crate) fn id(&self, column: Option<usize>, diags: &mut Vec<Diagnostic>) -> Option<String> {
+        self.id_str(column, diags).map(str::to_owned)
     }
 
     /// A whole number, at least `min`.

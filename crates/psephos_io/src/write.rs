@@ -71,9 +71,9 @@ pub fn write_tables(dir: &Path, e: &Election) -> std::io::Result<()> {
 
     let mut w = csv_writer(&dir.join("stations.csv"))?;
     w.write_record(["id", "centre", "district", "governorate", "registered"])?;
-    for s in &e.stations {
+    for (s, id) in e.stations.iter().zip(e.station_ids.iter()) {
         w.write_record([
-            s.id.as_str(),
+            id,
             e.centre_of(s),
             &e.contest(s.district).id,
             gov(s.governorate),
@@ -124,7 +124,7 @@ pub fn write_forms_wide(
             }
         }
         line.clear();
-        push_csv_field(&mut line, &election.station(form.key.station).id);
+        push_csv_field(&mut line, election.station_label(form.key.station));
         line.push(',');
         push_csv_field(&mut line, &election.contest(contest).id);
         let _ = write!(line, ",{},", form.key.phase.as_str());

@@ -4,7 +4,7 @@ use crate::forms::Phase;
 use crate::ids::{
     CandidateIdx, CoalitionIdx, ContestIdx, GovernorateIdx, PartyIdx, StationIdx, SystemIdx,
 };
-use crate::index::IdIndex;
+use crate::index::{IdArena, IdIndex};
 
 /// Descriptive metadata of an election.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -248,9 +248,9 @@ pub struct Candidate {
     pub groups: Vec<String>,
 }
 
+/// A polling station. Its id lives in [`Election::station_ids`] (see [`Election::station_label`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Station {
-    pub id: String,
     /// The polling centre, an index into [`Election::centres`].
     pub centre: u32,
     /// The contest whose ballot this station counts (its district).
@@ -295,6 +295,8 @@ pub struct ElectionParts {
     pub parties: Vec<Party>,
     pub candidates: Vec<Candidate>,
     pub stations: Vec<Station>,
+    /// The id of each station, in the order of `stations`.
+    pub station_ids: IdArena,
     /// Polling centre ids, by [`Station::centre`].
     pub centres: Vec<String>,
     pub phase_policy: Option<PhasePolicy>,
@@ -320,6 +322,7 @@ pub struct Election {
     pub parties: Vec<Party>,
     pub candidates: Vec<Candidate>,
     pub stations: Vec<Station>,
+    pub station_ids: IdArena,
     pub centres: Vec<String>,
     pub phase_policy: PhasePolicy,
     contest_by_id: IdIndex,
@@ -350,6 +353,7 @@ impl Election {
             parties,
             candidates,
             stations,
+            station_ids,
             centres,
             phase_policy,
             station_index,
@@ -359,7 +363,7 @@ impl Election {
         let candidate_by_id = IdIndex::build(candidates.iter().map(|c| c.id.as_str())).0;
         let station_by_id = station_index
             .filter(|i| i.len() == stations.len())
-            .unwrap_or_else(|| IdIndex::build(stations.iter().map(|c| c.id.as_str())).0);
+            .unwrap_or_else(|| IdIndex::build(station_ids.iter()).0);
         let party_by_id = IdIndex::build(parties.iter().map(|c| c.id.as_str())).0;
         let coalition_by_id = IdIndex::build(coalitions.iter().map(|c| c.id.as_str())).0;
 
@@ -417,6 +421,7 @@ impl Election {
             parties,
             candidates,
             stations,
+            station_ids,
             centres,
             phase_policy: phase_policy.unwrap_or_else(PhasePolicy::latest),
             contest_by_id,
@@ -438,7 +443,7 @@ impl Election {
         self.candidate_by_id.get(id, |i| &self.candidates[i].id).map(CandidateIdx::from_index)
     }
     pub fn station_id(&self, id: &str) -> Option<StationIdx> {
-        self.station_by_id.get(id, |i| &self.stations[i].id).map(StationIdx::from_index)
+        self.station_by_id.get(id, |i| self.station_ids.get(i)).map(StationIdx::from_index)
     }
     pub fn party_id(&self, id: &str) -> Option<PartyIdx> {
         self.party_by_id.get(id, |i| &self.parties[i].id).map(PartyIdx::from_index)
@@ -456,6 +461,10 @@ impl Election {
     pub fn station(&self, s: StationIdx) -> &Station {
         &self.stations[s.index()]
     }
+    /// The id of a station, as written in stations.csv.
+    pub fn station_label(&self, s: StationIdx) -> &str {
+        self.station_ids.get(s.index())
+    }
     /// The id of a station's polling centre.
     pub fn centre_of(&self, s: &Station) -> &str {
         self.centres.get(s.centre as usize).map_or("", String::as_str)
@@ -464,10 +473,10 @@ impl Election {
     /// The station with this id, trying `hint` first: result files usually list stations in the
     /// order of stations.csv, so the next row's station is often the one after the last.
     pub fn station_id_near(&self, id: &str, hint: usize) -> Option<StationIdx> {
-        match self.stations.get(hint) {
-            Some(s) if *s.id == *id => Some(StationIdx::from_index(hint)),
-            _ => self.station_id(id),
+        if hint < self.station_ids.len() && self.station_ids.get(hint) == id {
+            return Some(StationIdx::from_index(hint));
         }
+        self.station_id(id)
     }
     pub fn system(&self, s: SystemIdx) -> &System {
         &self.systems[s.index()]

@@ -65,3 +65,74 @@ mod tests {
         assert_eq!(index.get("z", |i| ids[i]), None);
     }
 }
+
+/// Many short ids in one buffer: a million station ids cost their bytes and four more each,
+/// instead of a heap allocation apiece.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct IdArena {
+    text: String,
+    /// End of each id in `text`.
+    ends: Vec<u32>,
+}
+
+impl IdArena {
+    pub fn with_capacity(ids: usize, bytes: usize) -> IdArena {
+        IdArena { text: String::with_capacity(bytes), ends: Vec::with_capacity(ids) }
+    }
+
+    /// Appends an id. The arena holds at most 4 GiB of ids.
+    pub fn push(&mut self, id: &str) {
+        self.text.push_str(id);
+        self.ends.push(u32::try_from(self.text.len()).unwrap_or(u32::MAX));
+    }
+
+    pub fn get(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.text[start..self.ends[i] as usize]
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {
+        (0..self.len()).map(|i| self.get(i))
+    }
+
+    /// Keeps the ids whose position `keep` accepts.
+    pub fn retain(&mut self, keep: impl Fn(usize) -> bool) {
+        let mut out = IdArena::with_capacity(self.len(), self.text.len());
+        for i in 0..self.len() {
+            if keep(i) {
+                out.push(self.get(i));
+            }
+        }
+        *self = out;
+    }
+
+    pub fn shrink_to_fit(&mut self) {
+        self.text.shrink_to_fit();
+        self.ends.shrink_to_fit();
+    }
+}
+
+#[cfg(test)]
+mod arena_tests {
+    use super::IdArena;
+
+    #[test]
+    fn stores_ids_back_to_back() {
+        let mut a = IdArena::default();
+        for id in ["S1", "", "BGD-01-0001-01"] {
+            a.push(id);
+        }
+        assert_eq!(a.len(), 3);
+        assert_eq!(a.iter().collect::<Vec<_>>(), ["S1", "", "BGD-01-0001-01"]);
+        a.retain(|i| i != 1);
+        assert_eq!(a.iter().collect::<Vec<_>>(), ["S1", "BGD-01-0001-01"]);
+    }
+}

@@ -23,4 +23,4 @@ pub use forms::{Form, FormKey, FormSet, Phase, RejectedForm, Source};
 pub use ids::{
     CandidateIdx, CoalitionIdx, ContestIdx, GovernorateIdx, PartyIdx, StationIdx, SystemIdx,
 };
-pub use index::IdIndex;
+pub use index::{IdArena, IdIndex};

@@ -793,8 +793,8 @@ pub fn generate(config: &DemoConfig, progress: Progress<'_>) -> Demo {
             let first = parts.stations.len();
             let centre = parts.centres.len() as u32;
             for j in 0..s {
+                parts.station_ids.push(&format!("{centre_id}-{:02}", j + 1));
                 parts.stations.push(Station {
-                    id: format!("{centre_id}-{:02}", j + 1),
                     centre,
                     district: contest,
                     governorate: gov,
