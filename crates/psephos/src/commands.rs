@@ -21,8 +21,7 @@ pub(crate) fn summary(c: &Checked) -> String {
     let held = c.selection.held() as u64;
     let missing_registered: u64 = c
         .selection
-        .stations
-        .iter()
+        .stations()
         .zip(&e.stations)
         .filter(|(s, _)| matches!(s, psephos_count::StationStatus::Missing))
         .map(|(_, st)| u64::from(st.registered))
@@ -122,8 +121,7 @@ fn validation_json(c: &Checked) -> serde_json::Value {
     let e = &c.package.election;
     let missing_registered: u64 = c
         .selection
-        .stations
-        .iter()
+        .stations()
         .zip(&e.stations)
         .filter(|(s, _)| matches!(s, psephos_count::StationStatus::Missing))
         .map(|(_, st)| u64::from(st.registered))

@@ -130,8 +130,18 @@ impl Timer {
 
     pub(crate) fn lap(&self, what: &str) {
         if let Some(start) = self.start {
+            let memory = std::fs::read_to_string("/proc/self/status")
+                .map(|status| {
+                    status
+                        .lines()
+                        .filter(|l| l.starts_with("VmRSS") || l.starts_with("VmHWM"))
+                        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+                .unwrap_or_default();
             crate::eprint_lines(&format!(
-                "timing: {what} done at {:.3} s\n",
+                "timing: {what} done at {:.3} s ({memory})\n",
                 start.elapsed().as_secs_f64()
             ));
         }

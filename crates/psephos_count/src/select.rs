@@ -20,27 +20,46 @@ pub enum StationStatus {
 #[derive(Debug)]
 pub struct Selection {
     pub policy: PhasePolicy,
-    /// Indexed by station.
-    pub stations: Vec<StationStatus>,
+    /// Per station: the counted form's index, or [`HELD`] or [`MISSING`] (four bytes a station).
+    stations: Vec<u32>,
     /// A warning for each station without a form, giving its share of the register.
     pub diagnostics: Vec<Diagnostic>,
 }
 
+const HELD: u32 = u32::MAX - 1;
+const MISSING: u32 = u32::MAX;
+
 impl Selection {
-    /// Indices of the forms that count.
-    pub fn counted(&self) -> impl Iterator<Item = usize> + '_ {
-        self.stations.iter().filter_map(|s| match s {
-            StationStatus::Counted(i) => Some(*i as usize),
-            _ => None,
+    /// The status of each station, in station order.
+    pub fn stations(&self) -> impl ExactSizeIterator<Item = StationStatus> + '_ {
+        self.stations.iter().map(|&s| match s {
+            HELD => StationStatus::Held,
+            MISSING => StationStatus::Missing,
+            i => StationStatus::Counted(i),
         })
     }
 
+    /// Indices of the forms that count.
+    pub fn counted(&self) -> impl Iterator<Item = usize> + '_ {
+        self.stations.iter().filter(|&&s| s < HELD).map(|&s| s as usize)
+    }
+
     pub fn missing(&self) -> usize {
-        self.stations.iter().filter(|s| matches!(s, StationStatus::Missing)).count()
+        self.stations.iter().filter(|&&s| s == MISSING).count()
+    }
+
+    /// Per station, the counted form or a status marker; for folding in parallel.
+    pub(crate) fn raw(&self) -> &[u32] {
+        &self.stations
+    }
+
+    /// Whether a raw entry is a counted form.
+    pub(crate) fn is_counted(raw: u32) -> bool {
+        raw < HELD
     }
 
     pub fn held(&self) -> usize {
-        self.stations.iter().filter(|s| matches!(s, StationStatus::Held)).count()
+        self.stations.iter().filter(|&&s| s == HELD).count()
     }
 }
 
@@ -52,8 +71,9 @@ pub fn select(
     validation: &Validation,
     policy: &PhasePolicy,
 ) -> Selection {
-    // The best form so far per station, as an index into the set (NONE if none yet).
-    const NONE: u32 = u32::MAX;
+    // The best form so far per station, as an index into the set (NONE if none yet). A set of
+    // four billion forms is beyond any election; the index saturates rather than wraps.
+    const NONE: u32 = MISSING;
     let mut best: Vec<u32> = vec![NONE; election.stations.len()];
     for (i, form) in set.forms.iter().enumerate() {
         if validation.status[i] == FormStatus::Repeat {
@@ -90,11 +110,11 @@ pub fn select(
     }
     let total_registered = election.total_registered().max(1);
     let mut diagnostics = Vec::new();
-    let stations = best
-        .iter()
-        .enumerate()
-        .map(|(s, &b)| match b {
-            _ if blocked[s] => StationStatus::Held,
+    // The best form becomes the station's status, in place.
+    let mut stations = best;
+    for (s, slot) in stations.iter_mut().enumerate() {
+        *slot = match *slot {
+            _ if blocked[s] => HELD,
             NONE => {
                 let station = &election.stations[s];
                 let share = 100.0 * f64::from(station.registered) / total_registered as f64;
@@ -111,11 +131,11 @@ pub fn select(
                     .station(election.station_ids.get(s))
                     .field("id"),
                 );
-                StationStatus::Missing
+                MISSING
             }
-            i if validation.status[i as usize] == FormStatus::Ok => StationStatus::Counted(i),
-            _ => StationStatus::Held,
-        })
-        .collect();
+            i if i < HELD && validation.status[i as usize] == FormStatus::Ok => i,
+            _ => HELD,
+        };
+    }
     Selection { policy: policy.clone(), stations, diagnostics }
 }

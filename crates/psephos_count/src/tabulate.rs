@@ -66,15 +66,17 @@ pub struct Tabulation {
 /// Sums the forms the selection counts.
 pub fn tabulate(election: &Election, set: &FormSet, selection: &Selection) -> Tabulation {
     let nc = election.contests.len();
-    let counted: Vec<usize> = selection.counted().collect();
+
     // Candidate votes and per-contest ballots, folded in parallel.
     let zero = || (vec![0u64; election.candidates.len()], vec![BallotTotals::default(); nc]);
-    let (candidate_votes, mut contest_ballots) = counted
+    let (candidate_votes, mut contest_ballots) = selection
+        .raw()
         .par_iter()
+        .filter(|&&i| Selection::is_counted(i))
         .fold(zero, |(mut votes, mut ballots), &i| {
-            let form = &set.forms[i];
+            let form = &set.forms[i as usize];
             let mut total = 0u64;
-            for (&c, &v) in set.layout(form).iter().zip(set.votes(form)) {
+            for (&c, v) in set.layout(form).iter().zip(set.votes(form)) {
                 votes[c.index()] += u64::from(v);
                 total += u64::from(v);
             }
@@ -99,7 +101,7 @@ pub fn tabulate(election: &Election, set: &FormSet, selection: &Selection) -> Ta
     let ng = election.governorates.len();
     let mut governorate_ballots = vec![BallotTotals::default(); ng];
     let mut unassigned_ballots = BallotTotals::default();
-    for (s, status) in selection.stations.iter().enumerate() {
+    for (s, status) in selection.stations().enumerate() {
         let station = &election.stations[s];
         let registered = u64::from(station.registered);
         let c = &mut contest_ballots[station.district.index()];
@@ -108,7 +110,7 @@ pub fn tabulate(election: &Election, set: &FormSet, selection: &Selection) -> Ta
         let mut g = BallotTotals { stations_expected: 1, registered, ..BallotTotals::default() };
         match status {
             StationStatus::Counted(i) => {
-                let form = &set.forms[*i as usize];
+                let form = &set.forms[i as usize];
                 c.stations_reporting += 1;
                 c.registered_reporting += registered;
                 g.stations_reporting = 1;

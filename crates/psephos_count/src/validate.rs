@@ -49,27 +49,21 @@ pub fn validate(election: &Election, set: &FormSet) -> Validation {
         diagnostics.extend(d);
     }
 
-    // The same key twice: compare the submissions. Forms are bucketed by station (a counting
-    // sort that keeps reading order), and only forms of one station are compared.
-    let mut start = vec![0u32; election.stations.len() + 1];
+    // The same key twice: compare the submissions. Only stations with more than one form can
+    // have repeats; their forms are gathered (in reading order) and compared station by station.
+    let mut per_station = vec![0u8; election.stations.len()];
     for f in &set.forms {
-        start[f.key.station.index() + 1] += 1;
+        let n = &mut per_station[f.key.station.index()];
+        *n = n.saturating_add(1);
     }
-    for s in 1..start.len() {
-        start[s] += start[s - 1];
-    }
-    let mut fill = start.clone();
-    let mut order = vec![0u32; set.forms.len()];
-    for (i, f) in set.forms.iter().enumerate() {
-        let slot = &mut fill[f.key.station.index()];
-        order[*slot as usize] = i as u32;
-        *slot += 1;
-    }
-    for s in 0..election.stations.len() {
-        let bucket = &order[start[s] as usize..start[s + 1] as usize];
-        if bucket.len() < 2 {
-            continue;
-        }
+    let mut shared: Vec<u32> = (0..set.forms.len() as u32)
+        .filter(|&i| per_station[set.forms[i as usize].key.station.index()] > 1)
+        .collect();
+    drop(per_station);
+    shared.sort_by_key(|&i| set.forms[i as usize].key.station);
+    for bucket in shared
+        .chunk_by(|&a, &b| set.forms[a as usize].key.station == set.forms[b as usize].key.station)
+    {
         let mut grouped = vec![false; bucket.len()];
         for a in 0..bucket.len() {
             if grouped[a] {
@@ -155,7 +149,7 @@ fn diag(
     message: String,
 ) -> Diagnostic {
     Diagnostic::new(code, message)
-        .at(set.file_name(form), form.source.line)
+        .at(set.file_name(form), u64::from(form.source.line))
         .station(election.station_label(form.key.station))
         .field(field)
 }
@@ -191,7 +185,7 @@ fn check_form(election: &Election, set: &FormSet, form: &Form) -> Vec<Diagnostic
             ),
         ));
     }
-    for (&c, &v) in set.layout(form).iter().zip(set.votes(form)) {
+    for (&c, v) in set.layout(form).iter().zip(set.votes(form)) {
         if v > registered {
             out.push(diag(
                 election,

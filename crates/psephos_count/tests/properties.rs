@@ -72,8 +72,7 @@ fn forms(e: &Election, votes: &[Vec<u32>], order: &[usize]) -> FormSet {
     set.layouts.push(e.ballot(ContestIdx(0)).candidates.clone().into());
     for &s in order {
         let v = &votes[s];
-        let start = set.votes.len() as u64;
-        set.votes.extend_from_slice(v);
+        let votes = set.push_votes(v);
         let total: u32 = v.iter().sum();
         set.forms.push(Form {
             key: FormKey {
@@ -86,8 +85,8 @@ fn forms(e: &Election, votes: &[Vec<u32>], order: &[usize]) -> FormSet {
             blank: 0,
             invalid: 0,
             layout: 0,
-            votes_start: start,
-            source: Source { file: 0, line: s as u64 + 2 },
+            votes,
+            source: Source::new(0, s as u64 + 2),
         });
     }
     set

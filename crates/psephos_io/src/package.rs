@@ -37,13 +37,15 @@ pub struct Package {
     pub warnings: Vec<Diagnostic>,
     /// The stations table as displayed in diagnostics, and the line of each station in it.
     pub stations_file: String,
-    station_lines: Vec<u64>,
+    station_lines: Vec<u32>,
 }
 
 impl Package {
     /// The line of stations.csv that defines a station.
     pub fn station_line(&self, id: &str) -> Option<u64> {
-        self.election.station_id(id).and_then(|s| self.station_lines.get(s.index()).copied())
+        self.election
+            .station_id(id)
+            .and_then(|s| self.station_lines.get(s.index()).map(|&l| u64::from(l)))
     }
 }
 
@@ -556,6 +558,10 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
         let c_district = table.column("district", &mut diags);
         let c_gov = table.column("governorate", &mut diags);
         let c_registered = table.column("registered", &mut diags);
+        let rows = table.rows_hint();
+        parts.stations.reserve_exact(rows);
+        parts.station_ids = psephos_model::IdArena::with_capacity(rows, table.bytes_len() / 3);
+        station_lines.reserve_exact(rows);
         table.for_each_row(&mut diags, |row, diags| {
             let id = row.id_str(c_id, diags);
             let registered = row.number(c_registered, 0, "registered voters", diags);
@@ -626,7 +632,7 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
                 }),
             };
             last_centre = Some(centre);
-            station_lines.push(row.line);
+            station_lines.push(u32::try_from(row.line).unwrap_or(u32::MAX));
             parts.station_ids.push(id);
             parts.stations.push(Station {
                 centre,
@@ -647,7 +653,7 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
                         parts.station_ids.get(i)
                     ),
                 )
-                .at(&table.file, station_lines[i])
+                .at(&table.file, u64::from(station_lines[i]))
                 .field("id"),
             );
         }

@@ -98,6 +98,14 @@ pub fn read_results(
     // Files are read a few at a time and merged in order, so that at most one batch of forms
     // exists twice in memory.
     let mut all = ResultsRead::default();
+    // Size the arenas once: a first pass counts rows and cells, which is cheap next to parsing
+    // and saves the slack and copies of growing vectors of a million forms.
+    let (rows, cells) = files
+        .par_iter()
+        .map(|path| std::fs::read(path).map_or((0, 0), |bytes| estimate_size(&bytes)))
+        .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+    all.forms.forms.reserve_exact(usize::try_from(rows).unwrap_or(0));
+    all.forms.reserve_votes(usize::try_from(cells).unwrap_or(0));
     let batch = (rayon::current_num_threads() * 2).max(1);
     for paths in files.chunks(batch) {
         let parts: Vec<ResultsRead> = paths
@@ -128,6 +136,15 @@ pub fn read_results(
         }
     }
     all
+}
+
+/// Rows and vote cells of a wide CSV file (an upper bound for other layouts' rows).
+fn estimate_size(bytes: &[u8]) -> (u64, u64) {
+    let lines = memchr::memchr_iter(b'\n', bytes).count() as u64;
+    let header_end = memchr::memchr(b'\n', bytes).unwrap_or(bytes.len());
+    let columns = memchr::memchr_iter(b',', &bytes[..header_end]).count() as u64 + 1;
+    let rows = lines.saturating_sub(1);
+    (rows, rows * columns.saturating_sub(WIDE_FIXED.len() as u64))
 }
 
 /// Parses one result file's bytes. The format follows the name's extension (`.json`, `.jsonl`,
@@ -602,6 +619,7 @@ fn parse_wide_chunk(
         layout_of: HashMap::new(),
         last_contest: (Vec::new(), None),
         next_station: usize::MAX,
+        scratch: Vec::new(),
     };
     if crate::split::is_quote_free(chunk) {
         crate::split::for_each_record(chunk, |line, fields| {
@@ -647,6 +665,8 @@ struct WideRows<'a> {
     last_contest: (Vec<u8>, Option<ContestIdx>),
     /// The station after the last one read: usually the next row's.
     next_station: usize,
+    /// The votes of the row being read.
+    scratch: Vec<u32>,
 }
 
 impl WideRows<'_> {
@@ -709,7 +729,7 @@ impl WideRows<'_> {
                 ok = false;
             }
         }
-        let votes_start = set.votes.len();
+        self.scratch.clear();
         let plan = contest.and_then(|c| self.plans[c.index()].as_ref());
         if let (Some(station), Some(contest)) = (station, contest) {
             ok &= check_station_contest(election, station, contest, &at, diags);
@@ -723,7 +743,7 @@ impl WideRows<'_> {
                 }
                 for &col in &plan.ballot_columns {
                     match parse_count(record[col]) {
-                        Ok(v) => set.votes.push(v),
+                        Ok(v) => self.scratch.push(v),
                         Err(e) => diags.push(count_diag(
                             &at,
                             &header[col],
@@ -775,21 +795,21 @@ impl WideRows<'_> {
                     .layout_of
                     .entry(contest)
                     .or_insert_with(|| layouts.intern(set, &plan.layout));
+                let votes = set.push_votes(&self.scratch);
                 set.forms.push(Form {
                     key: FormKey { station, contest, phase, version },
                     ballots_found: counts[0],
                     blank: counts[1],
                     invalid: counts[2],
                     layout,
-                    votes_start: votes_start as u64,
-                    source: Source { file: 0, line },
+                    votes,
+                    source: Source::new(0, line),
                 });
             }
             (_, Some(station), _, Some(phase), Some(version), _) => {
-                set.votes.truncate(votes_start);
                 set.rejected.push(RejectedForm { station, phase, version });
             }
-            _ => set.votes.truncate(votes_start),
+            _ => {}
         }
     }
 }
@@ -924,16 +944,16 @@ pub(crate) fn finish(
         return;
     }
     let layout = layouts.intern(set, ballot);
-    let votes_start = set.votes.len() as u64;
-    set.votes.extend(by_position.iter().map(|v| v.unwrap_or(0)));
+    let votes: Vec<u32> = by_position.iter().map(|v| v.unwrap_or(0)).collect();
+    let votes = set.push_votes(&votes);
     set.forms.push(Form {
         key: FormKey { station, contest, phase, version },
         ballots_found: p.counts[0].unwrap_or(0),
         blank: p.counts[1].unwrap_or(0),
         invalid: p.counts[2].unwrap_or(0),
         layout,
-        votes_start,
-        source: Source { file: 0, line: p.line },
+        votes,
+        source: Source::new(0, p.line),
     });
 }
 

@@ -132,6 +132,16 @@ impl Table {
         .at(&self.file, line)
     }
 
+    /// The number of lines, an upper bound of the rows: for sizing what the rows fill.
+    pub(crate) fn rows_hint(&self) -> usize {
+        memchr::memchr_iter(b'\n', &self.bytes).count() + 1
+    }
+
+    /// The size of the file in bytes.
+    pub(crate) fn bytes_len(&self) -> usize {
+        self.bytes.len()
+    }
+
     /// Index of a column, reporting it missing (once) when it is required.
     pub(crate) fn column(&self, name: &str, diags: &mut Vec<Diagnostic>) -> Option<usize> {
         let found = self.optional_column(name);

@@ -118,7 +118,7 @@ pub fn write_forms_wide(
             )));
         }
         by_position.fill(0);
-        for (&c, &v) in set.layout(form).iter().zip(set.votes(form)) {
+        for (&c, v) in set.layout(form).iter().zip(set.votes(form)) {
             if let Some(pos) = election.ballot_position(contest, c) {
                 by_position[pos] = v;
             }

@@ -336,8 +336,6 @@ pub struct Election {
     ballot_positions: Vec<Vec<(CandidateIdx, u32)>>,
     /// Per contest: the candidates standing in it.
     contest_candidates: Vec<Vec<CandidateIdx>>,
-    /// Per contest: the stations whose district it is.
-    contest_stations: Vec<Vec<StationIdx>>,
 }
 
 impl Election {
@@ -371,11 +369,6 @@ impl Election {
         for (i, c) in candidates.iter().enumerate() {
             contest_candidates[c.contest.index()].push(CandidateIdx::from_index(i));
         }
-        let mut contest_stations = vec![Vec::new(); contests.len()];
-        for (i, s) in stations.iter().enumerate() {
-            contest_stations[s.district.index()].push(StationIdx::from_index(i));
-        }
-
         // A contest has a ballot when its own voters elect it. Candidates of contests with a
         // wider electorate are added to the ballots of every such contest they reach.
         let mut ballots = vec![Ballot::default(); contests.len()];
@@ -432,7 +425,6 @@ impl Election {
             ballots,
             ballot_positions,
             contest_candidates,
-            contest_stations,
         }
     }
 
@@ -508,10 +500,6 @@ impl Election {
 
     pub fn candidates_in(&self, c: ContestIdx) -> &[CandidateIdx] {
         &self.contest_candidates[c.index()]
-    }
-
-    pub fn stations_in(&self, c: ContestIdx) -> &[StationIdx] {
-        &self.contest_stations[c.index()]
     }
 
     /// Total seats of all contests.

@@ -19,7 +19,7 @@ pub use election::{
     Gender, Meta, Method, Minimum, Party, PhasePolicy, QuotaRule, Rounding, Station, System,
     TieMethod, TiePolicy,
 };
-pub use forms::{Form, FormKey, FormSet, Phase, RejectedForm, Source};
+pub use forms::{Form, FormKey, FormSet, Phase, RejectedForm, Source, Votes, VotesAt};
 pub use ids::{
     CandidateIdx, CoalitionIdx, ContestIdx, GovernorateIdx, PartyIdx, StationIdx, SystemIdx,
 };

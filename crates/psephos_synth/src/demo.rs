@@ -957,10 +957,9 @@ fn district_forms(
                 blank: blank as u32,
                 invalid: invalid as u32,
                 layout: 0,
-                votes_start: set.votes.len() as u64,
+                votes: set.push_votes(&votes),
                 source: Source { file: 0, line: 0 },
             };
-            set.votes.extend_from_slice(&votes);
             set.forms.push(form);
             if s == manual_station {
                 // The hand count: the same, but now and then a vote read for the wrong candidate.
@@ -973,12 +972,12 @@ fn district_forms(
                         votes[to] += 1;
                     }
                 }
+                let manual = set.push_votes(&votes);
                 set.forms.push(Form {
                     key: FormKey { phase: Phase::Manual, ..form.key },
-                    votes_start: set.votes.len() as u64,
+                    votes: manual,
                     ..form
                 });
-                set.votes.extend_from_slice(&votes);
             }
         }
     }
