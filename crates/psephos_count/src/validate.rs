@@ -56,11 +56,17 @@ pub fn validate(election: &Election, set: &FormSet) -> Validation {
         let n = &mut per_station[f.key.station.index()];
         *n = n.saturating_add(1);
     }
-    let mut shared: Vec<u32> = (0..set.forms.len() as u32)
-        .filter(|&i| per_station[set.forms[i as usize].key.station.index()] > 1)
+    // Station and form index in one number: sorting it keeps reading order within a station.
+    let mut shared: Vec<u64> = set
+        .forms
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| per_station[f.key.station.index()] > 1)
+        .map(|(i, f)| (u64::from(f.key.station.0) << 32) | i as u64)
         .collect();
     drop(per_station);
-    shared.sort_by_key(|&i| set.forms[i as usize].key.station);
+    shared.par_sort_unstable();
+    let shared: Vec<u32> = shared.into_iter().map(|k| k as u32).collect();
     for bucket in shared
         .chunk_by(|&a, &b| set.forms[a as usize].key.station == set.forms[b as usize].key.station)
     {

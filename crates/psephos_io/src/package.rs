@@ -2,7 +2,9 @@
 //!
 //! The format is documented field by field in `docs/package.md`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use hashbrown::HashMap;
 use std::path::{Path, PathBuf};
 
 use psephos_model::{
@@ -549,10 +551,6 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
     let mut station_lines = Vec::new();
     let mut station_index = None;
     if let Some(table) = read_table(&t.stations, &mut diags) {
-        // Consecutive rows usually share a district and a centre: remember the last ones.
-        let mut last_district: (String, Option<usize>) = (String::new(), None);
-        let mut centre_by_id: HashMap<String, u32> = HashMap::new();
-        let mut last_centre: Option<u32> = None;
         let c_id = table.column("id", &mut diags);
         let c_centre = table.column("centre", &mut diags);
         let c_district = table.column("district", &mut diags);
@@ -562,33 +560,34 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
         parts.stations.reserve_exact(rows);
         parts.station_ids = psephos_model::IdArena::with_capacity(rows, table.bytes_len() / 3);
         station_lines.reserve_exact(rows);
-        table.for_each_row(&mut diags, |row, diags| {
+        // Chunks of rows are read in parallel, each into its own small tables (ids, stations,
+        // centres named in it); the chunks are then appended in file order, so the result does
+        // not depend on the number of threads.
+        let contest_info: Vec<(Option<GovernorateIdx>, Electorate)> = parts
+            .contests
+            .iter()
+            .map(|c| (c.governorate, parts.systems[c.system.index()].electorate))
+            .collect();
+        let governorates = parts.governorates.clone();
+        let parse = |row: crate::table::Row<'_>,
+                     chunk: &mut StationChunk,
+                     diags: &mut Vec<Diagnostic>| {
             let id = row.id_str(c_id, diags);
             let registered = row.number(c_registered, 0, "registered voters", diags);
             let district_id = row.get(c_district);
-            let district = if last_district.1.is_some() && last_district.0 == district_id {
-                last_district.1
-            } else {
-                let d = contest_by_id.get(district_id).copied();
-                last_district = (district_id.to_owned(), d);
-                d
-            };
+            let district = contest_by_id.get(district_id).copied();
             if district.is_none() && c_district.is_some() && known_contests.reportable(district_id)
             {
                 diags.push(row.diag(
                     Code::UnknownReference,
                     c_district,
-                    format!(
-                        "district {district_id:?} is not a contest in {}",
-                        t.contests
-                    ),
+                    format!("district {district_id:?} is not a contest in {}", t.contests),
                 ));
             }
             let (Some(id), Some(registered), Some(district)) = (id, registered, district) else {
                 return;
             };
-            let contest_gov = parts.contests[district].governorate;
-            let electorate = parts.systems[parts.contests[district].system.index()].electorate;
+            let (contest_gov, electorate) = contest_info[district];
             if electorate != Electorate::Own {
                 diags.push(row.diag(
                     Code::InconsistentDefinition,
@@ -601,46 +600,71 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
                 return;
             }
             let gov_name = row.get(c_gov);
-            let gov = if gov_name.is_empty() {
-                contest_gov
-            } else {
-                let g = match contest_gov {
-                    Some(cg) if parts.governorates[cg.index()] == gov_name => Some(cg),
-                    _ => governorate(gov_name, &mut parts),
-                };
-                if let Some(expected) = contest_gov
-                    && g != contest_gov
-                {
-                    let expected = &parts.governorates[expected.index()];
+            let governorate = match contest_gov {
+                _ if gov_name.is_empty() => contest_gov,
+                Some(cg) if governorates[cg.index()] == gov_name => Some(cg),
+                Some(cg) => {
                     diags.push(row.diag(
                         Code::InconsistentDefinition,
                         c_gov,
                         format!(
-                            "station is in governorate {gov_name:?} but its district {district_id} is in {expected:?}; correct one of them"
+                            "station is in governorate {gov_name:?} but its district {district_id} is in {:?}; correct one of them",
+                            governorates[cg.index()]
                         ),
                     ));
                     return;
                 }
-                g
+                None => {
+                    // Named only by stations (their district has none): interned when merged.
+                    chunk.named_governorates.push((chunk.stations.len(), gov_name.to_owned()));
+                    None
+                }
             };
             let centre_name = row.get(c_centre);
-            let centre = match last_centre {
-                Some(c) if parts.centres[c as usize] == centre_name => c,
-                _ => *centre_by_id.entry(centre_name.to_owned()).or_insert_with(|| {
-                    parts.centres.push(centre_name.to_owned());
-                    (parts.centres.len() - 1) as u32
-                }),
-            };
-            last_centre = Some(centre);
-            station_lines.push(u32::try_from(row.line).unwrap_or(u32::MAX));
-            parts.station_ids.push(id);
-            parts.stations.push(Station {
-                centre,
+            if chunk.centres.last().is_none_or(|c| c != centre_name) {
+                chunk.centres.push(centre_name.to_owned());
+            }
+            chunk.ids.push(id);
+            chunk.lines.push(u32::try_from(row.line).unwrap_or(u32::MAX));
+            chunk.stations.push(Station {
+                // The chunk's own centre number, made global when merged.
+                centre: (chunk.centres.len() - 1) as u32,
                 district: psephos_model::ContestIdx::from_index(district),
-                governorate: gov,
+                governorate,
                 registered,
             });
-        });
+        };
+        let mut centre_by_id: HashMap<String, u32> = HashMap::new();
+        let mut station_ids = std::mem::take(&mut parts.station_ids);
+        let mut stations = std::mem::take(&mut parts.stations);
+        let mut centres = std::mem::take(&mut parts.centres);
+        let merge = |chunk: StationChunk, _: &mut Vec<Diagnostic>| {
+            let global: Vec<u32> = chunk
+                .centres
+                .into_iter()
+                .map(|name| match centres.last() {
+                    Some(last) if *last == name => (centres.len() - 1) as u32,
+                    _ => *centre_by_id.entry_ref(name.as_str()).or_insert_with(|| {
+                        centres.push(name.clone());
+                        (centres.len() - 1) as u32
+                    }),
+                })
+                .collect();
+            let first = stations.len();
+            station_ids.extend(&chunk.ids);
+            station_lines.extend_from_slice(&chunk.lines);
+            stations.extend(chunk.stations.into_iter().map(|mut s| {
+                s.centre = global[s.centre as usize];
+                s
+            }));
+            for (k, name) in chunk.named_governorates {
+                stations[first + k].governorate = governorate(&name, &mut parts);
+            }
+        };
+        table.for_each_row_parallel(&mut diags, parse, merge);
+        parts.station_ids = station_ids;
+        parts.stations = stations;
+        parts.centres = centres;
         // Repeated station ids, found without a second copy of a million ids. A package with
         // repeats is rejected, so the index is handed on only when there are none.
         let (index, repeats) = psephos_model::IdIndex::build(parts.station_ids.iter());
@@ -930,4 +954,16 @@ impl Known {
     fn reportable(&self, id: &str) -> bool {
         self.complete && !self.seen.contains(id)
     }
+}
+
+/// The stations of one chunk of stations.csv, before they join the others.
+#[derive(Default)]
+struct StationChunk {
+    ids: psephos_model::IdArena,
+    stations: Vec<Station>,
+    lines: Vec<u32>,
+    /// Centre ids in order of appearance; a station's `centre` indexes this until merged.
+    centres: Vec<String>,
+    /// Stations (by position in the chunk) in a governorate that no contest names.
+    named_governorates: Vec<(usize, String)>,
 }

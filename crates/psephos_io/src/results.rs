@@ -352,6 +352,14 @@ pub(crate) fn check_station_contest(
     true
 }
 
+/// A cell as text; bytes that are not UTF-8 are shown replaced (and then match no id).
+fn text(cell: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(cell) {
+        Ok(s) => std::borrow::Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(cell),
+    }
+}
+
 /// An empty cell, or a zero: no votes.
 fn is_blank_or_zero(cell: &[u8]) -> bool {
     let cell = cell.trim_ascii();
@@ -678,7 +686,7 @@ impl WideRows<'_> {
             return; // a blank line
         }
         out.read.rows += 1;
-        let station_raw = String::from_utf8_lossy(record[0].trim_ascii());
+        let station_raw = text(record[0].trim_ascii());
         let at = At { file, line, station: &station_raw };
         if record.len() != self.ncols {
             diags.push(
@@ -701,16 +709,15 @@ impl WideRows<'_> {
             self.next_station = s.index() + 1;
         }
         let contest_raw = record[1].trim_ascii();
-        let contest = if contest_raw == self.last_contest.0.as_slice()
-            && self.last_contest.1.is_some()
-        {
-            self.last_contest.1
-        } else {
-            let c = resolve_contest(election, &String::from_utf8_lossy(contest_raw), &at, diags);
-            self.last_contest = (contest_raw.to_vec(), c);
-            c
-        };
-        let phase = resolve_phase(&String::from_utf8_lossy(record[2].trim_ascii()), &at, diags);
+        let contest =
+            if contest_raw == self.last_contest.0.as_slice() && self.last_contest.1.is_some() {
+                self.last_contest.1
+            } else {
+                let c = resolve_contest(election, &text(contest_raw), &at, diags);
+                self.last_contest = (contest_raw.to_vec(), c);
+                c
+            };
+        let phase = resolve_phase(&text(record[2].trim_ascii()), &at, diags);
         let version = resolve_version(record[3], &at, diags);
         let mut counts = [0u32; 3];
         for (k, count) in counts.iter_mut().enumerate() {

