@@ -12,7 +12,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     long_about = "psephos reads an election package (the law in election.toml, CSV tables of contests, parties, \
 coalitions, candidates and polling stations) and its station result forms, reports every problem in them, \
 totals them exactly and allocates seats as the law says.\n\n\
-Exit codes: 0 success; 1 the input has errors (each one reported); 2 bad command line; 3 a file could not be read or written.",
+Exit codes: 0 success; 1 the input has errors (each one reported); 2 bad command line; 3 an output file or directory could not be written.",
     after_help = "Start with `psephos demo --out demo` for a realistic example, or `psephos init --template iraq-2021 DIR` for an empty package."
 )]
 pub(crate) struct Cli {

@@ -194,7 +194,7 @@ fn checked_for_counting(
     }
     let stations = checked.package.election.stations.len();
     let counted = checked.selection.counted().count();
-    if counted == 0 && stations > 0 {
+    if counted == 0 {
         eprint_lines(&notes);
         eprint_lines(&format!(
             "error: no station has a form that the {} policy counts; there is nothing to count.\n",

@@ -23,7 +23,7 @@ pub(crate) enum Exit {
     InputErrors = 1,
     /// The command line is wrong (clap also exits with 2).
     Usage = 2,
-    /// A file could not be read or written.
+    /// An output file or directory could not be written (unreadable input is an input error).
     Io = 3,
 }
 

@@ -414,7 +414,10 @@ pub(crate) fn allocation_json(
             "empty": empty,
             "rank": count(psephos_count::Reason::Rank),
             "quota": count(psephos_count::Reason::Quota),
-            "reserved": a.seats().filter(|s| e.system_of(s.contest).reserved_for.is_some()).count(),
+            // By reason, these four add up to the seats; a reserved seat decided by lot counts
+            // under "lot" here and in "reserved_seats" below.
+            "reserved": count(psephos_count::Reason::Reserved),
+            "reserved_seats": a.seats().filter(|s| e.system_of(s.contest).reserved_for.is_some()).count(),
             "lot": count(psephos_count::Reason::Lot),
             "women": women,
             "by_bloc": by_bloc,

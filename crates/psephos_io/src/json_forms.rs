@@ -133,8 +133,8 @@ fn parse_elements(
                 reported[3] = true;
                 Vec::new()
             }
-            Some(v) => v.to_string().into_bytes(),
-            None => {
+            Some(v) if !v.is_null() => v.to_string().into_bytes(),
+            _ => {
                 diags.push(at.diag(
                     Code::MissingValue,
                     "version",

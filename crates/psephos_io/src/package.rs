@@ -39,15 +39,13 @@ pub struct Package {
     pub warnings: Vec<Diagnostic>,
     /// The stations table as displayed in diagnostics, and the line of each station in it.
     pub stations_file: String,
-    station_lines: Vec<u32>,
+    station_lines: LineRuns,
 }
 
 impl Package {
     /// The line of stations.csv that defines a station.
     pub fn station_line(&self, id: &str) -> Option<u64> {
-        self.election
-            .station_id(id)
-            .and_then(|s| self.station_lines.get(s.index()).map(|&l| u64::from(l)))
+        self.election.station_id(id).map(|s| self.station_lines.get(s.index()))
     }
 }
 
@@ -548,7 +546,7 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
     }
 
     // stations.csv
-    let mut station_lines = Vec::new();
+    let mut station_lines = LineRuns::default();
     let mut station_index = None;
     if let Some(table) = read_table(&t.stations, &mut diags) {
         let c_id = table.column("id", &mut diags);
@@ -559,7 +557,6 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
         let rows = table.rows_hint();
         parts.stations.reserve_exact(rows);
         parts.station_ids = psephos_model::IdArena::with_capacity(rows, table.bytes_len() / 3);
-        station_lines.reserve_exact(rows);
         // Chunks of rows are read in parallel, each into its own small tables (ids, stations,
         // centres named in it); the chunks are then appended in file order, so the result does
         // not depend on the number of threads.
@@ -652,7 +649,9 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
                 .collect();
             let first = stations.len();
             station_ids.extend(&chunk.ids);
-            station_lines.extend_from_slice(&chunk.lines);
+            for &line in &chunk.lines {
+                station_lines.push(line);
+            }
             stations.extend(chunk.stations.into_iter().map(|mut s| {
                 s.centre = global[s.centre as usize];
                 s
@@ -677,7 +676,7 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
                         parts.station_ids.get(i)
                     ),
                 )
-                .at(&table.file, u64::from(station_lines[i]))
+                .at(&table.file, station_lines.get(i))
                 .field("id"),
             );
         }
@@ -966,4 +965,49 @@ struct StationChunk {
     centres: Vec<String>,
     /// Stations (by position in the chunk) in a governorate that no contest names.
     named_governorates: Vec<(usize, String)>,
+}
+
+/// The line of each row, stored as runs of consecutive lines: a million stations one per line
+/// cost one entry, not a million.
+#[derive(Debug, Default)]
+struct LineRuns {
+    /// (first row of the run, its line), in row order.
+    runs: Vec<(u32, u32)>,
+    rows: u32,
+}
+
+impl LineRuns {
+    fn push(&mut self, line: u32) {
+        let continues = self.runs.last().is_some_and(|&(row, first)| {
+            u64::from(first) + u64::from(self.rows - row) == u64::from(line)
+        });
+        if !continues {
+            self.runs.push((self.rows, line));
+        }
+        self.rows += 1;
+    }
+
+    fn get(&self, row: usize) -> u64 {
+        let row = u32::try_from(row).unwrap_or(u32::MAX);
+        let k = self.runs.partition_point(|&(start, _)| start <= row);
+        match k.checked_sub(1).and_then(|k| self.runs.get(k)) {
+            Some(&(start, line)) => u64::from(line) + u64::from(row - start),
+            None => 0,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LineRuns;
+
+    #[test]
+    fn line_runs() {
+        let mut lines = LineRuns::default();
+        for line in [2, 3, 4, 6, 7, 10] {
+            lines.push(line);
+        }
+        assert_eq!(lines.runs.len(), 3);
+        assert_eq!((0..6).map(|r| lines.get(r)).collect::<Vec<_>>(), [2, 3, 4, 6, 7, 10]);
+    }
 }

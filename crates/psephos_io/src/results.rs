@@ -65,11 +65,15 @@ pub fn discover_results(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Diagnostic>) {
 fn walk(dir: &Path, out: &mut Vec<PathBuf>, diags: &mut Vec<Diagnostic>) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
+        // Hidden files and directories (.git, editor backups) are never results.
+        if path.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')) {
+            continue;
+        }
         if path.is_dir() {
             walk(&path, out, diags)?;
         } else if is_results_file(&path) {
             out.push(path);
-        } else if !path.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')) {
+        } else {
             diags.push(
                 Diagnostic::new(
                     Code::IgnoredFile,
@@ -545,9 +549,7 @@ fn parse_wide(
         } else {
             format!("column {name:?} is not a candidate id in candidates.csv")
         };
-        let code = if election.candidate_id(name).is_some() {
-            Code::DuplicateEntry
-        } else if bad_column_forms[k] == 0 {
+        let code = if bad_column_forms[k] == 0 {
             // Nobody is given votes in it: a stray column, not a wrong count.
             diags.push(
                 Diagnostic::new(
@@ -558,6 +560,8 @@ fn parse_wide(
                 .field(name.clone()),
             );
             continue;
+        } else if election.candidate_id(name).is_some() {
+            Code::DuplicateEntry
         } else {
             Code::UnknownCandidate
         };
@@ -737,9 +741,13 @@ impl WideRows<'_> {
             }
         }
         self.scratch.clear();
-        let plan = contest.and_then(|c| self.plans[c.index()].as_ref());
-        if let (Some(station), Some(contest)) = (station, contest) {
-            ok &= check_station_contest(election, station, contest, &at, diags);
+        let mut plan = contest.and_then(|c| self.plans[c.index()].as_ref());
+        if let (Some(station), Some(contest)) = (station, contest)
+            && !check_station_contest(election, station, contest, &at, diags)
+        {
+            // The wrong ballot: its candidates cannot be checked against it either.
+            ok = false;
+            plan = None;
         }
         match (contest, plan) {
             (Some(contest), Some(plan)) => {

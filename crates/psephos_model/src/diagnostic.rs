@@ -66,13 +66,13 @@ codes! {
     UnknownReference = "E006", "unknown-reference", Error, "A table refers to an id that is not defined.";
     InvalidValue = "E007", "invalid-value", Error, "A value in the package definition is not allowed (empty id, unknown gender, seats not a positive whole number, ...).";
     InconsistentDefinition = "E008", "inconsistent-definition", Error, "Two parts of the package definition contradict each other.";
-    ContestWithoutStations = "W009", "contest-without-stations", Warning, "A contest elected by its own voters has no polling station.";
+    ContestWithoutStations = "W009", "contest-without-stations", Warning, "Nobody can vote in a contest: it has no polling station, or none in its electorate.";
     TooFewCandidates = "W010", "too-few-candidates", Warning, "A contest has fewer candidates than seats; some seats will stay empty.";
     EmptySeed = "W011", "empty-seed", Warning, "A tie seed is empty: record the seed drawn in public before the count, so that any lot can be replayed.";
     // The shape of result files.
     ResultsLayout = "E101", "results-layout", Error, "A results file's header is neither the wide nor the long layout.";
     JsonSyntax = "E103", "json-syntax", Error, "A JSON results file is malformed or a form lacks a field.";
-    UnusedColumn = "W106", "unused-column", Warning, "A wide results file has a column that is not a candidate id, and no form fills it; the column is ignored.";
+    UnusedColumn = "W106", "unused-column", Warning, "A wide results file has a column that is not a candidate id (or repeats one), and no form fills it; the column is ignored.";
     IgnoredFile = "W107", "ignored-file", Warning, "A file among the results is not a .csv, .json or .jsonl file and was not read.";
     DuplicateEntry = "E104", "duplicate-entry", Error, "A column, candidate or ballot count appears twice where it may appear once.";
     MissingValue = "E105", "missing-value", Error, "A required value is empty or absent.";
@@ -104,8 +104,9 @@ impl fmt::Display for Code {
     }
 }
 
-/// One problem in the input.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+/// One problem in the input. Diagnostics sort by file, line, code (as printed), station, field
+/// and message.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
     /// File as given to the reader (relative to the package where possible).
     pub file: Option<String>,
@@ -159,6 +160,27 @@ impl Diagnostic {
 
     pub fn is_error(&self) -> bool {
         self.severity() == Severity::Error
+    }
+}
+
+impl Ord for Diagnostic {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (&self.file, self.line, self.code.as_str(), &self.station, &self.field, &self.message).cmp(
+            &(
+                &other.file,
+                other.line,
+                other.code.as_str(),
+                &other.station,
+                &other.field,
+                &other.message,
+            ),
+        )
+    }
+}
+
+impl PartialOrd for Diagnostic {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
     }
 }
 
