@@ -572,7 +572,15 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
             let id = row.id_str(c_id, diags);
             let registered = row.number(c_registered, 0, "registered voters", diags);
             let district_id = row.get(c_district);
-            let district = contest_by_id.get(district_id).copied();
+            // Consecutive rows usually share a district.
+            let district = match &chunk.last_district {
+                Some((name, d)) if name == district_id => *d,
+                _ => {
+                    let d = contest_by_id.get(district_id).copied();
+                    chunk.last_district = Some((district_id.to_owned(), d));
+                    d
+                }
+            };
             if district.is_none() && c_district.is_some() && known_contests.reportable(district_id)
             {
                 diags.push(row.diag(
@@ -965,6 +973,8 @@ struct StationChunk {
     centres: Vec<String>,
     /// Stations (by position in the chunk) in a governorate that no contest names.
     named_governorates: Vec<(usize, String)>,
+    /// The district of the last row, and what it resolved to.
+    last_district: Option<(String, Option<usize>)>,
 }
 
 /// The line of each row, stored as runs of consecutive lines: a million stations one per line

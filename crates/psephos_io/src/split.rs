@@ -13,26 +13,49 @@ pub(crate) fn is_quote_free(bytes: &[u8]) -> bool {
 /// Calls `f(line, fields)` for every record; `line` is 1-based within `bytes`. Empty lines are
 /// passed as one empty field, as the `csv` crate does for them.
 pub(crate) fn for_each_record<'a>(bytes: &'a [u8], mut f: impl FnMut(u64, &[&'a [u8]])) {
+    // One pass over the bytes for both separators, so that short records cost no setup each.
     let mut fields: Vec<&'a [u8]> = Vec::with_capacity(64);
-    let mut start = 0;
+    let mut field_start = 0;
     let mut line = 1u64;
-    while start < bytes.len() {
-        let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
-        let mut record = &bytes[start..end];
-        if let Some(r) = record.strip_suffix(b"\r") {
-            record = r;
+    for at in memchr::memchr2_iter(b',', b'\n', bytes) {
+        if bytes[at] == b',' {
+            fields.push(&bytes[field_start..at]);
+        } else {
+            let end = if at > field_start && bytes[at - 1] == b'\r' { at - 1 } else { at };
+            fields.push(&bytes[field_start..end]);
+            f(line, &fields);
+            fields.clear();
+            line += 1;
         }
-        fields.clear();
-        let mut field_start = 0;
-        for comma in memchr::memchr_iter(b',', record) {
-            fields.push(&record[field_start..comma]);
-            field_start = comma + 1;
-        }
-        fields.push(&record[field_start..]);
-        f(line, &fields);
-        line += 1;
-        start = end + 1;
+        field_start = at + 1;
     }
+    if field_start < bytes.len() {
+        let mut last = &bytes[field_start..];
+        if let Some(r) = last.strip_suffix(b"\r") {
+            last = r;
+        }
+        fields.push(last);
+        f(line, &fields);
+    } else if !fields.is_empty() {
+        // A last record ending in a comma and no line break.
+        fields.push(&bytes[field_start..]);
+        f(line, &fields);
+    }
+}
+
+/// [`for_each_record`] over text: the fields are `&str` (separators are ASCII, so every cut
+/// falls between characters).
+pub(crate) fn for_each_text_record<'a>(text: &'a str, mut f: impl FnMut(u64, &[&'a str])) {
+    let mut fields: Vec<&'a str> = Vec::with_capacity(64);
+    for_each_record(text.as_bytes(), |line, raw| {
+        fields.clear();
+        let base = text.as_ptr() as usize;
+        fields.extend(raw.iter().map(|r| {
+            let start = r.as_ptr() as usize - base;
+            &text[start..start + r.len()]
+        }));
+        f(line, &fields);
+    });
 }
 
 #[cfg(test)]

@@ -66,21 +66,16 @@ impl Table {
         if crate::split::is_quote_free(body)
             && let Ok(text) = std::str::from_utf8(body)
         {
-            let mut fields: Vec<&str> = Vec::with_capacity(self.header.len());
-            for (k, raw) in text.split('\n').enumerate().skip(1) {
-                let record = raw.strip_suffix('\r').unwrap_or(raw);
-                if record.trim().is_empty() {
-                    continue; // a blank line
+            crate::split::for_each_text_record(text, |line, fields| {
+                if line == 1 || (fields.len() == 1 && fields[0].trim().is_empty()) {
+                    return; // the header, or a blank line
                 }
-                fields.clear();
-                fields.extend(record.split(','));
-                let line = k as u64 + 1;
                 if fields.len() != self.header.len() {
                     diags.push(self.wrong_field_count(fields.len(), line));
-                    continue;
+                    return;
                 }
-                f(Row { table: self, line, fields: &fields }, diags);
-            }
+                f(Row { table: self, line, fields }, diags);
+            });
             return;
         }
         let mut reader = reader(&self.bytes);
@@ -162,24 +157,17 @@ impl Table {
                 .map(|(range, first)| {
                     let mut state = S::default();
                     let mut local = Vec::new();
-                    let mut fields: Vec<&str> = Vec::with_capacity(self.header.len());
-                    for (k, raw) in text[range.clone()].split('\n').enumerate() {
-                        let line = first + k as u64;
-                        if line == 1 {
-                            continue; // the header
+                    crate::split::for_each_text_record(&text[range.clone()], |k, fields| {
+                        let line = first + k - 1;
+                        if line == 1 || (fields.len() == 1 && fields[0].trim().is_empty()) {
+                            return; // the header, or a blank line
                         }
-                        let record = raw.strip_suffix('\r').unwrap_or(raw);
-                        if record.trim().is_empty() {
-                            continue; // a blank line, or the end of the chunk
-                        }
-                        fields.clear();
-                        fields.extend(record.split(','));
                         if fields.len() != self.header.len() {
                             local.push(self.wrong_field_count(fields.len(), line));
-                            continue;
+                            return;
                         }
-                        parse(Row { table: self, line, fields: &fields }, &mut state, &mut local);
-                    }
+                        parse(Row { table: self, line, fields }, &mut state, &mut local);
+                    });
                     (state, local)
                 })
                 .collect();

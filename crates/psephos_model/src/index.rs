@@ -25,19 +25,39 @@ impl IdIndex {
         let all: Vec<&str> = ids.collect();
         let hasher = DefaultHashBuilder::default();
         let hashes: Vec<u64> = all.par_iter().map(|id| hasher.hash_one(id)).collect();
-        let built: Vec<(HashTable<u32>, Vec<usize>)> = (0..1u64 << SHARD_BITS)
+        // Positions grouped by shard, in order (a counting sort).
+        let shards = 1usize << SHARD_BITS;
+        let mut start = vec![0usize; shards + 1];
+        for &h in &hashes {
+            start[shard_of(h) + 1] += 1;
+        }
+        for k in 1..=shards {
+            start[k] += start[k - 1];
+        }
+        let mut fill = start.clone();
+        let mut grouped = vec![0u32; hashes.len()];
+        for (i, &h) in hashes.iter().enumerate() {
+            let slot = &mut fill[shard_of(h)];
+            grouped[*slot] = i as u32;
+            *slot += 1;
+        }
+        let built: Vec<(HashTable<u32>, Vec<usize>)> = (0..shards)
             .into_par_iter()
             .map(|shard| {
-                let mut table = HashTable::with_capacity((all.len() >> SHARD_BITS) + 16);
+                let members = &grouped[start[shard]..start[shard + 1]];
+                let mut table = HashTable::with_capacity(members.len());
                 let mut repeats = Vec::new();
-                for (i, &hash) in hashes.iter().enumerate() {
-                    if shard_of(hash) != shard as usize {
-                        continue;
-                    }
-                    if table.find(hash, |&j| all[j as usize] == all[i]).is_some() {
-                        repeats.push(i);
-                    } else {
-                        table.insert_unique(hash, i as u32, |&j| hashes[j as usize]);
+                for &i in members {
+                    let hash = hashes[i as usize];
+                    match table.entry(
+                        hash,
+                        |&j: &u32| all[j as usize] == all[i as usize],
+                        |&j: &u32| hashes[j as usize],
+                    ) {
+                        hashbrown::hash_table::Entry::Occupied(_) => repeats.push(i as usize),
+                        hashbrown::hash_table::Entry::Vacant(v) => {
+                            v.insert(i);
+                        }
                     }
                 }
                 (table, repeats)
