@@ -70,17 +70,28 @@ pub(crate) fn tabulation_json(e: &Election, t: &Tabulation, s: &Selection) -> Va
         .zip(&t.coalition_votes)
         .map(|(c, v)| json!({"coalition": c.id, "name": c.name, "votes": v, "percent": percent_json(*v, t.nation.votes)}))
         .collect();
+    let ng = e.governorates.len();
     let parties: Vec<Value> = e
         .parties
         .iter()
         .zip(&t.party_votes)
-        .map(|(p, v)| {
+        .enumerate()
+        .map(|(pi, (p, v))| {
+            // Votes of the party's candidates, by the governorate of the contest they stand in.
+            let by_governorate: serde_json::Map<String, Value> = e
+                .governorates
+                .iter()
+                .enumerate()
+                .map(|(g, name)| (name.clone(), json!(t.party_governorate_votes[pi * ng + g])))
+                .filter(|(_, v)| v.as_u64() != Some(0))
+                .collect();
             json!({
                 "party": p.id,
                 "name": p.name,
                 "coalition": p.coalition.map(|c| e.coalitions[c.index()].id.clone()),
                 "votes": v,
                 "percent": percent_json(*v, t.nation.votes),
+                "by_governorate": by_governorate,
             })
         })
         .collect();
