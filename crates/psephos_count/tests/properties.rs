@@ -68,7 +68,8 @@ fn election(seats: u32, women: &[bool], stations: usize, minimum: u32, seed: &st
 }
 
 fn forms(e: &Election, votes: &[Vec<u32>], order: &[usize]) -> FormSet {
-    let mut set = FormSet { files: vec!["mem".into()], ..FormSet::default() };
+    let mut set = FormSet::default();
+    set.files = vec!["mem".into()];
     set.layouts.push(e.ballot(ContestIdx(0)).candidates.clone().into());
     for &s in order {
         let v = &votes[s];

@@ -153,8 +153,24 @@ impl IdArena {
 }
 
 #[cfg(test)]
-mod arena_tests {
-    use super::IdArena;
+mod tests {
+    use super::{IdArena, IdIndex};
+
+    #[test]
+    fn finds_ids_and_reports_repeats() {
+        let ids = ["a", "b", "a", "c", "b"];
+        let (index, repeats) = IdIndex::build(ids.iter().copied());
+        assert_eq!(repeats, [2, 4]);
+        assert_eq!(index.len(), 3);
+        assert_eq!(index.get("a", |i| ids[i]), Some(0));
+        assert_eq!(index.get("c", |i| ids[i]), Some(3));
+        assert_eq!(index.get("z", |i| ids[i]), None);
+        // Many ids spread over every shard.
+        let many: Vec<String> = (0..10_000).map(|i| format!("S{i}")).collect();
+        let (index, repeats) = IdIndex::build(many.iter().map(String::as_str));
+        assert!(repeats.is_empty());
+        assert!((0..10_000).all(|i| index.get(&many[i], |j| &many[j]) == Some(i)));
+    }
 
     #[test]
     fn stores_ids_back_to_back() {
