@@ -6,6 +6,8 @@
 //! uses integers only; ties are settled by a lot derived from the package's recorded seed.
 
 mod allocate;
+pub mod apportion;
+pub mod leveling;
 mod lot;
 mod select;
 mod tabulate;

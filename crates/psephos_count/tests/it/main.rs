@@ -1,0 +1,6 @@
+//! Integration tests of psephos_count: properties, and conformance with official results.
+
+#![allow(clippy::print_stderr)]
+
+mod apportion_conformance;
+mod properties;
