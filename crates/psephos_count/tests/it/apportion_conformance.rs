@@ -46,8 +46,8 @@ fn spain_congress_1982_2019() {
     let text = read("tabulation/spain_congress/spain_congress_1982_2019_by_province.csv");
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     // (election, province) -> (valid ballots, [(candidacy, votes, seats)])
-    let mut provinces: BTreeMap<(String, String), (u128, Vec<(String, u128, u128)>)> =
-        BTreeMap::new();
+    type Candidacies = Vec<(String, u128, u128)>;
+    let mut provinces: BTreeMap<(String, String), (u128, Candidacies)> = BTreeMap::new();
     for row in reader.records() {
         let row = row.expect("csv row");
         let key = (row[0].to_owned(), row[3].to_owned());
