@@ -31,6 +31,8 @@ pub(crate) enum Command {
     Tabulate(TabulateArgs),
     /// Allocate seats under the package's law, saying why each seat was won.
     Allocate(AllocateArgs),
+    /// Divide seats among parties from a plain `party,votes` CSV by a divisor or quota method.
+    Apportion(ApportionArgs),
     /// Write a new election package from a template.
     Init(InitArgs),
     /// Build a synthetic election shaped like Iraq's of 2021, then validate, tabulate and allocate it.
@@ -97,6 +99,46 @@ pub(crate) enum Level {
     Coalition,
     Party,
     Candidate,
+}
+
+#[derive(Args)]
+pub(crate) struct ApportionArgs {
+    /// A CSV file with the columns `party,votes` (other columns are ignored).
+    pub(crate) file: PathBuf,
+    /// The method: dhondt, sainte-lague, modified-sainte-lague, huntington-hill, adams, dean,
+    /// danish, imperiali, hare, droop, hagenbach-bischoff, imperiali-quota.
+    #[arg(long)]
+    pub(crate) method: String,
+    /// Seats to divide.
+    #[arg(long)]
+    pub(crate) seats: u64,
+    /// First divisor of modified-sainte-lague (Norway 1.4, Sweden 1.2, Iraq 1.7). Default 1.4.
+    #[arg(long, value_name = "X")]
+    pub(crate) first_divisor: Option<String>,
+    /// Threshold in percent of the valid votes (the parties' votes plus --threshold-extra-valid).
+    #[arg(long, value_name = "PCT")]
+    pub(crate) threshold: Option<String>,
+    /// Valid ballots that go to no party but count in the threshold's base (Spain's blank ballots).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub(crate) threshold_extra_valid: u64,
+    /// How ties are settled: a lot, or the party with more votes first (then a lot).
+    #[arg(long, value_enum, default_value_t = TieArg::Lot)]
+    pub(crate) ties: TieArg,
+    /// The seed of the lot: record it with the result so anyone can replay a tie.
+    #[arg(long, default_value = "psephos apportion")]
+    pub(crate) seed: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub(crate) format: Format,
+    /// Write the output to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) out: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum TieArg {
+    Lot,
+    MostVotes,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -2,6 +2,7 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod apportion;
 mod cli;
 mod commands;
 mod demo;
@@ -39,6 +40,7 @@ fn main() -> ExitCode {
         cli::Command::Validate(a) => commands::validate(a, cli.quiet),
         cli::Command::Tabulate(a) => commands::tabulate(a, cli.quiet),
         cli::Command::Allocate(a) => commands::allocate(a, cli.quiet),
+        cli::Command::Apportion(a) => apportion::apportion(a),
         cli::Command::Init(a) => commands::init(a),
         cli::Command::Demo(a) => demo::demo(a, cli.quiet),
     };

@@ -13,10 +13,12 @@ mod package;
 mod results;
 mod split;
 mod table;
+mod votes_table;
 mod write;
 
 pub use package::{Package, PackageError, load_package};
 pub use results::{ResultsRead, discover_results, parse_results, read_results};
+pub use votes_table::read_party_votes;
 pub use write::{
     ELECTION_TOML, write_election_toml, write_forms_wide, write_package, write_tables,
 };

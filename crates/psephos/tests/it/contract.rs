@@ -207,3 +207,67 @@ fn nothing_to_count_is_an_error() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("nothing to count"));
 }
+
+#[test]
+fn apportion_from_a_plain_csv() {
+    let scratch = Scratch::new("apportion");
+    let file = scratch.0.join("votes.csv");
+    std::fs::write(&file, "party,votes\nA,100000\nB,80000\nC,30000\nD,20000\n").unwrap();
+    let f = file.to_str().unwrap();
+    let run = |args: &[&str]| {
+        let mut all = vec!["apportion", f];
+        all.extend_from_slice(args);
+        psephos(&scratch.0, &all)
+    };
+    let seats_of = |out: &std::process::Output| -> Vec<u64> {
+        let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+        v["allocation"].as_array().unwrap().iter().map(|a| a["seats"].as_u64().unwrap()).collect()
+    };
+    // Textbook results (Wikipedia's examples of each method).
+    assert_eq!(
+        seats_of(&run(&["--method", "dhondt", "--seats", "8", "--format", "json"])),
+        [4, 3, 1, 0]
+    );
+    assert_eq!(
+        seats_of(&run(&["--method", "sainte-lague", "--seats", "8", "--format", "json"])),
+        [3, 3, 1, 1]
+    );
+    // A threshold whose base includes blank ballots: D (20,000) is below 8.5 % of 250,000 but
+    // not of the parties' 230,000.
+    let out =
+        run(&["--method", "dhondt", "--seats", "8", "--threshold", "8.5", "--format", "json"]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["allocation"][3].get("below_threshold").is_none());
+    let out = run(&[
+        "--method",
+        "dhondt",
+        "--seats",
+        "8",
+        "--threshold",
+        "8.5",
+        "--threshold-extra-valid",
+        "20000",
+        "--format",
+        "json",
+    ]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["allocation"][3]["below_threshold"], true);
+    assert_eq!(v["threshold"]["below"], serde_json::json!(["D"]));
+    for key in ["party", "votes", "seats"] {
+        assert!(v["allocation"][0].get(key).is_some());
+    }
+    assert!(v["ties"].as_array().unwrap().is_empty());
+    assert_eq!(v["steps"].as_array().unwrap().len(), 8);
+    // A tie for the last seat is settled by the lot and recorded.
+    std::fs::write(&file, "party,votes\nA,10\nB,10\n").unwrap();
+    let out = run(&["--method", "hare", "--seats", "1", "--format", "json"]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["ties"][0]["seats"], 1);
+    assert_eq!(v["ties"][0]["tickets"].as_array().unwrap().len(), 2);
+    // Mistakes: an unknown method is a usage error; a bad row is an input error with its line.
+    assert_eq!(run(&["--method", "borda", "--seats", "1"]).status.code(), Some(2));
+    std::fs::write(&file, "party,votes\nA,10\nB,ten\n").unwrap();
+    let out = run(&["--method", "dhondt", "--seats", "1"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("votes.csv:3: E201"));
+}
