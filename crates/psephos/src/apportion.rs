@@ -128,7 +128,7 @@ fn to_json(
             if r.excluded[i] {
                 v["below_threshold"] = json!(true);
             }
-            if let Some(rem) = r.remainders[i] {
+            if let Some(rem) = r.remainders.get(i).copied().flatten() {
                 v["remainder"] = json!(rem.decimal(3));
             }
             if method.is_divisor() && !r.excluded[i] && votes[i] > 0 {
@@ -139,7 +139,7 @@ fn to_json(
         })
         .collect();
     let steps: Vec<Value> = r
-        .steps
+        .steps(votes, method)
         .iter()
         .enumerate()
         .map(|(k, s)| {
@@ -219,7 +219,7 @@ fn to_table(
             };
             (won, next)
         } else {
-            let rem = r.remainders[i];
+            let rem = r.remainders.get(i).copied().flatten();
             let whole = match (r.quota, rem) {
                 (Some(q), Some(_)) => ((votes[i] * q.den) / q.num.max(1)).to_string(),
                 _ => String::new(),
@@ -257,7 +257,7 @@ fn to_table(
     if let Some(q) = r.quota {
         out.push_str(&format!("Quota: {} votes a seat.\n", q.decimal(3)));
     }
-    if let Some(last) = r.steps.last() {
+    if let Some(last) = r.steps(votes, method).last() {
         out.push_str(&format!(
             "Last seat: {} at quotient {}.\n",
             names[last.party],

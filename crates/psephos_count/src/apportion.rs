@@ -77,9 +77,19 @@ impl Ord for Ratio {
             (true, true) => Ordering::Equal,
             (true, false) => Ordering::Greater,
             (false, true) => Ordering::Less,
-            // Both finite: a/b vs c/d as a*d vs c*b, exactly (operands stay far below 2^64).
-            (false, false) => (self.num * other.den).cmp(&(other.num * self.den)),
+            // Both finite: a/b vs c/d as a*d vs c*b, exactly.
+            (false, false) => mul(self.num, other.den).cmp(&mul(other.num, self.den)),
         }
+    }
+}
+
+/// A product of two factors whose product fits in 128 bits (the arithmetic's bound), with one
+/// machine multiplication when both fit in 64 bits, as they almost always do.
+#[inline]
+fn mul(a: u128, b: u128) -> u128 {
+    match (u64::try_from(a), u64::try_from(b)) {
+        (Ok(a), Ok(b)) => u128::from(a) * u128::from(b),
+        _ => a * b,
     }
 }
 
@@ -310,12 +320,36 @@ pub struct Apportionment {
     pub excluded: Vec<bool>,
     /// The threshold in votes (the smallest vote count that qualifies), if there is one.
     pub threshold_votes: Option<Ratio>,
-    /// Divisor methods: every seat in order.
-    pub steps: Vec<SeatStep>,
-    /// Largest-remainder methods: the quota, and each party's remainder.
+    /// Largest-remainder methods: the quota, and each party's remainder (empty for divisor
+    /// methods).
     pub quota: Option<Ratio>,
     pub remainders: Vec<Option<Ratio>>,
     pub ties: Vec<ApportionTie>,
+}
+
+impl Apportionment {
+    /// For a divisor method, every seat in the order it was given: all the quotients that won a
+    /// seat, highest first (equal quotients in party order). Derived from the seats, so the
+    /// allocation itself stores nothing it does not need.
+    pub fn steps(&self, votes: &[u128], method: Method) -> Vec<SeatStep> {
+        if !method.is_divisor() {
+            return Vec::new();
+        }
+        let mut steps: Vec<SeatStep> = self
+            .seats
+            .iter()
+            .enumerate()
+            .flat_map(|(party, &n)| {
+                (0..n).map(move |held| SeatStep {
+                    party,
+                    priority: method.priority(votes[party], held),
+                    held,
+                })
+            })
+            .collect();
+        steps.sort_by(|a, b| b.priority.cmp(&a.priority).then(a.party.cmp(&b.party)));
+        steps
+    }
 }
 
 /// Why an apportionment cannot be made.
@@ -370,9 +404,8 @@ pub fn apportion(
         seats: vec![0; n],
         excluded,
         threshold_votes,
-        steps: Vec::new(),
         quota: None,
-        remainders: vec![None; n],
+        remainders: if method.is_divisor() { Vec::new() } else { vec![None; n] },
         ties: Vec::new(),
     };
     if seats == 0 {
@@ -433,46 +466,44 @@ fn divisor(
     result: &mut Apportionment,
 ) {
     // Seats go one at a time to the highest priority; ties at the boundary go by the rule.
+    // Parties are few, so a scan of their current priorities beats a heap.
+    let mut priority: Vec<(Ratio, usize)> =
+        eligible.iter().map(|&i| (method.priority(votes[i], 0), i)).collect();
     let mut given = 0u128;
-    let mut heap: std::collections::BinaryHeap<(Ratio, std::cmp::Reverse<usize>)> =
-        eligible.iter().map(|&i| (method.priority(votes[i], 0), std::cmp::Reverse(i))).collect();
     while given < seats {
-        let Some((top, _)) = heap.peek().copied() else { break };
-        // Everyone at the top priority.
-        let mut tied = Vec::new();
-        while heap.peek().is_some_and(|(p, _)| *p == top) {
-            if let Some((_, std::cmp::Reverse(i))) = heap.pop() {
-                tied.push(i);
+        // The top priority, and how many parties share it.
+        let mut top = priority[0].0;
+        let mut count = 0usize;
+        for &(p, _) in &priority {
+            match p.cmp(&top) {
+                Ordering::Greater => {
+                    top = p;
+                    count = 1;
+                }
+                Ordering::Equal => count += 1,
+                Ordering::Less => {}
             }
         }
-        tied.sort_unstable();
         let left = seats - given;
-        let winners: Vec<usize> = if (tied.len() as u128) <= left {
-            tied.clone()
-        } else {
-            let mut ordered = tied.clone();
-            let (tickets, rule) = order_tied(&mut ordered, votes, names, ties);
-            let chosen: Vec<usize> = ordered[..left as usize].to_vec();
-            result.ties.push(ApportionTie {
-                parties: ordered,
-                seats: left,
-                chosen: chosen.clone(),
-                tickets,
-                rule,
-            });
-            chosen
-        };
-        for &i in &tied {
-            if winners.contains(&i) {
-                result.steps.push(SeatStep { party: i, priority: top, held: result.seats[i] });
-                result.seats[i] += 1;
-                given += 1;
+        if (count as u128) <= left {
+            for (p, i) in priority.iter_mut() {
+                if *p == top {
+                    result.seats[*i] += 1;
+                    *p = method.priority(votes[*i], result.seats[*i]);
+                }
             }
-            heap.push((method.priority(votes[i], result.seats[i]), std::cmp::Reverse(i)));
+            given += count as u128;
+            continue;
         }
-        if winners.len() < tied.len() {
-            break;
+        let mut ordered: Vec<usize> =
+            priority.iter().filter(|(p, _)| *p == top).map(|&(_, i)| i).collect();
+        let (tickets, rule) = order_tied(&mut ordered, votes, names, ties);
+        let chosen: Vec<usize> = ordered[..left as usize].to_vec();
+        for &i in &chosen {
+            result.seats[i] += 1;
         }
+        result.ties.push(ApportionTie { parties: ordered, seats: left, chosen, tickets, rule });
+        break;
     }
 }
 
