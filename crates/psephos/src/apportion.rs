@@ -35,10 +35,10 @@ pub(crate) fn apportion(args: &ApportionArgs) -> Exit {
     let threshold = match args.threshold.as_deref() {
         None => None,
         Some(t) => match Ratio::parse(t.trim_end_matches('%')) {
-            Some(pct) if pct <= Ratio::integer(100) => Some(Threshold {
-                share: Ratio::new(pct.num, pct.den * 100),
-                extra_valid: u128::from(args.threshold_extra_valid),
-            }),
+            Some(pct) if pct <= Ratio::integer(100) => Some(Threshold::uniform(
+                Ratio::new(pct.num, pct.den * 100),
+                u128::from(args.threshold_extra_valid),
+            )),
             _ => return usage(format!("--threshold {t:?} is not a percentage between 0 and 100")),
         },
     };

@@ -61,10 +61,10 @@ fn main() {
     }
     for (key, mut case) in provinces {
         let party_votes: u128 = case.votes.iter().sum();
-        case.threshold = Some(Threshold {
-            share: Ratio::new(3, 100),
-            extra_valid: valid[&key] - party_votes.min(valid[&key]),
-        });
+        case.threshold = Some(Threshold::uniform(
+            Ratio::new(3, 100),
+            valid[&key] - party_votes.min(valid[&key]),
+        ));
         cases.push(case);
     }
     let spain_cases = cases.len();

@@ -142,13 +142,15 @@ pub enum Method {
     Droop,
     /// Largest remainders with the quota votes / (seats + 1).
     HagenbachBischoff,
+    /// Largest remainders with the quota votes / (seats + 1) rounded half up (Slovakia).
+    HagenbachBischoffRounded,
     /// Largest remainders with the quota votes / (seats + 2).
     ImperialiQuota,
 }
 
 impl Method {
     /// The names of the CLI and of packages.
-    pub const NAMES: [&'static str; 12] = [
+    pub const NAMES: [&'static str; 13] = [
         "dhondt",
         "sainte-lague",
         "modified-sainte-lague",
@@ -160,6 +162,7 @@ impl Method {
         "hare",
         "droop",
         "hagenbach-bischoff",
+        "hagenbach-bischoff-rounded",
         "imperiali-quota",
     ];
 
@@ -179,6 +182,7 @@ impl Method {
             "hare" => Method::Hare,
             "droop" => Method::Droop,
             "hagenbach-bischoff" => Method::HagenbachBischoff,
+            "hagenbach-bischoff-rounded" => Method::HagenbachBischoffRounded,
             "imperiali-quota" => Method::ImperialiQuota,
             _ => return None,
         })
@@ -197,6 +201,7 @@ impl Method {
             Method::Hare => "hare",
             Method::Droop => "droop",
             Method::HagenbachBischoff => "hagenbach-bischoff",
+            Method::HagenbachBischoffRounded => "hagenbach-bischoff-rounded",
             Method::ImperialiQuota => "imperiali-quota",
         }
     }
@@ -204,7 +209,11 @@ impl Method {
     pub fn is_divisor(self) -> bool {
         !matches!(
             self,
-            Method::Hare | Method::Droop | Method::HagenbachBischoff | Method::ImperialiQuota
+            Method::Hare
+                | Method::Droop
+                | Method::HagenbachBischoff
+                | Method::HagenbachBischoffRounded
+                | Method::ImperialiQuota
         )
     }
 
@@ -265,6 +274,9 @@ impl Method {
             Method::Hare => Ratio::new(total, seats.max(1)),
             Method::Droop => Ratio::integer(total / (seats + 1) + 1),
             Method::HagenbachBischoff => Ratio::new(total, seats + 1),
+            Method::HagenbachBischoffRounded => {
+                Ratio::integer((2 * total + seats + 1) / (2 * (seats + 1)))
+            }
             Method::ImperialiQuota => Ratio::new(total, seats + 2),
             _ => return None,
         })
@@ -287,6 +299,19 @@ pub struct Threshold {
     pub share: Ratio,
     /// Votes in the base that belong to no party (e.g. blank ballots in Spain).
     pub extra_valid: u128,
+    /// Shares for particular parties instead of `share` (e.g. coalitions), by party index.
+    pub party_shares: Vec<(usize, Ratio)>,
+}
+
+impl Threshold {
+    /// The same share for every party.
+    pub fn uniform(share: Ratio, extra_valid: u128) -> Threshold {
+        Threshold { share, extra_valid, party_shares: Vec::new() }
+    }
+
+    fn share_of(&self, party: usize) -> Ratio {
+        self.party_shares.iter().find(|(p, _)| *p == party).map_or(self.share, |(_, s)| *s)
+    }
 }
 
 /// One seat of a divisor method, in the order it was given.
@@ -394,7 +419,14 @@ pub fn apportion(
         Some(t) => {
             let base = total + t.extra_valid;
             let needed = Ratio::new(t.share.num * base, t.share.den);
-            let excluded = votes.iter().map(|&v| Ratio::integer(v) < needed).collect();
+            let excluded = votes
+                .iter()
+                .enumerate()
+                .map(|(i, &v)| {
+                    let share = t.share_of(i);
+                    Ratio::integer(v) < Ratio::new(share.num * base, share.den)
+                })
+                .collect();
             (excluded, Some(needed))
         }
         None => (vec![false; n], None),
@@ -418,6 +450,37 @@ pub fn apportion(
         divisor(votes, names, seats, method, &eligible, ties, &mut result);
     } else {
         largest_remainder(votes, names, seats, method, &eligible, ties, &mut result);
+    }
+    Ok(result)
+}
+
+/// A divisor method that starts from `minimums` (e.g. the direct seats a party list must keep)
+/// and gives out the rest: each party ends with max(minimum, its divisor-method seats) for the
+/// common divisor that fills the house. Seats beyond `seats` in the minimums stay (overhang).
+pub fn apportion_with_minimums(
+    votes: &[u128],
+    names: &[&str],
+    seats: u128,
+    method: Method,
+    minimums: &[u128],
+    ties: &TieRule,
+) -> Result<Apportionment, ApportionError> {
+    if !method.is_divisor() || votes.iter().any(|&v| v > MAX_VOTES) {
+        return Err(ApportionError::TooLarge);
+    }
+    let n = votes.len();
+    let eligible: Vec<usize> = (0..n).filter(|&i| votes[i] > 0).collect();
+    let mut result = Apportionment {
+        seats: minimums.to_vec(),
+        excluded: vec![false; n],
+        threshold_votes: None,
+        quota: None,
+        remainders: Vec::new(),
+        ties: Vec::new(),
+    };
+    let given: u128 = minimums.iter().sum();
+    if given < seats && !eligible.is_empty() {
+        divisor(votes, names, seats, method, &eligible, ties, &mut result);
     }
     Ok(result)
 }
@@ -468,8 +531,8 @@ fn divisor(
     // Seats go one at a time to the highest priority; ties at the boundary go by the rule.
     // Parties are few, so a scan of their current priorities beats a heap.
     let mut priority: Vec<(Ratio, usize)> =
-        eligible.iter().map(|&i| (method.priority(votes[i], 0), i)).collect();
-    let mut given = 0u128;
+        eligible.iter().map(|&i| (method.priority(votes[i], result.seats[i]), i)).collect();
+    let mut given: u128 = result.seats.iter().sum();
     while given < seats {
         // The top priority, and how many parties share it.
         let mut top = priority[0].0;

@@ -26,7 +26,7 @@ fn lot(context: &str) -> TieRule {
 }
 
 /// Runs `cases`, prints "suite: passed of total" and every failure, and fails if any failed.
-fn report(suite: &str, results: Vec<(String, Result<(), String>)>) {
+pub(crate) fn report(suite: &str, results: Vec<(String, Result<(), String>)>) {
     let failures: Vec<String> = results
         .iter()
         .filter_map(|(case, r)| r.as_ref().err().map(|e| format!("  {case}: {e}")))
@@ -61,10 +61,8 @@ fn spain_congress_1982_2019() {
             let ids: Vec<&str> = parties.iter().map(|p| p.0.as_str()).collect();
             let seats: u128 = parties.iter().map(|p| p.2).sum();
             let party_votes: u128 = votes.iter().sum();
-            let threshold = Threshold {
-                share: Ratio::new(3, 100),
-                extra_valid: valid.saturating_sub(party_votes),
-            };
+            let threshold =
+                Threshold::uniform(Ratio::new(3, 100), valid.saturating_sub(party_votes));
             let context = format!("{election} {province}");
             let rule =
                 TieRule::MostVotesThenLot { seed: "conformance".into(), context: context.clone() };
@@ -263,7 +261,7 @@ fn knesset_and_austria() {
         let share = Ratio::parse(&case["threshold"].to_string()).unwrap();
         let ids = names(votes.len());
         let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-        let threshold = Threshold { share, extra_valid: 0 };
+        let threshold = Threshold::uniform(share, 0);
         let got = apportion(&votes, &ids, seats, Method::DHondt, Some(&threshold), &lot(&name))
             .map(|a| a.seats);
         results.push((

@@ -4,3 +4,4 @@
 
 mod apportion_conformance;
 mod properties;
+mod votelib_real;
