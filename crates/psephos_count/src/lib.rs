@@ -7,6 +7,7 @@
 
 mod allocate;
 pub mod apportion;
+pub mod biproportional;
 pub mod leveling;
 mod lot;
 mod select;

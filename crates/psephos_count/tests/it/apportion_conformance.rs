@@ -275,3 +275,92 @@ fn knesset_and_austria() {
     }
     report("Knesset 19–22 and Austria NR 1994–2019", results);
 }
+
+/// Zurich city council 2006, the first biproportional apportionment: 125 seats, 8 parties × 9
+/// districts; upper apportionment as published, lower apportionment by Sainte-Laguë with
+/// alternate scaling; every cell against the official seats.
+#[test]
+fn zurich_2006_biproportional() {
+    let text = read("tabulation/zurich_biproportional/zurich2006.yaml");
+    // The file is JSON with comment lines and trailing commas.
+    let body: String =
+        text.lines().filter(|l| !l.trim_start().starts_with('#')).collect::<Vec<_>>().join("\n");
+    let chars: Vec<char> = body.chars().collect();
+    let mut json = String::with_capacity(body.len());
+    for (i, &c) in chars.iter().enumerate() {
+        if c == ','
+            && chars[i + 1..]
+                .iter()
+                .find(|c| !c.is_whitespace())
+                .is_some_and(|&n| n == ']' || n == '}')
+        {
+            continue;
+        }
+        json.push(c);
+    }
+    let doc: serde_json::Value = serde_json::from_str(&json).expect("zurich json");
+    let pairs = |key: &str| -> Vec<(String, u128)> {
+        doc[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r[0].as_str().unwrap().to_owned(), r[1].as_u64().unwrap() as u128))
+            .collect()
+    };
+    let parties = pairs("party_seats");
+    let districts = pairs("district_seats");
+    let mut votes = vec![vec![0u128; districts.len()]; parties.len()];
+    let mut official = vec![vec![0u128; districts.len()]; parties.len()];
+    for row in doc["votes"].as_array().unwrap() {
+        let p = parties.iter().position(|x| x.0 == row[0].as_str().unwrap()).unwrap();
+        let d = districts.iter().position(|x| x.0 == row[1].as_str().unwrap()).unwrap();
+        votes[p][d] = row[2].as_u64().unwrap() as u128;
+        official[p][d] = row[3].as_u64().unwrap() as u128;
+    }
+    let district_seats: Vec<u128> = districts.iter().map(|d| d.1).collect();
+    // Upper apportionment: each party's voter number is the sum over districts of its votes
+    // divided by the district's seats, rounded to a whole number; Sainte-Laguë over 125 seats.
+    let voter_numbers: Vec<u128> = votes
+        .iter()
+        .map(|row| row.iter().zip(&district_seats).map(|(&v, &s)| (2 * v + s) / (2 * s)).sum())
+        .collect();
+    let names: Vec<&str> = parties.iter().map(|p| p.0.as_str()).collect();
+    let upper = apportion(&voter_numbers, &names, 125, Method::SainteLague, None, &lot("zurich"))
+        .unwrap()
+        .seats;
+    let mut results: Vec<(String, Result<(), String>)> = parties
+        .iter()
+        .zip(&upper)
+        .map(|(p, &s)| {
+            (
+                format!("{} in the city", p.0),
+                if s == p.1 { Ok(()) } else { Err(format!("{s} seats, official {}", p.1)) },
+            )
+        })
+        .collect();
+    let party_seats = upper;
+    let result = psephos_count::biproportional::biproportional(
+        &votes,
+        &party_seats,
+        &district_seats,
+        Method::SainteLague,
+    );
+    match result {
+        Ok(r) => {
+            for (p, party) in parties.iter().enumerate() {
+                for (d, district) in districts.iter().enumerate() {
+                    results.push((
+                        format!("{} in {}", party.0, district.0),
+                        if r.seats[p][d] == official[p][d] {
+                            Ok(())
+                        } else {
+                            Err(format!("{} seats, official {}", r.seats[p][d], official[p][d]))
+                        },
+                    ));
+                }
+            }
+        }
+        Err(e) => results.push(("lower apportionment".to_owned(), Err(e.to_string()))),
+    }
+    report("Zurich 2006 biproportional (upper apportionment and cells)", results);
+}
