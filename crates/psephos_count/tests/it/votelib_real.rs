@@ -512,3 +512,82 @@ fn german_bundestag_2017() {
     ));
     report("German Bundestag 2017", results);
 }
+
+/// Nové Město nad Metují council 2018: 21 seats, D'Hondt on the sum of the candidates' votes,
+/// 5 % threshold; open lists where candidates with 5 % of their list's votes jump ahead.
+#[test]
+fn nove_mesto_2018() {
+    use psephos_count::lists::{ListRule, list_order};
+    let text = read("nmnmet_cc_2018.csv");
+    let mut parties: Vec<String> = Vec::new();
+    let mut lists: Vec<Vec<(String, u128)>> = Vec::new();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let f: Vec<&str> = line.split(';').collect();
+        let p = match parties.iter().position(|x| x == f[0]) {
+            Some(p) => p,
+            None => {
+                parties.push(f[0].to_owned());
+                lists.push(Vec::new());
+                parties.len() - 1
+            }
+        };
+        lists[p].push((f[1].to_owned(), f[2].parse().unwrap()));
+    }
+    let votes: Vec<u128> = lists.iter().map(|l| l.iter().map(|c| c.1).sum()).collect();
+    let seats = apportion(
+        &votes,
+        &refs(&parties),
+        21,
+        Method::DHondt,
+        Some(&Threshold::uniform(Ratio::new(5, 100), 0)),
+        &lot("nm"),
+    )
+    .unwrap()
+    .seats;
+    let expected: [(&str, &[&str]); 7] = [
+        ("ČSSD", &["Čopík Jan Ing. Ph.D."]),
+        ("KSČM", &["Kulhavá Zdeňka PhDr."]),
+        (
+            "VPM",
+            &[
+                "Hable Petr",
+                "Maur Vilém Ing. MBA",
+                "Hladík Jiří",
+                "Prouza Radek",
+                "Petruželková Marie",
+                "Němeček Jan Ing.",
+            ],
+        ),
+        ("NM", &["Sláma Jiří Bc.", "Žahourková Markéta", "Paarová Soňa Mgr."]),
+        ("KDU-ČSL", &["Hylský Josef Mgr.", "Neumann Petr Ing.", "Dostál Pavel Ing. et Ing."]),
+        (
+            "ODS",
+            &[
+                "Hovorka Libor Ing.",
+                "Kupková Irena Mgr.",
+                "Slavík Milan Ing.",
+                "Jarolímek Miroslav",
+            ],
+        ),
+        ("VČ", &["Tymel Jiří Ing.", "Prouza Martin Ing.", "Balcarová Jana Mgr."]),
+    ];
+    let mut results = Vec::new();
+    for (p, party) in parties.iter().enumerate() {
+        let personal: Vec<u128> = lists[p].iter().map(|c| c.1).collect();
+        let order =
+            list_order(&personal, votes[p], ListRule::Preference { jump: Ratio::new(5, 100) });
+        let elected: Vec<&str> =
+            order.iter().take(seats[p] as usize).map(|&k| lists[p][k].0.as_str()).collect();
+        let want: Vec<&str> =
+            expected.iter().find(|e| e.0 == party).map_or(Vec::new(), |e| e.1.to_vec());
+        results.push((
+            party.clone(),
+            if elected == want {
+                Ok(())
+            } else {
+                Err(format!("elected {elected:?}, official {want:?}"))
+            },
+        ));
+    }
+    report("Nové Město nad Metují 2018 (open lists)", results);
+}
