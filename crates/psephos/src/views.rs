@@ -414,6 +414,41 @@ pub(crate) fn allocation_json(
             })
         })
         .collect();
+    let lists: Vec<Value> = a
+        .contests
+        .iter()
+        .flat_map(|c| {
+            c.lists.iter().map(move |l| {
+                json!({
+                    "contest": e.contest(c.contest).id,
+                    "list": psephos_count::list_pr::list_id(e, l),
+                    "party": l.party.map(|p| e.parties[p.index()].id.clone()),
+                    "votes": l.votes,
+                    "seats": l.seats,
+                    "below_threshold": l.below_threshold,
+                    "last_won": l.last_won.map(|r| r.decimal(3)),
+                    "next": l.next.map(|r| r.decimal(3)),
+                })
+            })
+        })
+        .collect();
+    let list_ties: Vec<Value> = a
+        .contests
+        .iter()
+        .flat_map(|c| {
+            c.list_ties.iter().map(move |t| {
+                let name = |k: &usize| psephos_count::list_pr::list_id(e, &c.lists[*k]).to_owned();
+                json!({
+                    "contest": e.contest(c.contest).id,
+                    "lists": t.lists.iter().map(name).collect::<Vec<_>>(),
+                    "seats": t.seats,
+                    "chosen": t.chosen.iter().map(name).collect::<Vec<_>>(),
+                    "rule": t.rule,
+                    "tickets": t.tickets,
+                })
+            })
+        })
+        .collect();
     let empty: u32 = a.contests.iter().map(|c| c.empty_seats).sum();
     json!({
         "election": e.meta.id,
@@ -435,6 +470,8 @@ pub(crate) fn allocation_json(
         },
         "quotas": quotas,
         "ties": ties,
+        "lists": lists,
+        "list_ties": list_ties,
     })
 }
 

@@ -94,6 +94,10 @@ pub struct ContestResult {
     pub ties: Vec<TieRecord>,
     /// Seats no candidate could fill.
     pub empty_seats: u32,
+    /// List PR: every list, its votes and seats (empty for SNTV).
+    pub lists: Vec<crate::list_pr::ListResult>,
+    /// List PR: ties between lists and how they were settled.
+    pub list_ties: Vec<crate::list_pr::ListTie>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -116,8 +120,9 @@ pub fn allocate(election: &Election, tabulation: &Tabulation) -> Allocation {
     let contests = (0..election.contests.len())
         .map(|i| {
             let contest = ContestIdx::from_index(i);
-            match election.system_of(contest).method {
+            match &election.system_of(contest).method {
                 Method::Sntv => sntv(election, tabulation, contest),
+                Method::ListPr(lp) => crate::list_pr::list_pr(election, tabulation, contest, lp),
             }
         })
         .collect();
@@ -310,6 +315,8 @@ fn sntv(election: &Election, tabulation: &Tabulation, contest: ContestIdx) -> Co
         quotas,
         ties,
         empty_seats: (seats_len(election, contest) - filled) as u32,
+        lists: Vec::new(),
+        list_ties: Vec::new(),
     }
 }
 

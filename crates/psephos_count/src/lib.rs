@@ -9,6 +9,7 @@ mod allocate;
 pub mod apportion;
 pub mod biproportional;
 pub mod leveling;
+pub mod list_pr;
 pub mod lists;
 mod lot;
 mod select;

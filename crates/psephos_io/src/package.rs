@@ -9,8 +9,9 @@ use std::path::{Path, PathBuf};
 
 use psephos_model::{
     Candidate, CandidateFilter, Coalition, Code, Contest, Diagnostic, Election, ElectionParts,
-    Electorate, Gender, GovernorateIdx, Meta, Method, Minimum, Party, Phase, PhasePolicy,
-    QuotaRule, Rounding, Station, System, SystemIdx, TieMethod, TiePolicy,
+    Electorate, Formula, Fraction, Gender, GovernorateIdx, ListKind, ListPr, ListThreshold, Meta,
+    Method, Minimum, Party, Phase, PhasePolicy, QuotaRule, QuotaScope, Rounding, Station, System,
+    SystemIdx, ThresholdBase, ThresholdScope, TieMethod, TiePolicy,
 };
 use serde::Deserialize;
 use toml::Spanned;
@@ -122,6 +123,16 @@ struct TiesToml {
 struct SystemToml {
     method: Spanned<String>,
     #[serde(default)]
+    formula: Option<Spanned<String>>,
+    #[serde(default)]
+    first_divisor: Option<Spanned<String>>,
+    #[serde(default)]
+    lists: Option<Spanned<String>>,
+    #[serde(default)]
+    preference_jump: Option<Spanned<String>>,
+    #[serde(default)]
+    threshold: Option<ThresholdToml>,
+    #[serde(default)]
     electorate: Option<Spanned<String>>,
     #[serde(default)]
     reserved_for: Option<String>,
@@ -129,6 +140,27 @@ struct SystemToml {
     ties: Option<TiesToml>,
     #[serde(default)]
     quotas: Vec<QuotaToml>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ThresholdToml {
+    share: Spanned<String>,
+    #[serde(default)]
+    base: Option<Spanned<String>>,
+    #[serde(default)]
+    scope: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ContestMinimumToml {
+    #[serde(default)]
+    minimum: Option<u32>,
+    #[serde(default)]
+    share: Option<Spanned<String>>,
+    #[serde(default)]
+    rounding: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -145,6 +177,10 @@ struct QuotaToml {
     share: Option<Spanned<String>>,
     #[serde(default)]
     rounding: Option<Spanned<String>>,
+    #[serde(default)]
+    scope: Option<Spanned<String>>,
+    #[serde(default)]
+    unless_contest_has: Option<ContestMinimumToml>,
 }
 
 /// Reads `dir/election.toml` and the tables it names. Succeeds only when the definition has no
@@ -203,18 +239,7 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
     let mut systems = Vec::new();
     let mut system_by_id = HashMap::new();
     for (id, s) in &doc.systems {
-        let method = Method::parse(s.method.get_ref()).unwrap_or_else(|| {
-            diags.push(toml_diag(
-                Code::TomlSyntax,
-                s.method.span(),
-                format!(
-                    "system {id:?}: unknown method {:?}; supported: {}",
-                    s.method.get_ref(),
-                    Method::ALL.map(Method::as_str).join(", ")
-                ),
-            ));
-            Method::Sntv
-        });
+        let method = resolve_method(id, s, &mut diags, &toml_diag);
         let electorate = match &s.electorate {
             None => Electorate::Own,
             Some(e) => Electorate::parse(e.get_ref()).unwrap_or_else(|| {
@@ -237,6 +262,16 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
         let mut quotas = Vec::new();
         for q in &s.quotas {
             if let Some(rule) = resolve_quota(id, q, &mut diags, &toml_diag) {
+                if rule.scope == QuotaScope::List && method == Method::Sntv {
+                    diags.push(toml_diag(
+                        Code::TomlSyntax,
+                        q.name.span(),
+                        format!(
+                            "system {id:?}, quota {:?}: scope \"list\" needs method \"list-pr\"; SNTV has no lists",
+                            q.name.get_ref()
+                        ),
+                    ));
+                }
                 quotas.push(rule);
             }
         }
@@ -455,7 +490,22 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
         let c_party = table.column("party", &mut diags);
         let c_contest = table.column("contest", &mut diags);
         let c_groups = table.optional_column("groups");
+        let c_kind = table.optional_column("kind");
         table.for_each_row(&mut diags, |row, diags| {
+            // A row of kind "list" stands for votes cast for a party's list only.
+            let kind = row.get(c_kind);
+            let list_vote = match kind {
+                "" | "candidate" => false,
+                "list" => true,
+                other => {
+                    diags.push(row.diag(
+                        Code::InvalidValue,
+                        c_kind,
+                        format!("kind is {other:?}; write candidate (or leave it empty) or list"),
+                    ));
+                    return;
+                }
+            };
             let id = row.id(c_id, diags);
             if let Some(id) = &id
                 && RESERVED_IDS.contains(&id.as_str())
@@ -468,7 +518,10 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
                 return;
             }
             let gender_raw = row.get(c_gender);
-            let gender = Gender::parse(gender_raw);
+            let gender = match Gender::parse(gender_raw) {
+                None if list_vote && gender_raw.is_empty() => Some(Gender::Other),
+                g => g,
+            };
             if gender.is_none() && c_gender.is_some() {
                 diags.push(row.diag(
                     Code::InvalidValue,
@@ -533,6 +586,14 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
                 c_id,
                 diags,
             ) {
+                if list_vote && party.is_none() {
+                    diags.push(row.diag(
+                        Code::InconsistentDefinition,
+                        c_party,
+                        format!("{id} is a list row (kind = list) but names no party; give the party whose list it is"),
+                    ));
+                    return;
+                }
                 parts.candidates.push(Candidate {
                     id,
                     name: row.get(c_name).to_owned(),
@@ -540,6 +601,7 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
                     party,
                     contest,
                     groups,
+                    list_vote,
                 });
             }
         });
@@ -800,6 +862,155 @@ fn unique(
     true
 }
 
+/// The method of a system and, for list PR, its formula, lists and threshold.
+fn resolve_method(
+    id: &str,
+    s: &SystemToml,
+    diags: &mut Vec<Diagnostic>,
+    toml_diag: &dyn Fn(Code, std::ops::Range<usize>, String) -> Diagnostic,
+) -> Method {
+    let mut bad = |span: std::ops::Range<usize>, message: String| {
+        diags.push(toml_diag(Code::TomlSyntax, span, format!("system {id:?}: {message}")));
+    };
+    let list_keys = [
+        s.formula.as_ref().map(Spanned::span),
+        s.first_divisor.as_ref().map(Spanned::span),
+        s.lists.as_ref().map(Spanned::span),
+        s.preference_jump.as_ref().map(Spanned::span),
+        s.threshold.as_ref().map(|t| t.share.span()),
+    ];
+    match s.method.get_ref().as_str() {
+        "sntv" => {
+            if let Some(span) = list_keys.into_iter().flatten().next() {
+                bad(span, "formula, first_divisor, lists, preference_jump and threshold belong to method \"list-pr\"".to_owned());
+            }
+            Method::Sntv
+        }
+        "list-pr" => {
+            let first = s.first_divisor.as_ref().and_then(|f| {
+                let parsed = Fraction::parse(f.get_ref()).filter(|x| x.numerator > 0);
+                if parsed.is_none() {
+                    bad(
+                        f.span(),
+                        format!(
+                            "first_divisor {:?} is not a positive number such as 1.4",
+                            f.get_ref()
+                        ),
+                    );
+                }
+                parsed
+            });
+            let formula = match &s.formula {
+                None => {
+                    bad(
+                        s.method.span(),
+                        format!(
+                            "method \"list-pr\" needs a `formula`: one of {}",
+                            Formula::NAMES.join(", ")
+                        ),
+                    );
+                    Formula::DHondt
+                }
+                Some(f) => Formula::parse(f.get_ref(), first).unwrap_or_else(|| {
+                    bad(
+                        f.span(),
+                        format!(
+                            "unknown formula {:?}; use one of {}",
+                            f.get_ref(),
+                            Formula::NAMES.join(", ")
+                        ),
+                    );
+                    Formula::DHondt
+                }),
+            };
+            if let (Some(f), false) =
+                (&s.first_divisor, matches!(formula, Formula::ModifiedSainteLague { .. }))
+            {
+                bad(
+                    f.span(),
+                    "first_divisor applies to formula \"modified-sainte-lague\" only".to_owned(),
+                );
+            }
+            let jump = s.preference_jump.as_ref().and_then(|j| {
+                let parsed = Fraction::parse(j.get_ref());
+                if parsed.is_none() {
+                    bad(
+                        j.span(),
+                        format!("preference_jump {:?} is not a share such as \"5%\"", j.get_ref()),
+                    );
+                }
+                parsed
+            });
+            let lists = match s.lists.as_ref().map(|l| (l, l.get_ref().as_str())) {
+                None | Some((_, "closed")) => ListKind::Closed,
+                Some((_, "open")) => ListKind::Open,
+                Some((l, "preference")) => match jump {
+                    Some(jump) => ListKind::Preference { jump },
+                    None => {
+                        if s.preference_jump.is_none() {
+                            bad(
+                                l.span(),
+                                "lists = \"preference\" needs `preference_jump`, e.g. \"5%\""
+                                    .to_owned(),
+                            );
+                        }
+                        ListKind::Closed
+                    }
+                },
+                Some((l, other)) => {
+                    bad(l.span(), format!("lists {other:?}: use closed, open or preference"));
+                    ListKind::Closed
+                }
+            };
+            if let (Some(j), false) =
+                (&s.preference_jump, matches!(lists, ListKind::Preference { .. }))
+            {
+                bad(j.span(), "preference_jump applies to lists = \"preference\" only".to_owned());
+            }
+            let threshold = s.threshold.as_ref().and_then(|t| {
+                let share = Fraction::parse(t.share.get_ref());
+                if share.is_none() {
+                    bad(
+                        t.share.span(),
+                        format!(
+                            "threshold share {:?} is not a share such as \"5%\" or \"1/20\"",
+                            t.share.get_ref()
+                        ),
+                    );
+                }
+                let base = match t.base.as_ref().map(|b| (b, b.get_ref().as_str())) {
+                    None | Some((_, "list-votes")) => ThresholdBase::ListVotes,
+                    Some((_, "valid-ballots")) => ThresholdBase::ValidBallots,
+                    Some((b, other)) => {
+                        bad(
+                            b.span(),
+                            format!("threshold base {other:?}: use list-votes or valid-ballots"),
+                        );
+                        ThresholdBase::ListVotes
+                    }
+                };
+                let scope = match t.scope.as_ref().map(|b| (b, b.get_ref().as_str())) {
+                    None | Some((_, "contest")) => ThresholdScope::Contest,
+                    Some((_, "system")) => ThresholdScope::System,
+                    Some((b, other)) => {
+                        bad(b.span(), format!("threshold scope {other:?}: use contest or system"));
+                        ThresholdScope::Contest
+                    }
+                };
+                Some(ListThreshold { share: share?, base, scope })
+            });
+            Method::ListPr(ListPr { formula, lists, threshold })
+        }
+        other => {
+            bad(
+                s.method.span(),
+                format!("unknown method {other:?}; supported: {}", Method::NAMES.join(", ")),
+            );
+            Method::Sntv
+        }
+    }
+}
+
 fn resolve_ties(
     t: &TiesToml,
     diags: &mut Vec<Diagnostic>,
@@ -927,11 +1138,46 @@ fn resolve_quota(
         ));
         ok = false;
     }
+    let scope = match q.scope.as_ref().map(|s| (s, s.get_ref().as_str())) {
+        None | Some((_, "contest")) => QuotaScope::Contest,
+        Some((_, "list")) => QuotaScope::List,
+        Some((s, other)) => {
+            diags.push(toml_diag(
+                Code::TomlSyntax,
+                s.span(),
+                format!("quota {:?}: scope {other:?}; use contest or list", q.name.get_ref()),
+            ));
+            ok = false;
+            QuotaScope::Contest
+        }
+    };
+    let unless_contest_has = match &q.unless_contest_has {
+        None => None,
+        Some(u) => {
+            let as_quota = QuotaToml {
+                name: q.name.clone(),
+                gender: q.gender.clone(),
+                group: q.group.clone(),
+                minimum: u.minimum,
+                share: u.share.clone(),
+                rounding: u.rounding.clone(),
+                scope: None,
+                unless_contest_has: None,
+            };
+            let inner = resolve_quota(system, &as_quota, diags, toml_diag);
+            if inner.is_none() {
+                ok = false;
+            }
+            inner.map(|r| r.minimum)
+        }
+    };
     let minimum = minimum?;
     ok.then(|| QuotaRule {
         name: q.name.get_ref().clone(),
         filter: CandidateFilter { gender, group: q.group.clone() },
         minimum,
+        scope,
+        unless_contest_has,
     })
 }
 

@@ -4,7 +4,10 @@ use std::fmt::Write as _;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
-use psephos_model::{ContestIdx, Election, Electorate, FormSet, Minimum};
+use psephos_model::{
+    ContestIdx, Election, Electorate, FormSet, Formula, ListKind, Method, Minimum, QuotaScope,
+    ThresholdBase, ThresholdScope,
+};
 
 /// The name of a package's law and metadata file.
 pub const ELECTION_TOML: &str = "election.toml";
@@ -55,16 +58,17 @@ pub fn write_tables(dir: &Path, e: &Election) -> std::io::Result<()> {
     w.flush()?;
 
     let mut w = csv_writer(&dir.join("candidates.csv"))?;
-    w.write_record(["id", "name", "gender", "party", "contest", "groups"])?;
+    w.write_record(["id", "name", "gender", "party", "contest", "groups", "kind"])?;
     for c in &e.candidates {
         let party = c.party.map_or("", |p| e.parties[p.index()].id.as_str());
         w.write_record([
             c.id.as_str(),
             &c.name,
-            c.gender.as_str(),
+            if c.list_vote { "" } else { c.gender.as_str() },
             party,
             &e.contest(c.contest).id,
             &c.groups.join(";"),
+            if c.list_vote { "list" } else { "" },
         ])?;
     }
     w.flush()?;
@@ -218,6 +222,39 @@ fn election_toml(e: &Election) -> String {
     for sys in &e.systems {
         let _ = writeln!(s, "\n[systems.{}]", toml_key(&sys.id));
         let _ = writeln!(s, "method = {}", toml_string(sys.method.as_str()));
+        if let Method::ListPr(l) = &sys.method {
+            let _ = writeln!(s, "formula = {}", toml_string(l.formula.name()));
+            if let Formula::ModifiedSainteLague { first } = l.formula {
+                let _ = writeln!(s, "first_divisor = {}", toml_string(&first.text()));
+            }
+            match l.lists {
+                ListKind::Closed => {
+                    let _ = writeln!(s, "lists = \"closed\"");
+                }
+                ListKind::Open => {
+                    let _ = writeln!(s, "lists = \"open\"");
+                }
+                ListKind::Preference { jump } => {
+                    let _ = writeln!(s, "lists = \"preference\"");
+                    let _ = writeln!(s, "preference_jump = {}", toml_string(&jump.text()));
+                }
+            }
+            if let Some(t) = &l.threshold {
+                let base = match t.base {
+                    ThresholdBase::ListVotes => "list-votes",
+                    ThresholdBase::ValidBallots => "valid-ballots",
+                };
+                let scope = match t.scope {
+                    ThresholdScope::Contest => "contest",
+                    ThresholdScope::System => "system",
+                };
+                let _ = writeln!(
+                    s,
+                    "threshold = {{ share = {}, base = \"{base}\", scope = \"{scope}\" }}",
+                    toml_string(&t.share.text())
+                );
+            }
+        }
         if sys.electorate != Electorate::Own {
             let _ = writeln!(s, "electorate = {}", toml_string(sys.electorate.as_str()));
         }
@@ -241,18 +278,27 @@ fn election_toml(e: &Election) -> String {
             if let Some(g) = &q.filter.group {
                 let _ = writeln!(s, "group = {}", toml_string(g));
             }
-            match q.minimum {
-                Minimum::Count(n) => {
-                    let _ = writeln!(s, "minimum = {n}");
-                }
-                Minimum::Share { numerator, denominator, rounding } => {
-                    let _ = writeln!(s, "share = \"{numerator}/{denominator}\"");
-                    let _ = writeln!(s, "rounding = {}", toml_string(rounding.as_str()));
-                }
+            let _ = writeln!(s, "{}", minimum_toml(q.minimum).join("\n"));
+            if q.scope != QuotaScope::Contest {
+                let _ = writeln!(s, "scope = {}", toml_string(q.scope.as_str()));
+            }
+            if let Some(u) = q.unless_contest_has {
+                let _ = writeln!(s, "unless_contest_has = {{ {} }}", minimum_toml(u).join(", "));
             }
         }
     }
     s
+}
+
+/// The keys of a minimum: `minimum = n`, or `share` and `rounding`.
+fn minimum_toml(m: Minimum) -> Vec<String> {
+    match m {
+        Minimum::Count(n) => vec![format!("minimum = {n}")],
+        Minimum::Share { numerator, denominator, rounding } => vec![
+            format!("share = \"{numerator}/{denominator}\""),
+            format!("rounding = {}", toml_string(rounding.as_str())),
+        ],
+    }
 }
 
 fn toml_key(k: &str) -> String {

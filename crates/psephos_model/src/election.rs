@@ -16,24 +16,189 @@ pub struct Meta {
 }
 
 /// How a contest's seats are allocated.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Method {
     /// Single non-transferable vote: the candidates with the most votes win.
     Sntv,
+    /// List proportional representation: seats to parties by a formula, then to their candidates.
+    ListPr(ListPr),
 }
 
 impl Method {
-    pub const ALL: [Method; 1] = [Method::Sntv];
+    /// The names `method` takes in election.toml.
+    pub const NAMES: [&'static str; 2] = ["sntv", "list-pr"];
 
-    pub fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &'static str {
         match self {
             Method::Sntv => "sntv",
+            Method::ListPr(_) => "list-pr",
         }
     }
+}
 
-    pub fn parse(s: &str) -> Option<Method> {
-        Method::ALL.into_iter().find(|m| m.as_str() == s)
+/// A fraction as a law writes it: a share (5/100) or a divisor (1.4 = 7/5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fraction {
+    pub numerator: u64,
+    pub denominator: u64,
+}
+
+impl Fraction {
+    pub fn new(numerator: u64, denominator: u64) -> Fraction {
+        Fraction { numerator, denominator }
     }
+
+    /// Parses `7/5`, a decimal such as `1.4` or `0.05`, or a percentage such as `5%` or `3.5%`.
+    pub fn parse(text: &str) -> Option<Fraction> {
+        let text = text.trim();
+        if let Some(pct) = text.strip_suffix('%') {
+            let f = Fraction::parse(pct)?;
+            return Some(Fraction::new(f.numerator, f.denominator.checked_mul(100)?));
+        }
+        if let Some((n, d)) = text.split_once('/') {
+            let (n, d) = (n.trim().parse().ok()?, d.trim().parse().ok()?);
+            return (d > 0).then_some(Fraction::new(n, d));
+        }
+        let (int, frac) = text.split_once('.').unwrap_or((text, ""));
+        if (int.is_empty() && frac.is_empty()) || int.len() > 12 || frac.len() > 9 {
+            return None;
+        }
+        if !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let den = 10u64.pow(frac.len() as u32);
+        let int: u64 = if int.is_empty() { 0 } else { int.parse().ok()? };
+        let frac: u64 = if frac.is_empty() { 0 } else { frac.parse().ok()? };
+        Some(Fraction::new(int.checked_mul(den)?.checked_add(frac)?, den))
+    }
+
+    /// As written by [`Fraction::parse`]'s `n/d` form.
+    pub fn text(self) -> String {
+        format!("{}/{}", self.numerator, self.denominator)
+    }
+}
+
+/// The formula that divides a contest's seats among lists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Formula {
+    DHondt,
+    SainteLague,
+    /// First divisor `first`, then 3, 5, 7, ...
+    ModifiedSainteLague {
+        first: Fraction,
+    },
+    Imperiali,
+    Danish,
+    HuntingtonHill,
+    Adams,
+    Dean,
+    Hare,
+    Droop,
+    HagenbachBischoff,
+    HagenbachBischoffRounded,
+    ImperialiQuota,
+}
+
+impl Formula {
+    pub const NAMES: [&'static str; 13] = [
+        "dhondt",
+        "sainte-lague",
+        "modified-sainte-lague",
+        "imperiali",
+        "danish",
+        "huntington-hill",
+        "adams",
+        "dean",
+        "hare",
+        "droop",
+        "hagenbach-bischoff",
+        "hagenbach-bischoff-rounded",
+        "imperiali-quota",
+    ];
+
+    /// A formula by name; `modified-sainte-lague` takes its first divisor (default 1.4).
+    pub fn parse(name: &str, first_divisor: Option<Fraction>) -> Option<Formula> {
+        Some(match name {
+            "dhondt" => Formula::DHondt,
+            "sainte-lague" => Formula::SainteLague,
+            "modified-sainte-lague" => {
+                Formula::ModifiedSainteLague { first: first_divisor.unwrap_or(Fraction::new(7, 5)) }
+            }
+            "imperiali" => Formula::Imperiali,
+            "danish" => Formula::Danish,
+            "huntington-hill" => Formula::HuntingtonHill,
+            "adams" => Formula::Adams,
+            "dean" => Formula::Dean,
+            "hare" => Formula::Hare,
+            "droop" => Formula::Droop,
+            "hagenbach-bischoff" => Formula::HagenbachBischoff,
+            "hagenbach-bischoff-rounded" => Formula::HagenbachBischoffRounded,
+            "imperiali-quota" => Formula::ImperialiQuota,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Formula::DHondt => "dhondt",
+            Formula::SainteLague => "sainte-lague",
+            Formula::ModifiedSainteLague { .. } => "modified-sainte-lague",
+            Formula::Imperiali => "imperiali",
+            Formula::Danish => "danish",
+            Formula::HuntingtonHill => "huntington-hill",
+            Formula::Adams => "adams",
+            Formula::Dean => "dean",
+            Formula::Hare => "hare",
+            Formula::Droop => "droop",
+            Formula::HagenbachBischoff => "hagenbach-bischoff",
+            Formula::HagenbachBischoffRounded => "hagenbach-bischoff-rounded",
+            Formula::ImperialiQuota => "imperiali-quota",
+        }
+    }
+}
+
+/// How a list's seats go to its candidates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ListKind {
+    /// In the order of the list (candidates.csv).
+    Closed,
+    /// By personal votes; equal votes in list order.
+    Open,
+    /// Candidates with at least `jump` of the list's votes first, by votes; then list order.
+    Preference { jump: Fraction },
+}
+
+/// What a list-PR threshold is a share of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ThresholdBase {
+    /// The votes of all lists.
+    ListVotes,
+    /// The votes of all lists plus blank ballots (Spain's "valid votes").
+    ValidBallots,
+}
+
+/// Where a list-PR threshold is measured.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ThresholdScope {
+    /// In the contest.
+    Contest,
+    /// Over every contest of the same system (a national threshold).
+    System,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ListThreshold {
+    pub share: Fraction,
+    pub base: ThresholdBase,
+    pub scope: ThresholdScope,
+}
+
+/// List proportional representation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListPr {
+    pub formula: Formula,
+    pub lists: ListKind,
+    pub threshold: Option<ListThreshold>,
 }
 
 /// Which voters may vote for a contest's candidates.
@@ -160,6 +325,24 @@ impl CandidateFilter {
     }
 }
 
+/// Where a quota's minimum applies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QuotaScope {
+    /// Among all the winners of a contest; replacements across candidates of any list.
+    Contest,
+    /// Within each list's seats (list PR); replacements within the same list.
+    List,
+}
+
+impl QuotaScope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QuotaScope::Contest => "contest",
+            QuotaScope::List => "list",
+        }
+    }
+}
+
 /// A guaranteed minimum of seats for candidates who match a filter (e.g. women).
 ///
 /// Applied after the ranking: while the winners hold fewer than the minimum, the best-placed
@@ -171,6 +354,11 @@ pub struct QuotaRule {
     pub name: String,
     pub filter: CandidateFilter,
     pub minimum: Minimum,
+    pub scope: QuotaScope,
+    /// Applies only when the contest's winners, after the earlier rules, hold fewer matching
+    /// candidates than this minimum of the contest's seats (Iraq 2025: lists give a third when
+    /// the governorate falls short of a quarter).
+    pub unless_contest_has: Option<Minimum>,
 }
 
 /// How a tie that the ranking cannot settle is decided.
@@ -179,17 +367,25 @@ pub enum TieMethod {
     /// A lot: each tied candidate's ticket is SHA-256 of `seed|contest|candidate` and the lowest
     /// ticket ranks first. Anyone can replay it.
     Lot,
+    /// Between lists with equal quotients, the list with more votes; a lot if those are equal
+    /// too (Spain). Between candidates, the lot.
+    MostVotes,
 }
 
 impl TieMethod {
     pub fn as_str(self) -> &'static str {
         match self {
             TieMethod::Lot => "lot",
+            TieMethod::MostVotes => "most-votes",
         }
     }
 
     pub fn parse(s: &str) -> Option<TieMethod> {
-        (s == "lot").then_some(TieMethod::Lot)
+        match s {
+            "lot" => Some(TieMethod::Lot),
+            "most-votes" => Some(TieMethod::MostVotes),
+            _ => None,
+        }
     }
 }
 
@@ -246,6 +442,8 @@ pub struct Candidate {
     pub contest: ContestIdx,
     /// Group memberships, such as a minority community.
     pub groups: Vec<String>,
+    /// Not a person but the list itself: votes cast for the list only (list PR).
+    pub list_vote: bool,
 }
 
 /// A polling station. Its id lives in [`Election::station_ids`] (see [`Election::station_label`]).

@@ -659,6 +659,7 @@ pub fn generate(config: &DemoConfig, progress: Progress<'_>) -> Demo {
                     party,
                     contest,
                     groups: vec![pool.group.to_owned()],
+                    list_vote: false,
                 });
                 strength.push(w);
             }
@@ -731,6 +732,7 @@ pub fn generate(config: &DemoConfig, progress: Progress<'_>) -> Demo {
                             party,
                             contest,
                             groups: Vec::new(),
+                            list_vote: false,
                         },
                         shares[bloc] * w,
                     ));

@@ -4,7 +4,7 @@
 
 use psephos_model::{
     CandidateFilter, Contest, ContestIdx, ElectionParts, Electorate, Gender, GovernorateIdx, Meta,
-    Method, Minimum, PhasePolicy, QuotaRule, System, SystemIdx, TieMethod, TiePolicy,
+    Method, Minimum, PhasePolicy, QuotaRule, QuotaScope, System, SystemIdx, TieMethod, TiePolicy,
 };
 
 const DISTRICTS_CSV: &str = include_str!("../data/iq_2021_districts_by_governorate.csv");
@@ -164,6 +164,8 @@ pub fn iraq_2021(tie_seed: &str) -> ElectionParts {
         name: "women".to_owned(),
         filter: CandidateFilter { gender: Some(Gender::Female), group: None },
         minimum: Minimum::Count(1),
+        scope: QuotaScope::Contest,
+        unless_contest_has: None,
     };
     let systems = vec![
         system("district", Electorate::Own, None, vec![women]),

@@ -57,13 +57,49 @@ fn render(v: &Value) -> String {
             s(&t["question"])
         ));
     }
+    for l in v["lists"].as_array().into_iter().flatten() {
+        out.push_str(&format!(
+            "list {} {} votes={} seats={}{} last_won={} next={}\n",
+            s(&l["contest"]),
+            s(&l["list"]),
+            l["votes"],
+            l["seats"],
+            if l["below_threshold"] == true { " below-threshold" } else { "" },
+            s(&l["last_won"]),
+            s(&l["next"])
+        ));
+    }
+    for t in v["list_ties"].as_array().into_iter().flatten() {
+        let lists: Vec<String> = t["lists"].as_array().into_iter().flatten().map(s).collect();
+        let chosen: Vec<String> = t["chosen"].as_array().into_iter().flatten().map(s).collect();
+        let tickets: Vec<String> =
+            t["tickets"].as_array().into_iter().flatten().map(|x| s(x)[..16].to_owned()).collect();
+        out.push_str(&format!(
+            "list-tie {} seats={} lists=[{}] chosen=[{}] rule={} tickets=[{}]\n",
+            s(&t["contest"]),
+            t["seats"],
+            lists.join(","),
+            chosen.join(","),
+            s(&t["rule"]),
+            tickets.join(",")
+        ));
+    }
     out.push_str(&format!("seats={} empty={}\n", v["totals"]["seats"], v["totals"]["empty"]));
     out
 }
 
 #[test]
 fn sntv_fixtures() {
-    let root = tests_dir().join("sntv");
+    run_fixtures("sntv", "SNTV fixtures");
+}
+
+#[test]
+fn list_pr_fixtures() {
+    run_fixtures("listpr", "List-PR fixtures");
+}
+
+fn run_fixtures(dir: &str, suite: &str) {
+    let root = tests_dir().join(dir);
     let mut cases: Vec<_> = std::fs::read_dir(&root)
         .expect("fixtures")
         .map(|e| e.expect("entry").path())
@@ -84,6 +120,6 @@ fn sntv_fixtures() {
             failures.push(f);
         }
     }
-    eprintln!("SNTV fixtures: {} of {} as expected", cases.len() - failures.len(), cases.len());
+    eprintln!("{suite}: {} of {} as expected", cases.len() - failures.len(), cases.len());
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

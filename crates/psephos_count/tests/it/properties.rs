@@ -4,8 +4,8 @@ use proptest::prelude::*;
 use psephos_count::{Allocation, Reason, allocate, select, tabulate, validate};
 use psephos_model::{
     Candidate, CandidateFilter, CandidateIdx, Contest, ContestIdx, Election, ElectionParts,
-    Electorate, Form, FormKey, FormSet, Gender, Method, Minimum, Phase, QuotaRule, Source, Station,
-    StationIdx, System, SystemIdx, TieMethod, TiePolicy,
+    Electorate, Form, FormKey, FormSet, Gender, Method, Minimum, Phase, QuotaRule, QuotaScope,
+    Source, Station, StationIdx, System, SystemIdx, TieMethod, TiePolicy,
 };
 
 /// One SNTV district with a women's minimum, `votes[station][candidate]`.
@@ -17,6 +17,8 @@ fn election(seats: u32, women: &[bool], stations: usize, minimum: u32, seed: &st
             name: "women".into(),
             filter: CandidateFilter { gender: Some(Gender::Female), group: None },
             minimum: Minimum::Count(minimum),
+            scope: QuotaScope::Contest,
+            unless_contest_has: None,
         }]
     };
     Election::new(ElectionParts {
@@ -45,6 +47,7 @@ fn election(seats: u32, women: &[bool], stations: usize, minimum: u32, seed: &st
                 party: None,
                 contest: ContestIdx(0),
                 groups: vec![],
+                list_vote: false,
             })
             .collect(),
         stations: (0..stations)

@@ -1,0 +1,354 @@
+//! List proportional representation in a contest: seats to lists by the system's formula and
+//! threshold, then to each list's candidates by the list rule, then the quota rules.
+
+use psephos_model::{
+    CandidateIdx, ContestIdx, Election, Formula, ListKind, ListPr, PartyIdx, QuotaScope,
+    ThresholdBase, ThresholdScope, TieMethod,
+};
+
+use crate::allocate::{ContestResult, QuotaOutcome, Reason, Replacement, Seat};
+use crate::apportion::{Method, Ratio, TieRule, apportion};
+use crate::lists::{ListRule, list_order};
+use crate::tabulate::Tabulation;
+
+/// One list in a contest and what it won.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListResult {
+    /// The party, or `None` for an independent candidate standing alone.
+    pub party: Option<PartyIdx>,
+    /// Its candidates in list order (candidates.csv order), without list-vote rows.
+    pub candidates: Vec<CandidateIdx>,
+    /// List votes: its candidates' votes plus votes for the list only.
+    pub votes: u64,
+    pub seats: u32,
+    pub below_threshold: bool,
+    /// The quotient (divisor formulas) or remainder (quota formulas) that won its last seat.
+    pub last_won: Option<Ratio>,
+    /// Its next quotient: the one that did not win.
+    pub next: Option<Ratio>,
+}
+
+/// A tie between lists that the tie rule settled.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListTie {
+    /// Indices into [`ContestResult::lists`], in the rule's order (first = favoured).
+    pub lists: Vec<usize>,
+    pub seats: u32,
+    pub chosen: Vec<usize>,
+    pub rule: &'static str,
+    pub tickets: Vec<String>,
+}
+
+pub(crate) fn formula_method(f: Formula) -> Method {
+    let r =
+        |x: psephos_model::Fraction| Ratio::new(u128::from(x.numerator), u128::from(x.denominator));
+    match f {
+        Formula::DHondt => Method::DHondt,
+        Formula::SainteLague => Method::SainteLague,
+        Formula::ModifiedSainteLague { first } => Method::ModifiedSainteLague { first: r(first) },
+        Formula::Imperiali => Method::Imperiali,
+        Formula::Danish => Method::Danish,
+        Formula::HuntingtonHill => Method::HuntingtonHill,
+        Formula::Adams => Method::Adams,
+        Formula::Dean => Method::Dean,
+        Formula::Hare => Method::Hare,
+        Formula::Droop => Method::Droop,
+        Formula::HagenbachBischoff => Method::HagenbachBischoff,
+        Formula::HagenbachBischoffRounded => Method::HagenbachBischoffRounded,
+        Formula::ImperialiQuota => Method::ImperialiQuota,
+    }
+}
+
+/// The lists of a contest, in order of first appearance of their candidates.
+fn lists_of(election: &Election, tabulation: &Tabulation, contest: ContestIdx) -> Vec<ListResult> {
+    let mut lists: Vec<ListResult> = Vec::new();
+    for &c in election.candidates_in(contest) {
+        let cand = election.candidate(c);
+        let votes = tabulation.candidate_votes[c.index()];
+        let slot = match cand.party {
+            Some(p) => lists.iter().position(|l| l.party == Some(p)),
+            None => None,
+        };
+        let k = slot.unwrap_or_else(|| {
+            lists.push(ListResult {
+                party: cand.party,
+                candidates: Vec::new(),
+                votes: 0,
+                seats: 0,
+                below_threshold: false,
+                last_won: None,
+                next: None,
+            });
+            lists.len() - 1
+        });
+        lists[k].votes += votes;
+        if !cand.list_vote {
+            lists[k].candidates.push(c);
+        }
+    }
+    lists
+}
+
+/// A list's id for lots and display: its party's id, or its independent candidate's.
+pub fn list_id<'a>(election: &'a Election, list: &ListResult) -> &'a str {
+    match (list.party, list.candidates.first()) {
+        (Some(p), _) => &election.parties[p.index()].id,
+        (None, Some(&c)) => &election.candidate(c).id,
+        (None, None) => "",
+    }
+}
+
+pub(crate) fn list_pr(
+    election: &Election,
+    tabulation: &Tabulation,
+    contest: ContestIdx,
+    lp: &ListPr,
+) -> ContestResult {
+    let system = election.system_of(contest);
+    let contest_id = &election.contest(contest).id;
+    let seats = election.contest(contest).seats;
+    let mut lists = lists_of(election, tabulation, contest);
+    let votes: Vec<u128> = lists.iter().map(|l| u128::from(l.votes)).collect();
+    let ids: Vec<&str> = lists.iter().map(|l| list_id(election, l)).collect();
+
+    // The threshold, measured where the law says.
+    if let Some(t) = &lp.threshold {
+        let share = Ratio::new(u128::from(t.share.numerator), u128::from(t.share.denominator));
+        let blank = |c: ContestIdx| match t.base {
+            ThresholdBase::ListVotes => 0,
+            ThresholdBase::ValidBallots => u128::from(tabulation.contest_ballots[c.index()].blank),
+        };
+        match t.scope {
+            ThresholdScope::Contest => {
+                let base: u128 = votes.iter().sum::<u128>() + blank(contest);
+                for (l, &v) in lists.iter_mut().zip(&votes) {
+                    l.below_threshold = v * share.den < share.num * base;
+                }
+            }
+            ThresholdScope::System => {
+                // Every contest of the same system: lists are compared by party (independents
+                // by their own votes).
+                let same: Vec<ContestIdx> = (0..election.contests.len())
+                    .map(ContestIdx::from_index)
+                    .filter(|&c| election.contest(c).system == election.contest(contest).system)
+                    .collect();
+                let mut base = 0u128;
+                let mut party_votes = vec![0u128; election.parties.len()];
+                for &c in &same {
+                    base += blank(c);
+                    for &cand in election.candidates_in(c) {
+                        let v = u128::from(tabulation.candidate_votes[cand.index()]);
+                        base += v;
+                        if let Some(p) = election.candidate(cand).party {
+                            party_votes[p.index()] += v;
+                        }
+                    }
+                }
+                for (l, &v) in lists.iter_mut().zip(&votes) {
+                    let national = l.party.map_or(v, |p| party_votes[p.index()]);
+                    l.below_threshold = national * share.den < share.num * base;
+                }
+            }
+        }
+    }
+
+    // Seats to lists.
+    let method = formula_method(lp.formula);
+    let context = contest_id.clone();
+    let rule = match system.ties.method {
+        TieMethod::Lot => TieRule::Lot { seed: system.ties.seed.clone(), context },
+        TieMethod::MostVotes => {
+            TieRule::MostVotesThenLot { seed: system.ties.seed.clone(), context }
+        }
+    };
+    let eligible: Vec<u128> =
+        lists.iter().zip(&votes).map(|(l, &v)| if l.below_threshold { 0 } else { v }).collect();
+    let mut list_ties = Vec::new();
+    let mut lot_lists = Vec::new();
+    if let Ok(a) = apportion(&eligible, &ids, u128::from(seats), method, None, &rule) {
+        for (k, l) in lists.iter_mut().enumerate() {
+            l.seats = u32::try_from(a.seats[k]).unwrap_or(u32::MAX);
+            if method.is_divisor() {
+                if l.seats > 0 {
+                    l.last_won = Some(method.priority(votes[k], a.seats[k] - 1));
+                }
+                if !l.below_threshold && votes[k] > 0 {
+                    l.next = Some(method.priority(votes[k], a.seats[k]));
+                }
+            } else {
+                l.last_won = a.remainders.get(k).copied().flatten();
+            }
+        }
+        for t in a.ties {
+            // Only a drawn lot makes a seat's reason "lot"; a rule such as most votes does not.
+            if !t.tickets.is_empty() {
+                lot_lists.extend(t.chosen.iter().copied());
+            }
+            list_ties.push(ListTie {
+                lists: t.parties,
+                seats: u32::try_from(t.seats).unwrap_or(u32::MAX),
+                chosen: t.chosen,
+                rule: t.rule,
+                tickets: t.tickets,
+            });
+        }
+    }
+
+    // Seats to candidates, list by list.
+    let list_rule = match lp.lists {
+        ListKind::Closed => ListRule::Closed,
+        ListKind::Open => ListRule::Open,
+        ListKind::Preference { jump } => ListRule::Preference {
+            jump: Ratio::new(u128::from(jump.numerator), u128::from(jump.denominator)),
+        },
+    };
+    let personal = |c: CandidateIdx| tabulation.candidate_votes[c.index()];
+    // Per list: its candidates in the order they take seats, and how many are elected.
+    let mut orders: Vec<Vec<CandidateIdx>> = lists
+        .iter()
+        .map(|l| {
+            let v: Vec<u128> = l.candidates.iter().map(|&c| u128::from(personal(c))).collect();
+            list_order(&v, u128::from(l.votes), list_rule)
+                .into_iter()
+                .map(|k| l.candidates[k])
+                .collect()
+        })
+        .collect();
+    let mut empty_seats = 0u32;
+    let elected: Vec<usize> = lists
+        .iter()
+        .zip(&orders)
+        .map(|(l, o)| {
+            let n = (l.seats as usize).min(o.len());
+            empty_seats += l.seats - n as u32;
+            n
+        })
+        .collect();
+    // A seat is won by a quota replacement: (list, candidate) -> replaced.
+    let mut replaced_by: Vec<(CandidateIdx, CandidateIdx)> = Vec::new();
+    let mut quotas = Vec::new();
+    let seats_filled: u32 = elected.iter().map(|&n| n as u32).sum();
+    for rule in &system.quotas {
+        let matches = |c: CandidateIdx| rule.filter.matches(election.candidate(c));
+        let count_all = |orders: &[Vec<CandidateIdx>], elected: &[usize]| -> u32 {
+            orders
+                .iter()
+                .zip(elected)
+                .map(|(o, &n)| o[..n].iter().filter(|&&c| matches(c)).count() as u32)
+                .sum()
+        };
+        if let Some(u) = rule.unless_contest_has
+            && count_all(&orders, &elected) >= u.for_seats(seats).min(seats_filled)
+        {
+            continue;
+        }
+        let won_on_votes = count_all(&orders, &elected);
+        let mut outcome = QuotaOutcome {
+            rule: rule.name.clone(),
+            minimum: 0,
+            won_on_votes,
+            replacements: Vec::new(),
+            unmet: 0,
+        };
+        // Within one list: the best-placed matching candidate not elected takes the place of
+        // the lowest-placed elected one who does not match and did not enter by a quota.
+        let replace_in = |k: usize,
+                          orders: &mut Vec<Vec<CandidateIdx>>,
+                          replaced_by: &mut Vec<(CandidateIdx, CandidateIdx)>|
+         -> bool {
+            let n = elected[k];
+            let o = &mut orders[k];
+            let incoming = (n..o.len()).find(|&i| matches(o[i]));
+            let outgoing = (0..n)
+                .rev()
+                .find(|&i| !matches(o[i]) && !replaced_by.iter().any(|(e, _)| *e == o[i]));
+            match (incoming, outgoing) {
+                (Some(i), Some(j)) => {
+                    let (inc, out) = (o[i], o[j]);
+                    // The incoming candidate takes the outgoing one's place in the order.
+                    o.remove(i);
+                    o.insert(j, inc);
+                    replaced_by.push((inc, out));
+                    true
+                }
+                _ => false,
+            }
+        };
+        match rule.scope {
+            QuotaScope::List => {
+                for k in 0..lists.len() {
+                    let minimum = rule.minimum.for_seats(elected[k] as u32);
+                    outcome.minimum += minimum;
+                    let mut have =
+                        orders[k][..elected[k]].iter().filter(|&&c| matches(c)).count() as u32;
+                    while have < minimum {
+                        if !replace_in(k, &mut orders, &mut replaced_by) {
+                            outcome.unmet += minimum - have;
+                            break;
+                        }
+                        let (inc, out) = replaced_by[replaced_by.len() - 1];
+                        outcome.replacements.push(Replacement { elected: inc, replaced: out });
+                        have += 1;
+                    }
+                }
+            }
+            QuotaScope::Contest => {
+                let minimum = rule.minimum.for_seats(seats).min(seats_filled);
+                outcome.minimum = minimum;
+                let mut have = count_all(&orders, &elected);
+                while have < minimum {
+                    // The list whose lowest-placed non-matching winner has the fewest votes and
+                    // which has a matching candidate to elect.
+                    let candidate_lists = (0..lists.len()).filter_map(|k| {
+                        let o = &orders[k];
+                        let n = elected[k];
+                        let has_incoming = o[n..].iter().any(|&c| matches(c));
+                        let out = o[..n]
+                            .iter()
+                            .rev()
+                            .find(|&&c| !matches(c) && !replaced_by.iter().any(|(e, _)| *e == c))?;
+                        has_incoming.then_some((personal(*out), k))
+                    });
+                    let Some((_, k)) = candidate_lists.min() else {
+                        outcome.unmet = minimum - have;
+                        break;
+                    };
+                    replace_in(k, &mut orders, &mut replaced_by);
+                    let (inc, out) = replaced_by[replaced_by.len() - 1];
+                    outcome.replacements.push(Replacement { elected: inc, replaced: out });
+                    have += 1;
+                }
+            }
+        }
+        quotas.push(outcome);
+    }
+
+    // The seats, list by list in list order of election.
+    let mut seats_out = Vec::new();
+    for (k, o) in orders.iter().enumerate() {
+        for (pos, &c) in o[..elected[k]].iter().enumerate() {
+            let replaced = replaced_by.iter().find(|(e, _)| *e == c).map(|(_, r)| *r);
+            let reason = if replaced.is_some() {
+                Reason::Quota
+            } else if lot_lists.contains(&k) && pos + 1 == elected[k] {
+                Reason::Lot
+            } else {
+                Reason::Rank
+            };
+            seats_out.push(Seat { contest, candidate: c, votes: personal(c), reason, replaced });
+        }
+    }
+    let mut ranking: Vec<(CandidateIdx, u64)> =
+        lists.iter().flat_map(|l| l.candidates.iter().map(|&c| (c, personal(c)))).collect();
+    ranking.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    ContestResult {
+        contest,
+        ranking,
+        seats: seats_out,
+        quotas,
+        ties: Vec::new(),
+        empty_seats,
+        lists,
+        list_ties,
+    }
+}
