@@ -146,6 +146,12 @@ pub(crate) enum Template {
     /// Iraq, Council of Representatives, 2021: 83 SNTV districts with a woman per district and 9 reserved minority seats.
     #[value(name = "iraq-2021")]
     Iraq2021,
+    /// Iraq, Council of Representatives, 2018: 18 governorates by open-list PR (modified Sainte-Laguë 1.7, a woman per four list seats) and 9 reserved minority seats.
+    #[value(name = "iraq-2018")]
+    Iraq2018,
+    /// Spain, Congreso: 52 provinces, closed lists, D'Hondt, 3 % of valid votes including blank.
+    #[value(name = "spain")]
+    Spain,
 }
 
 #[derive(Args)]

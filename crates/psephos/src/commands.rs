@@ -273,6 +273,8 @@ pub(crate) fn init(args: &InitArgs) -> Exit {
     let parts = match args.template {
         // The seed is drawn in public before the count; until then it is empty (warning W011).
         Template::Iraq2021 => psephos_synth::iraq::iraq_2021(""),
+        Template::Iraq2018 => psephos_synth::templates::iraq_2018(""),
+        Template::Spain => psephos_synth::templates::spain(""),
     };
     let election = psephos_model::Election::new(parts);
     match psephos_io::write_package(&args.dir, &election) {
@@ -281,6 +283,8 @@ pub(crate) fn init(args: &InitArgs) -> Exit {
                 "Wrote an empty {} package to {}: {} contests ({} seats) in election.toml and contests.csv; add parties, coalitions, candidates and stations, then result forms under results/.\n",
                 match args.template {
                     Template::Iraq2021 => "iraq-2021",
+                    Template::Iraq2018 => "iraq-2018",
+                    Template::Spain => "spain",
                 },
                 args.dir.display(),
                 election.contests.len(),

@@ -72,9 +72,19 @@ impl Fraction {
         Some(Fraction::new(int.checked_mul(den)?.checked_add(frac)?, den))
     }
 
-    /// As written by [`Fraction::parse`]'s `n/d` form.
+    /// As a law writes it: a decimal when the denominator is a power of ten (`1.7`), else `n/d`.
     pub fn text(self) -> String {
-        format!("{}/{}", self.numerator, self.denominator)
+        let d = self.denominator;
+        let places = (0..=18u32).find(|&k| 10u64.checked_pow(k) == Some(d));
+        match places {
+            Some(0) => self.numerator.to_string(),
+            Some(k) => {
+                let int = self.numerator / d;
+                let frac = format!("{:0width$}", self.numerator % d, width = k as usize);
+                format!("{int}.{}", frac.trim_end_matches('0')).trim_end_matches('.').to_owned()
+            }
+            None => format!("{}/{}", self.numerator, d),
+        }
     }
 }
 

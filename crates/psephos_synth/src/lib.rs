@@ -7,5 +7,6 @@
 pub mod demo;
 pub mod iraq;
 mod names;
+pub mod templates;
 
 pub use demo::{Demo, DemoConfig, generate};

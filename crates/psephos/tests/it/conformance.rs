@@ -72,3 +72,107 @@ fn iraq_2021_structure_matches_published_figures() {
     eprintln!("iraq conformance: {} of {checks} checks pass", checks - failures.len());
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Spain, Congreso, November 2019, through a whole package: `init --template spain`, every
+/// candidacy of every province as a list (its votes as list votes, blank ballots on the form),
+/// then `psephos allocate`; every province's seats against the official ones.
+#[test]
+fn spain_2019_through_a_package() {
+    let text = std::fs::read_to_string(
+        conformance_dir()
+            .join("tabulation/spain_congress/spain_congress_1982_2019_by_province.csv"),
+    )
+    .expect("spain data");
+    let scratch = Scratch::new("spain-2019");
+    let pkg = scratch.0.join("pkg");
+    let out = psephos(&scratch.0, &["init", "--template", "spain", pkg.to_str().unwrap()]);
+    assert!(out.status.success());
+    // code -> (valid, blank, [(candidacy id, votes, official seats)])
+    let mut provinces: std::collections::BTreeMap<String, (u64, u64, Vec<(String, u64, u64)>)> =
+        Default::default();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    for row in reader.records() {
+        let row = row.unwrap();
+        if &row[0] != "02-2019-11-10" {
+            continue;
+        }
+        let p = provinces.entry(row[2].to_owned()).or_insert((
+            row[4].parse().unwrap(),
+            row[5].parse().unwrap(),
+            Vec::new(),
+        ));
+        p.2.push((row[7].to_owned(), row[10].parse().unwrap(), row[11].parse().unwrap()));
+    }
+    let mut parties = String::from("id,name,coalition\n");
+    let mut candidates = String::from("id,name,gender,party,contest,groups,kind\n");
+    let mut stations = String::from("id,centre,district,governorate,registered\n");
+    let mut seen_party = std::collections::BTreeSet::new();
+    std::fs::create_dir_all(pkg.join("results")).unwrap();
+    for (code, (valid, blank, lists)) in &provinces {
+        let contest = format!("ES-{code}");
+        let mut header = String::from("station,contest,phase,version,ballots_found,blank,invalid");
+        let mut row = String::new();
+        let party_votes: u64 = lists.iter().map(|l| l.1).sum();
+        // Valid votes not in the candidacy rows count as blank: the threshold's base is the
+        // province's valid votes.
+        let blank_all = valid - party_votes;
+        assert!(blank_all >= *blank);
+        for (id, votes, _) in lists {
+            let party = format!("P{id}");
+            if seen_party.insert(party.clone()) {
+                parties.push_str(&format!("{party},Candidacy {id},\n"));
+            }
+            candidates
+                .push_str(&format!("{contest}-{party}-L,List {id},,{party},{contest},,list\n"));
+            header.push_str(&format!(",{contest}-{party}-L"));
+            row.push_str(&format!(",{votes}"));
+            for k in 1..=40 {
+                let cand = format!("{contest}-{party}-{k}");
+                candidates.push_str(&format!("{cand},Candidate {k},M,{party},{contest},,\n"));
+                header.push_str(&format!(",{cand}"));
+                row.push_str(",0");
+            }
+        }
+        stations.push_str(&format!("S{code},C{code},{contest},,{}\n", valid * 2));
+        std::fs::write(
+            pkg.join(format!("results/{contest}.csv")),
+            format!("{header}\nS{code},{contest},electronic,1,{valid},{blank_all},0{row}\n"),
+        )
+        .unwrap();
+    }
+    std::fs::write(pkg.join("parties.csv"), parties).unwrap();
+    std::fs::write(pkg.join("candidates.csv"), candidates).unwrap();
+    std::fs::write(pkg.join("stations.csv"), stations).unwrap();
+    let out =
+        psephos(&scratch.0, &["--quiet", "allocate", pkg.to_str().unwrap(), "--format", "json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut won: std::collections::BTreeMap<(String, String), u64> = Default::default();
+    for l in v["lists"].as_array().unwrap() {
+        won.insert(
+            (l["contest"].as_str().unwrap().to_owned(), l["list"].as_str().unwrap().to_owned()),
+            l["seats"].as_u64().unwrap(),
+        );
+    }
+    let mut checks = 0;
+    let mut failures = Vec::new();
+    for (code, (_, _, lists)) in &provinces {
+        checks += 1;
+        let contest = format!("ES-{code}");
+        let bad: Vec<String> = lists
+            .iter()
+            .filter(|(id, _, official)| {
+                won.get(&(contest.clone(), format!("P{id}"))).copied().unwrap_or(0) != *official
+            })
+            .map(|(id, _, official)| format!("{id}: official {official}"))
+            .collect();
+        if !bad.is_empty() {
+            failures.push(format!("{contest}: {}", bad.join(", ")));
+        }
+    }
+    eprintln!(
+        "spain 2019 through a package: {} of {checks} provinces match",
+        checks - failures.len()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

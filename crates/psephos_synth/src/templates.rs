@@ -1,0 +1,129 @@
+//! Election packages with the real structure of other laws: contests, seats and systems, with no
+//! candidates, parties or stations yet.
+
+use psephos_model::{
+    CandidateFilter, Contest, ElectionParts, Electorate, Formula, Fraction, Gender, ListKind,
+    ListPr, ListThreshold, Meta, Method, Minimum, PhasePolicy, QuotaRule, QuotaScope, Rounding,
+    System, SystemIdx, ThresholdBase, ThresholdScope, TieMethod, TiePolicy,
+};
+
+use crate::iraq::{RESERVED_SEATS, district_seats, governorates};
+
+const SPAIN_SEATS: &str = include_str!("../data/es_congreso_2019_province_seats.csv");
+
+/// Iraq, Council of Representatives, 2018 (Law No. 45 of 2013 as amended): 320 seats in the 18
+/// governorates by open-list PR with modified Sainte-Laguë (first divisor 1.7), a woman among
+/// each list's seats for every four; 9 seats reserved for minorities as in 2021.
+pub fn iraq_2018(tie_seed: &str) -> ElectionParts {
+    let ties = TiePolicy { method: TieMethod::Lot, seed: tie_seed.to_owned() };
+    let mut parts = crate::iraq::iraq_2021(tie_seed);
+    parts.meta = Meta {
+        id: "iq-2018".to_owned(),
+        name: "Council of Representatives of Iraq, 2018".to_owned(),
+        date: "2018-05-12".to_owned(),
+        country: "IQ".to_owned(),
+    };
+    // The district system becomes one list-PR contest per governorate.
+    parts.systems[0] = System {
+        id: "governorate".to_owned(),
+        method: Method::ListPr(ListPr {
+            formula: Formula::ModifiedSainteLague { first: Fraction::new(17, 10) },
+            lists: ListKind::Open,
+            threshold: None,
+        }),
+        reserved_for: None,
+        electorate: Electorate::Own,
+        // "A woman is elected after every three winning men": a quarter of each list's seats,
+        // rounded down, with the best-placed women of the list replacing its lowest men.
+        quotas: vec![QuotaRule {
+            name: "women".to_owned(),
+            filter: CandidateFilter { gender: Some(Gender::Female), group: None },
+            minimum: Minimum::Share { numerator: 1, denominator: 4, rounding: Rounding::Down },
+            scope: QuotaScope::List,
+            unless_contest_has: None,
+        }],
+        ties,
+    };
+    let govs = governorates();
+    let reserved: Vec<Contest> =
+        parts.contests.split_off(govs.iter().map(|g| g.districts as usize).sum());
+    parts.contests = govs
+        .iter()
+        .enumerate()
+        .map(|(gi, g)| Contest {
+            id: g.code.to_owned(),
+            name: g.name.to_owned(),
+            governorate: Some(psephos_model::GovernorateIdx::from_index(gi)),
+            seats: district_seats(g).iter().sum(),
+            system: SystemIdx(0),
+        })
+        .chain(reserved)
+        .collect();
+    debug_assert_eq!(parts.contests.len(), 18 + RESERVED_SEATS.len());
+    parts
+}
+
+/// Spain, Congreso de los Diputados (LOREG): 350 seats in 52 provinces (seats as in November
+/// 2019), closed lists, D'Hondt, 3 % of the province's valid votes including blank ballots,
+/// equal quotients to the list with more votes.
+pub fn spain(tie_seed: &str) -> ElectionParts {
+    let ties = TiePolicy { method: TieMethod::MostVotes, seed: tie_seed.to_owned() };
+    let system = System {
+        id: "province".to_owned(),
+        method: Method::ListPr(ListPr {
+            formula: Formula::DHondt,
+            lists: ListKind::Closed,
+            threshold: Some(ListThreshold {
+                share: Fraction::new(3, 100),
+                base: ThresholdBase::ValidBallots,
+                scope: ThresholdScope::Contest,
+            }),
+        }),
+        reserved_for: None,
+        electorate: Electorate::Own,
+        quotas: Vec::new(),
+        ties,
+    };
+    let contests = SPAIN_SEATS
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let mut f = line.split(',');
+            let (code, name, seats) = (f.next()?, f.next()?, f.next()?.parse().ok()?);
+            Some(Contest {
+                id: format!("ES-{code}"),
+                name: name.to_owned(),
+                governorate: None,
+                seats,
+                system: SystemIdx(0),
+            })
+        })
+        .collect();
+    ElectionParts {
+        meta: Meta {
+            id: "es-congreso".to_owned(),
+            name: "Congreso de los Diputados".to_owned(),
+            date: String::new(),
+            country: "ES".to_owned(),
+        },
+        systems: vec![system],
+        contests,
+        phase_policy: Some(PhasePolicy::latest()),
+        ..ElectionParts::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn structures() {
+        let iq = iraq_2018("");
+        assert_eq!(iq.contests.len(), 27);
+        assert_eq!(iq.contests.iter().map(|c| c.seats).sum::<u32>(), 329);
+        let es = spain("");
+        assert_eq!(es.contests.len(), 52);
+        assert_eq!(es.contests.iter().map(|c| c.seats).sum::<u32>(), 350);
+    }
+}
