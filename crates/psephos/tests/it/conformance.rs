@@ -88,7 +88,8 @@ fn spain_2019_through_a_package() {
     let out = psephos(&scratch.0, &["init", "--template", "spain", pkg.to_str().unwrap()]);
     assert!(out.status.success());
     // code -> (valid, blank, [(candidacy id, votes, official seats)])
-    let mut provinces: std::collections::BTreeMap<String, (u64, u64, Vec<(String, u64, u64)>)> =
+    type Candidacies = Vec<(String, u64, u64)>;
+    let mut provinces: std::collections::BTreeMap<String, (u64, u64, Candidacies)> =
         Default::default();
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     for row in reader.records() {
