@@ -152,6 +152,9 @@ pub(crate) enum Template {
     /// Spain, Congreso: 52 provinces, closed lists, D'Hondt, 3 % of valid votes including blank.
     #[value(name = "spain")]
     Spain,
+    /// Norway, Storting: 19 counties, modified Sainte-Laguë 1.4, 19 leveling seats over 4 %.
+    #[value(name = "norway")]
+    Norway,
 }
 
 #[derive(Args)]

@@ -275,6 +275,7 @@ pub(crate) fn init(args: &InitArgs) -> Exit {
         Template::Iraq2021 => psephos_synth::iraq::iraq_2021(""),
         Template::Iraq2018 => psephos_synth::templates::iraq_2018(""),
         Template::Spain => psephos_synth::templates::spain(""),
+        Template::Norway => psephos_synth::templates::norway(""),
     };
     let election = psephos_model::Election::new(parts);
     match psephos_io::write_package(&args.dir, &election) {
@@ -285,6 +286,7 @@ pub(crate) fn init(args: &InitArgs) -> Exit {
                     Template::Iraq2021 => "iraq-2021",
                     Template::Iraq2018 => "iraq-2018",
                     Template::Spain => "spain",
+                    Template::Norway => "norway",
                 },
                 args.dir.display(),
                 election.contests.len(),

@@ -425,6 +425,7 @@ pub(crate) fn allocation_json(
                     "party": l.party.map(|p| e.parties[p.index()].id.clone()),
                     "votes": l.votes,
                     "seats": l.seats,
+                    "leveling": l.leveling,
                     "below_threshold": l.below_threshold,
                     "last_won": l.last_won.map(|r| r.decimal(3)),
                     "next": l.next.map(|r| r.decimal(3)),
@@ -450,6 +451,7 @@ pub(crate) fn allocation_json(
         })
         .collect();
     let empty: u32 = a.contests.iter().map(|c| c.empty_seats).sum();
+    let leveling = a.leveling.as_ref().map(|l| leveling_json(e, l));
     json!({
         "election": e.meta.id,
         "phase_policy": s.policy.describe(),
@@ -460,11 +462,12 @@ pub(crate) fn allocation_json(
             "empty": empty,
             "rank": count(psephos_count::Reason::Rank),
             "quota": count(psephos_count::Reason::Quota),
-            // By reason, these four add up to the seats; a reserved seat decided by lot counts
+            // By reason, these five add up to the seats; a reserved seat decided by lot counts
             // under "lot" here and in "reserved_seats" below.
             "reserved": count(psephos_count::Reason::Reserved),
             "reserved_seats": a.seats().filter(|s| e.system_of(s.contest).reserved_for.is_some()).count(),
             "lot": count(psephos_count::Reason::Lot),
+            "leveling": count(psephos_count::Reason::Leveling),
             "women": women,
             "by_bloc": by_bloc,
         },
@@ -472,6 +475,42 @@ pub(crate) fn allocation_json(
         "ties": ties,
         "lists": lists,
         "list_ties": list_ties,
+        "leveling": leveling,
+    })
+}
+
+fn leveling_json(e: &Election, l: &psephos_count::LevelingOutcome) -> Value {
+    let party = |p: psephos_model::PartyIdx| e.parties[p.index()].id.clone();
+    json!({
+        "national_seats": l.national_seats,
+        "total_votes": l.total_votes,
+        "parties": l.parties.iter().map(|p| json!({
+            "party": party(p.party),
+            "votes": p.votes,
+            "qualified": p.qualified,
+            "set_aside": l.set_aside.contains(&p.party),
+            "entitlement": p.entitlement,
+            "district_seats": p.district_seats,
+            "leveling_seats": p.leveling_seats,
+        })).collect::<Vec<_>>(),
+        "placements": l.placements.iter().map(|pl| json!({
+            "contest": e.contest(pl.contest).id,
+            "party": party(pl.party),
+            "quotient": pl.quotient.decimal(6),
+            "candidate": pl.candidate.map(|c| e.candidate(c).id.clone()),
+        })).collect::<Vec<_>>(),
+        "national_ties": l.national_ties.iter().map(|t| json!({
+            "parties": t.parties.iter().map(|&p| party(psephos_model::PartyIdx::from_index(p))).collect::<Vec<_>>(),
+            "seats": t.seats.to_string(),
+            "chosen": t.chosen.iter().map(|&p| party(psephos_model::PartyIdx::from_index(p))).collect::<Vec<_>>(),
+            "rule": t.rule,
+            "tickets": t.tickets,
+        })).collect::<Vec<_>>(),
+        "placement_ties": l.placement_ties.iter().map(|t| json!({
+            "tied": t.tied.iter().map(|&(c, p)| json!({"contest": e.contest(c).id, "party": party(p)})).collect::<Vec<_>>(),
+            "rule": t.rule,
+            "tickets": t.tickets,
+        })).collect::<Vec<_>>(),
     })
 }
 
@@ -566,6 +605,48 @@ pub(crate) fn allocation_table(
         out.push_str(&format!(
             "Quota not met for lack of eligible candidates: {}\n",
             unmet.join(", ")
+        ));
+    }
+    if let Some(l) = &a.leveling {
+        let tier = e.leveling.as_ref().map(|t| t.threshold.percent_text()).unwrap_or_default();
+        out.push_str(&format!(
+            "\nLeveling tier: {} seats in the national calculation; threshold {tier} of {} list votes\n",
+            l.national_seats,
+            thousands(l.total_votes)
+        ));
+        let mut table = Table::new(&[
+            ("party", false),
+            ("votes", true),
+            ("votes %", true),
+            ("qualified", false),
+            ("entitled", true),
+            ("district", true),
+            ("leveling", true),
+        ]);
+        let total = l.total_votes;
+        for p in &l.parties {
+            table.row(vec![
+                e.parties[p.party.index()].name.clone(),
+                thousands(p.votes),
+                percent(p.votes, total),
+                if l.set_aside.contains(&p.party) {
+                    "set aside".to_owned()
+                } else if p.qualified {
+                    "yes".to_owned()
+                } else {
+                    "no".to_owned()
+                },
+                p.entitlement.map_or_else(|| "-".to_owned(), |x| x.to_string()),
+                p.district_seats.to_string(),
+                p.leveling_seats.to_string(),
+            ]);
+        }
+        out.push_str(&table.render());
+    }
+    let empty: u32 = a.contests.iter().map(|c| c.empty_seats).sum();
+    if empty > 0 {
+        out.push_str(&format!(
+            "{empty} seat(s) left empty: a list or group had no candidate left to take them\n"
         ));
     }
     let ties = a.ties().count();

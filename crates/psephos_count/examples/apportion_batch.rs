@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use psephos_count::apportion::{Method, Ratio, Threshold, TieRule, apportion};
-use psephos_count::leveling::{LevelingRule, level};
+use psephos_count::leveling::{LevelingInput, LevelingRule, level};
 
 struct Case {
     names: Vec<String>,
@@ -146,7 +146,18 @@ fn main() {
         let mut leveled = Vec::new();
         for y in &norway {
             let ids: Vec<&str> = y.parties.iter().map(String::as_str).collect();
-            leveled.push(level(&y.votes, &y.district, &y.seats, &ids, &rule, &ties).by_district);
+            let eligible = vec![true; ids.len()];
+            let districts: Vec<String> = (0..y.votes.len()).map(|d| d.to_string()).collect();
+            let district_ids: Vec<&str> = districts.iter().map(String::as_str).collect();
+            let input = LevelingInput {
+                votes: &y.votes,
+                district_seats: &y.district,
+                seats_in_district: &y.seats,
+                districts: &district_ids,
+                parties: &ids,
+                eligible: &eligible,
+            };
+            leveled.push(level(&input, &rule, &ties).by_district);
         }
         times.push(start.elapsed().as_secs_f64());
         district_times.push(districts_done);

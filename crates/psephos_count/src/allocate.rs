@@ -9,7 +9,10 @@
 //! Candidates with equal votes are ordered by the lot (see [`crate::lot`]); every place where the
 //! lot decided something is recorded as a [`TieRecord`].
 
-use psephos_model::{CandidateIdx, ContestIdx, Election, Method};
+use psephos_model::{CandidateIdx, ContestIdx, Election, Method, PartyIdx, TieMethod};
+
+use crate::apportion::{Ratio, TieRule};
+use crate::leveling::{LevelingInput, LevelingRule, level};
 
 use crate::lot::lot_ticket;
 use crate::tabulate::Tabulation;
@@ -25,6 +28,8 @@ pub enum Reason {
     Reserved,
     /// Tied on votes for a last seat; the lot decided.
     Lot,
+    /// A leveling seat of the national tier, placed in this contest.
+    Leveling,
 }
 
 impl Reason {
@@ -34,6 +39,7 @@ impl Reason {
             Reason::Quota => "quota",
             Reason::Reserved => "reserved",
             Reason::Lot => "lot",
+            Reason::Leveling => "leveling",
         }
     }
 }
@@ -103,6 +109,59 @@ pub struct ContestResult {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Allocation {
     pub contests: Vec<ContestResult>,
+    /// The leveling tier, when the election has one.
+    pub leveling: Option<LevelingOutcome>,
+}
+
+/// A party in the leveling tier's national calculation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LevelingParty {
+    pub party: PartyIdx,
+    /// List votes in all contests of the tier's system.
+    pub votes: u64,
+    pub qualified: bool,
+    /// Seats the national calculation gives it, district and leveling together; `None` when it
+    /// did not qualify or was set aside for winning more district seats than this.
+    pub entitlement: Option<u64>,
+    pub district_seats: u64,
+    pub leveling_seats: u64,
+}
+
+/// Equal quotients for a leveling seat and how the tie rule ordered them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlacementTie {
+    /// In the rule's order (first = favoured).
+    pub tied: Vec<(ContestIdx, PartyIdx)>,
+    pub rule: &'static str,
+    pub tickets: Vec<String>,
+}
+
+/// One leveling seat, in the order placed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LevelingPlacement {
+    pub contest: ContestIdx,
+    pub party: PartyIdx,
+    /// The party's next quotient in the contest over the contest's votes per district seat.
+    pub quotient: Ratio,
+    /// Who takes it: the list's next candidate, if it has one left.
+    pub candidate: Option<CandidateIdx>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LevelingOutcome {
+    /// Parties with votes in the tier, in parties.csv order.
+    pub parties: Vec<LevelingParty>,
+    /// Parties set aside, in the order the national calculation set them aside.
+    pub set_aside: Vec<PartyIdx>,
+    /// Seats of the national calculation (district seats of the system plus leveling seats).
+    pub national_seats: u64,
+    /// List votes of the system, independents' included: the threshold's base.
+    pub total_votes: u64,
+    pub placements: Vec<LevelingPlacement>,
+    /// Ties between parties in the national calculation (indices are party indices).
+    pub national_ties: Vec<crate::apportion::ApportionTie>,
+    /// Equal quotients for a leveling seat (pairs of contest and party).
+    pub placement_ties: Vec<PlacementTie>,
 }
 
 impl Allocation {
@@ -126,7 +185,149 @@ pub fn allocate(election: &Election, tabulation: &Tabulation) -> Allocation {
             }
         })
         .collect();
-    Allocation { contests }
+    let mut allocation = Allocation { contests, leveling: None };
+    if let Some(tier) = &election.leveling {
+        allocation.leveling = Some(leveling_tier(election, tier, &mut allocation.contests));
+    }
+    allocation
+}
+
+/// The national leveling tier over the list-PR contests of one system: computes each party's
+/// leveling seats and gives each placed seat to the list's next candidate in that contest.
+fn leveling_tier(
+    election: &Election,
+    tier: &psephos_model::LevelingTier,
+    contests: &mut [ContestResult],
+) -> LevelingOutcome {
+    let districts: Vec<usize> =
+        (0..contests.len()).filter(|&i| election.contests[i].system == tier.system).collect();
+    // One column per party, then one per independent list (never eligible, but its votes count
+    // in the threshold's base and in its district's votes per seat).
+    let np = election.parties.len();
+    let independents: usize = districts
+        .iter()
+        .map(|&i| contests[i].lists.iter().filter(|l| l.party.is_none()).count())
+        .sum();
+    let n = np + independents;
+    let mut votes = vec![vec![0u128; n]; districts.len()];
+    let mut won = vec![vec![0u128; n]; districts.len()];
+    let mut next_independent = np;
+    for (d, &i) in districts.iter().enumerate() {
+        for l in &contests[i].lists {
+            let col = match l.party {
+                Some(p) => p.index(),
+                None => {
+                    next_independent += 1;
+                    next_independent - 1
+                }
+            };
+            votes[d][col] += u128::from(l.votes);
+            won[d][col] += u128::from(l.seats);
+        }
+    }
+    let seats_in_district: Vec<u128> =
+        districts.iter().map(|&i| u128::from(election.contests[i].seats)).collect();
+    let ids: Vec<String> = (0..n)
+        .map(|p| match election.parties.get(p) {
+            Some(party) => party.id.clone(),
+            None => format!("independent-{}", p - np + 1),
+        })
+        .collect();
+    let id_refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let eligible: Vec<bool> = (0..n).map(|p| p < np).collect();
+    let district_total: u128 = seats_in_district.iter().sum();
+    let rule = LevelingRule {
+        total_seats: district_total + u128::from(tier.seats),
+        leveling_seats: u128::from(tier.seats),
+        method: crate::list_pr::formula_method(tier.formula),
+        threshold: Ratio::new(
+            u128::from(tier.threshold.numerator),
+            u128::from(tier.threshold.denominator),
+        ),
+    };
+    let system = &election.systems[tier.system.index()];
+    let context = "leveling".to_owned();
+    let ties = match system.ties.method {
+        TieMethod::Lot => TieRule::Lot { seed: system.ties.seed.clone(), context },
+        TieMethod::MostVotes => {
+            TieRule::MostVotesThenLot { seed: system.ties.seed.clone(), context }
+        }
+    };
+    let district_ids: Vec<&str> =
+        districts.iter().map(|&i| election.contests[i].id.as_str()).collect();
+    let input = LevelingInput {
+        votes: &votes,
+        district_seats: &won,
+        seats_in_district: &seats_in_district,
+        districts: &district_ids,
+        parties: &id_refs,
+        eligible: &eligible,
+    };
+    let leveled = level(&input, &rule, &ties);
+
+    let mut placements = Vec::new();
+    for pl in &leveled.placements {
+        let ci = districts[pl.district];
+        let party = PartyIdx::from_index(pl.party);
+        let result = &mut contests[ci];
+        let list = result.lists.iter_mut().find(|l| l.party == Some(party));
+        let candidate = list.and_then(|l| {
+            let next = l.order.get((l.seats + l.leveling) as usize).copied();
+            l.leveling += 1;
+            next
+        });
+        match candidate {
+            Some(c) => result.seats.push(Seat {
+                contest: result.contest,
+                candidate: c,
+                votes: result.ranking.iter().find(|(r, _)| *r == c).map_or(0, |r| r.1),
+                reason: Reason::Leveling,
+                replaced: None,
+            }),
+            None => result.empty_seats += 1,
+        }
+        placements.push(LevelingPlacement {
+            contest: result.contest,
+            party,
+            quotient: pl.quotient,
+            candidate,
+        });
+    }
+    let national = |p: usize| votes.iter().map(|d| d[p]).sum::<u128>();
+    let district_seats = |p: usize| won.iter().map(|d| d[p]).sum::<u128>();
+    let to_u64 = |x: u128| u64::try_from(x).unwrap_or(u64::MAX);
+    let parties = (0..np)
+        .filter(|&p| national(p) > 0 || district_seats(p) > 0)
+        .map(|p| LevelingParty {
+            party: PartyIdx::from_index(p),
+            votes: to_u64(national(p)),
+            qualified: leveled.qualified[p],
+            entitlement: leveled.entitlement[p].map(to_u64),
+            district_seats: to_u64(district_seats(p)),
+            leveling_seats: to_u64(leveled.leveling[p]),
+        })
+        .collect();
+    LevelingOutcome {
+        parties,
+        set_aside: leveled.exclusions.iter().map(|x| PartyIdx::from_index(x.party)).collect(),
+        national_seats: to_u64(rule.total_seats),
+        total_votes: to_u64(votes.iter().flatten().sum()),
+        placements,
+        national_ties: leveled.national_ties,
+        placement_ties: leveled
+            .placement_ties
+            .into_iter()
+            .map(|t| PlacementTie {
+                tied: t
+                    .tied
+                    .into_iter()
+                    .map(|(d, p)| (ContestIdx::from_index(districts[d]), PartyIdx::from_index(p)))
+                    .collect(),
+                rule: t.rule,
+                tickets: t.tickets,
+            })
+            .collect(),
+    }
 }
 
 fn sntv(election: &Election, tabulation: &Tabulation, contest: ContestIdx) -> ContestResult {

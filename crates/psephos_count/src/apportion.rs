@@ -486,7 +486,7 @@ pub fn apportion_with_minimums(
 }
 
 /// Orders tied parties by the rule (first = favoured) and returns tickets if a lot was drawn.
-fn order_tied(
+pub(crate) fn order_tied(
     tied: &mut [usize],
     votes: &[u128],
     names: &[&str],

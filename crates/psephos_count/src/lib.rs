@@ -17,7 +17,8 @@ mod tabulate;
 mod validate;
 
 pub use allocate::{
-    Allocation, ContestResult, QuotaOutcome, Reason, Replacement, Seat, TieRecord, allocate,
+    Allocation, ContestResult, LevelingOutcome, LevelingParty, LevelingPlacement, PlacementTie,
+    QuotaOutcome, Reason, Replacement, Seat, TieRecord, allocate,
 };
 pub use lot::{lot_ticket, lot_ticket_hex};
 pub use select::{Selection, StationStatus, select};

@@ -20,7 +20,12 @@ pub struct ListResult {
     pub candidates: Vec<CandidateIdx>,
     /// List votes: its candidates' votes plus votes for the list only.
     pub votes: u64,
+    /// Seats won in the contest (without leveling seats).
     pub seats: u32,
+    /// Leveling seats placed in this contest (see [`crate::leveling`]).
+    pub leveling: u32,
+    /// Its candidates in the order they take seats, after the list rule and quota rules.
+    pub order: Vec<CandidateIdx>,
     pub below_threshold: bool,
     /// The quotient (divisor formulas) or remainder (quota formulas) that won its last seat.
     pub last_won: Option<Ratio>,
@@ -75,6 +80,8 @@ fn lists_of(election: &Election, tabulation: &Tabulation, contest: ContestIdx) -
                 candidates: Vec::new(),
                 votes: 0,
                 seats: 0,
+                leveling: 0,
+                order: Vec::new(),
                 below_threshold: false,
                 last_won: None,
                 next: None,
@@ -337,6 +344,9 @@ pub(crate) fn list_pr(
             };
             seats_out.push(Seat { contest, candidate: c, votes: personal(c), reason, replaced });
         }
+    }
+    for (l, o) in lists.iter_mut().zip(orders) {
+        l.order = o;
     }
     let mut ranking: Vec<(CandidateIdx, u64)> =
         lists.iter().flat_map(|l| l.candidates.iter().map(|&c| (c, personal(c)))).collect();

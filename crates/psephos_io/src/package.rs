@@ -68,6 +68,19 @@ struct ElectionToml {
     phases: Option<PhasesToml>,
     ties: TiesToml,
     systems: BTreeMap<String, SystemToml>,
+    #[serde(default)]
+    leveling: Option<LevelingToml>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LevelingToml {
+    system: Spanned<String>,
+    seats: Spanned<u32>,
+    formula: Spanned<String>,
+    #[serde(default)]
+    first_divisor: Option<Spanned<String>>,
+    threshold: Spanned<String>,
 }
 
 #[derive(Deserialize)]
@@ -285,6 +298,7 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
             ties,
         });
     }
+    let systems_for_leveling: Vec<Method> = systems.iter().map(|s| s.method.clone()).collect();
     let phase_policy = doc.phases.as_ref().map(|p| {
         let mut precedence = Vec::new();
         if p.precedence.get_ref().is_empty() {
@@ -333,6 +347,75 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
             }
         }
     };
+    let leveling = doc.leveling.as_ref().and_then(|l| {
+        let before = diags.len();
+        let system = system_by_id.get(l.system.get_ref()).copied();
+        match system.map(|s: SystemIdx| &systems_for_leveling[s.index()]) {
+            None => diags.push(toml_diag(
+                Code::TomlSyntax,
+                l.system.span(),
+                format!("[leveling] system {:?} is not defined", l.system.get_ref()),
+            )),
+            Some(Method::ListPr(_)) => {}
+            Some(_) => diags.push(toml_diag(
+                Code::TomlSyntax,
+                l.system.span(),
+                format!("[leveling] system {:?} must use method \"list-pr\"", l.system.get_ref()),
+            )),
+        }
+        let first = l.first_divisor.as_ref().and_then(|f| {
+            let parsed = Fraction::parse(f.get_ref()).filter(|x| x.numerator > 0);
+            if parsed.is_none() {
+                diags.push(toml_diag(
+                    Code::TomlSyntax,
+                    f.span(),
+                    format!("[leveling] first_divisor {:?} is not a positive number such as 1.4", f.get_ref()),
+                ));
+            }
+            parsed
+        });
+        let formula = Formula::parse(l.formula.get_ref(), first);
+        match formula {
+            None => diags.push(toml_diag(
+                Code::TomlSyntax,
+                l.formula.span(),
+                format!("[leveling] unknown formula {:?}; use one of {}", l.formula.get_ref(), Formula::NAMES.join(", ")),
+            )),
+            Some(Formula::ModifiedSainteLague { .. }) => {}
+            Some(_) => {
+                if let Some(f) = &l.first_divisor {
+                    diags.push(toml_diag(
+                        Code::TomlSyntax,
+                        f.span(),
+                        "[leveling] first_divisor applies to formula \"modified-sainte-lague\" only".to_owned(),
+                    ));
+                }
+            }
+        }
+        let threshold = Fraction::parse(l.threshold.get_ref());
+        if threshold.is_none() {
+            diags.push(toml_diag(
+                Code::TomlSyntax,
+                l.threshold.span(),
+                format!(
+                    "[leveling] threshold {:?} is not a share such as \"4%\"",
+                    l.threshold.get_ref()
+                ),
+            ));
+        }
+        if diags.len() != before {
+            return None;
+        }
+        Some((
+            psephos_model::LevelingTier {
+                system: system?,
+                seats: *l.seats.get_ref(),
+                formula: formula?,
+                threshold: threshold?,
+            },
+            l.seats.span(),
+        ))
+    });
     let mut parts = ElectionParts {
         meta: Meta {
             id: doc.election.id.clone(),
@@ -342,6 +425,7 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
         },
         systems,
         phase_policy,
+        leveling: leveling.as_ref().map(|(l, _)| l.clone()),
         ..ElectionParts::default()
     };
     let mut governorate_by_name: HashMap<String, GovernorateIdx> = HashMap::new();
@@ -752,6 +836,20 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
         }
         if repeats.is_empty() {
             station_index = Some(index);
+        }
+    }
+
+    if let Some((l, span)) = &leveling {
+        let contests = parts.contests.iter().filter(|c| c.system == l.system).count();
+        if l.seats as usize > contests {
+            diags.push(toml_diag(
+                Code::InconsistentDefinition,
+                span.clone(),
+                format!(
+                    "[leveling] has {} seats but its system has {contests} contests; each contest takes at most one leveling seat",
+                    l.seats
+                ),
+            ));
         }
     }
 

@@ -219,6 +219,20 @@ fn election_toml(e: &Election) -> String {
         let _ = writeln!(s, "method = {}", toml_string(t.method.as_str()));
         let _ = writeln!(s, "seed = {}", toml_string(&t.seed));
     }
+    if let Some(l) = &e.leveling {
+        let _ = writeln!(
+            s,
+            "\n# Leveling seats: a national tier over the contests of one list-PR system."
+        );
+        let _ = writeln!(s, "[leveling]");
+        let _ = writeln!(s, "system = {}", toml_string(&e.system(l.system).id));
+        let _ = writeln!(s, "seats = {}", l.seats);
+        let _ = writeln!(s, "formula = {}", toml_string(l.formula.name()));
+        if let Formula::ModifiedSainteLague { first } = l.formula {
+            let _ = writeln!(s, "first_divisor = {}", toml_string(&first.text()));
+        }
+        let _ = writeln!(s, "threshold = {}", toml_string(&l.threshold.percent_text()));
+    }
     for sys in &e.systems {
         let _ = writeln!(s, "\n[systems.{}]", toml_key(&sys.id));
         let _ = writeln!(s, "method = {}", toml_string(sys.method.as_str()));
@@ -251,7 +265,7 @@ fn election_toml(e: &Election) -> String {
                 let _ = writeln!(
                     s,
                     "threshold = {{ share = {}, base = \"{base}\", scope = \"{scope}\" }}",
-                    toml_string(&t.share.text())
+                    toml_string(&t.share.percent_text())
                 );
             }
         }

@@ -72,19 +72,31 @@ impl Fraction {
         Some(Fraction::new(int.checked_mul(den)?.checked_add(frac)?, den))
     }
 
-    /// As a law writes it: a decimal when the denominator is a power of ten (`1.7`), else `n/d`.
+    /// As a law writes it: a decimal when it has a finite one (`1.7`, `7/5` as `1.4`), else `n/d`.
     pub fn text(self) -> String {
         let d = self.denominator;
-        let places = (0..=18u32).find(|&k| 10u64.checked_pow(k) == Some(d));
-        match places {
-            Some(0) => self.numerator.to_string(),
-            Some(k) => {
-                let int = self.numerator / d;
-                let frac = format!("{:0width$}", self.numerator % d, width = k as usize);
-                format!("{int}.{}", frac.trim_end_matches('0')).trim_end_matches('.').to_owned()
+        // The smallest power of ten p that d divides, and the numerator scaled to p.
+        let decimal = (0..=18u32).find_map(|k| {
+            let p = 10u64.pow(k);
+            if d == 0 || p % d != 0 {
+                return None;
+            }
+            Some((k, self.numerator.checked_mul(p / d)?, p))
+        });
+        match decimal {
+            Some((0, n, _)) => n.to_string(),
+            Some((k, n, p)) => {
+                let frac = format!("{:0width$}", n % p, width = k as usize);
+                format!("{}.{}", n / p, frac.trim_end_matches('0')).trim_end_matches('.').to_owned()
             }
             None => format!("{}/{}", self.numerator, d),
         }
+    }
+
+    /// As a percentage, for shares: `4%`, `3.5%`, or `n/d` when it has no finite decimal.
+    pub fn percent_text(self) -> String {
+        let pct = Fraction::new(self.numerator.saturating_mul(100), self.denominator).text();
+        if pct.contains('/') { self.text() } else { format!("{pct}%") }
     }
 }
 
@@ -201,6 +213,20 @@ pub struct ListThreshold {
     pub share: Fraction,
     pub base: ThresholdBase,
     pub scope: ThresholdScope,
+}
+
+/// A national tier of leveling seats over the contests of one list-PR system (Norway's
+/// Storting): parties above a national threshold get seats in proportion to their national votes,
+/// less what they won in the contests; each contest receives one leveling seat.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LevelingTier {
+    pub system: SystemIdx,
+    /// Leveling seats, at most one per contest of the system.
+    pub seats: u32,
+    /// The formula of the national calculation.
+    pub formula: Formula,
+    /// Share of the national list votes a party needs.
+    pub threshold: Fraction,
 }
 
 /// List proportional representation.
@@ -508,6 +534,7 @@ pub struct ElectionParts {
     /// Polling centre ids, by [`Station::centre`].
     pub centres: Vec<String>,
     pub phase_policy: Option<PhasePolicy>,
+    pub leveling: Option<LevelingTier>,
     /// An index of `stations` by id, when the reader built one already (it must match).
     pub station_index: Option<IdIndex>,
 }
@@ -533,6 +560,7 @@ pub struct Election {
     pub station_ids: IdArena,
     pub centres: Vec<String>,
     pub phase_policy: PhasePolicy,
+    pub leveling: Option<LevelingTier>,
     contest_by_id: IdIndex,
     candidate_by_id: IdIndex,
     station_by_id: IdIndex,
@@ -562,6 +590,7 @@ impl Election {
             station_ids,
             centres,
             phase_policy,
+            leveling,
             station_index,
         } = parts;
         // Repeated ids are the package reader's to report; here the first one wins.
@@ -625,6 +654,7 @@ impl Election {
             station_ids,
             centres,
             phase_policy: phase_policy.unwrap_or_else(PhasePolicy::latest),
+            leveling,
             contest_by_id,
             candidate_by_id,
             station_by_id,
@@ -710,9 +740,10 @@ impl Election {
         &self.contest_candidates[c.index()]
     }
 
-    /// Total seats of all contests.
+    /// Total seats of all contests, and the leveling seats.
     pub fn total_seats(&self) -> u64 {
-        self.contests.iter().map(|c| u64::from(c.seats)).sum()
+        self.contests.iter().map(|c| u64::from(c.seats)).sum::<u64>()
+            + self.leveling.as_ref().map_or(0, |l| u64::from(l.seats))
     }
 
     /// Total registered voters of all stations.

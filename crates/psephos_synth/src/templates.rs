@@ -2,14 +2,15 @@
 //! candidates, parties or stations yet.
 
 use psephos_model::{
-    CandidateFilter, Contest, ElectionParts, Electorate, Formula, Fraction, Gender, ListKind,
-    ListPr, ListThreshold, Meta, Method, Minimum, PhasePolicy, QuotaRule, QuotaScope, Rounding,
-    System, SystemIdx, ThresholdBase, ThresholdScope, TieMethod, TiePolicy,
+    CandidateFilter, Contest, ElectionParts, Electorate, Formula, Fraction, Gender, LevelingTier,
+    ListKind, ListPr, ListThreshold, Meta, Method, Minimum, PhasePolicy, QuotaRule, QuotaScope,
+    Rounding, System, SystemIdx, ThresholdBase, ThresholdScope, TieMethod, TiePolicy,
 };
 
 use crate::iraq::{RESERVED_SEATS, district_seats, governorates};
 
 const SPAIN_SEATS: &str = include_str!("../data/es_congreso_2019_province_seats.csv");
+const NORWAY_SEATS: &str = include_str!("../data/no_storting_2025_district_seats.csv");
 
 /// Iraq, Council of Representatives, 2018 (Law No. 45 of 2013 as amended): 320 seats in the 18
 /// governorates by open-list PR with modified Sainte-Laguë (first divisor 1.7), a woman among
@@ -113,6 +114,59 @@ pub fn spain(tie_seed: &str) -> ElectionParts {
     }
 }
 
+/// Norway, Storting (Election Act §§ 11-3 to 11-7): 169 seats; 150 district seats in the 19
+/// counties (as apportioned for 2025) by modified Sainte-Laguë with first divisor 1.4 and no
+/// threshold, then 19 leveling seats, one per county, for parties with 4 % of the national vote,
+/// computed nationally by the same formula with iterative setting aside of parties whose district
+/// seats exceed their share, and placed back into the counties. Lists are treated as closed:
+/// personal votes have not changed a Storting list's order since the rule took its present form.
+/// Ties by lot.
+pub fn norway(tie_seed: &str) -> ElectionParts {
+    let ties = TiePolicy { method: TieMethod::Lot, seed: tie_seed.to_owned() };
+    let formula = Formula::ModifiedSainteLague { first: Fraction::new(7, 5) };
+    let system = System {
+        id: "county".to_owned(),
+        method: Method::ListPr(ListPr { formula, lists: ListKind::Closed, threshold: None }),
+        reserved_for: None,
+        electorate: Electorate::Own,
+        quotas: Vec::new(),
+        ties,
+    };
+    let contests = NORWAY_SEATS
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let mut f = line.split(',');
+            let (code, name, seats) = (f.next()?, f.next()?, f.next()?.parse().ok()?);
+            Some(Contest {
+                id: format!("NO-{code}"),
+                name: name.to_owned(),
+                governorate: None,
+                seats,
+                system: SystemIdx(0),
+            })
+        })
+        .collect();
+    ElectionParts {
+        meta: Meta {
+            id: "no-storting".to_owned(),
+            name: "Stortinget".to_owned(),
+            date: String::new(),
+            country: "NO".to_owned(),
+        },
+        systems: vec![system],
+        contests,
+        phase_policy: Some(PhasePolicy::latest()),
+        leveling: Some(LevelingTier {
+            system: SystemIdx(0),
+            seats: 19,
+            formula,
+            threshold: Fraction::new(4, 100),
+        }),
+        ..ElectionParts::default()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,5 +179,8 @@ mod tests {
         let es = spain("");
         assert_eq!(es.contests.len(), 52);
         assert_eq!(es.contests.iter().map(|c| c.seats).sum::<u32>(), 350);
+        let no = norway("");
+        assert_eq!(no.contests.len(), 19);
+        assert_eq!(no.contests.iter().map(|c| c.seats).sum::<u32>(), 150);
     }
 }

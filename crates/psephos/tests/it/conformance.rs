@@ -177,3 +177,120 @@ fn spain_2019_through_a_package() {
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Norway, Storting 2009–2025, through whole packages: `init --template norway`, the year's
+/// counties and district seats in contests.csv, every party's county votes as list votes, then
+/// `psephos allocate`; every party's district and leveling seats in every county against the
+/// official ones.
+#[test]
+fn norway_2009_2025_through_packages() {
+    let mut lines = Vec::new();
+    let mut failures = Vec::new();
+    for year in [2009, 2013, 2017, 2021, 2025] {
+        let text = std::fs::read_to_string(
+            conformance_dir().join(format!("tabulation/norway_storting/PE/{year}.csv")),
+        )
+        .expect("norway data");
+        // county code -> (name, [(party, votes, district seats, leveling seats)])
+        type Lists = Vec<(String, u64, u64, u64)>;
+        let mut counties: std::collections::BTreeMap<String, (String, Lists)> = Default::default();
+        for line in text.lines().skip(1).filter(|l| !l.trim().is_empty()) {
+            let f: Vec<&str> = line.split(';').collect();
+            let (seats, leveling): (u64, u64) = (f[15].parse().unwrap(), f[16].parse().unwrap());
+            counties
+                .entry(f[0].to_owned())
+                .or_insert_with(|| (f[1].to_owned(), Vec::new()))
+                .1
+                .push((f[6].to_owned(), f[12].parse().unwrap(), seats - leveling, leveling));
+        }
+        let scratch = Scratch::new(&format!("norway-{year}"));
+        let pkg = scratch.0.join("pkg");
+        let out = psephos(&scratch.0, &["init", "--template", "norway", pkg.to_str().unwrap()]);
+        assert!(out.status.success());
+        let mut contests = String::from("id,name,governorate,seats,system\n");
+        let mut parties = String::from("id,name,coalition\n");
+        let mut candidates = String::from("id,name,gender,party,contest,groups,kind\n");
+        let mut stations = String::from("id,centre,district,governorate,registered\n");
+        let mut seen_party = std::collections::BTreeSet::new();
+        std::fs::create_dir_all(pkg.join("results")).unwrap();
+        for (code, (name, lists)) in &counties {
+            let contest = format!("NO-{code}");
+            let seats: u64 = lists.iter().map(|l| l.2).sum();
+            contests.push_str(&format!("{contest},{name},,{seats},county\n"));
+            let mut header =
+                String::from("station,contest,phase,version,ballots_found,blank,invalid");
+            let mut row = String::new();
+            let valid: u64 = lists.iter().map(|l| l.1).sum();
+            for (party, votes, _, _) in lists {
+                if seen_party.insert(party.clone()) {
+                    parties.push_str(&format!("{party},Party {party},\n"));
+                }
+                candidates.push_str(&format!(
+                    "{contest}-{party}-L,List {party},,{party},{contest},,list\n"
+                ));
+                header.push_str(&format!(",{contest}-{party}-L"));
+                row.push_str(&format!(",{votes}"));
+                for k in 1..=(seats as usize + 1) {
+                    let cand = format!("{contest}-{party}-{k}");
+                    candidates.push_str(&format!("{cand},Candidate {k},F,{party},{contest},,\n"));
+                    header.push_str(&format!(",{cand}"));
+                    row.push_str(",0");
+                }
+            }
+            stations.push_str(&format!("S{code},C{code},{contest},,{}\n", valid * 2));
+            std::fs::write(
+                pkg.join(format!("results/{contest}.csv")),
+                format!("{header}\nS{code},{contest},electronic,1,{valid},0,0{row}\n"),
+            )
+            .unwrap();
+        }
+        for (file, text) in [
+            ("contests.csv", contests),
+            ("parties.csv", parties),
+            ("candidates.csv", candidates),
+            ("stations.csv", stations),
+        ] {
+            std::fs::write(pkg.join(file), text).unwrap();
+        }
+        let out = psephos(
+            &scratch.0,
+            &["--quiet", "allocate", pkg.to_str().unwrap(), "--format", "json"],
+        );
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let mut won: std::collections::BTreeMap<(String, String), (u64, u64)> = Default::default();
+        for l in v["lists"].as_array().unwrap() {
+            won.insert(
+                (l["contest"].as_str().unwrap().to_owned(), l["list"].as_str().unwrap().to_owned()),
+                (l["seats"].as_u64().unwrap(), l["leveling"].as_u64().unwrap()),
+            );
+        }
+        let leveling_seats = v["totals"]["leveling"].as_u64().unwrap();
+        let mut matching = 0;
+        for (code, (_, lists)) in &counties {
+            let contest = format!("NO-{code}");
+            let bad: Vec<String> = lists
+                .iter()
+                .filter(|(party, _, district, leveling)| {
+                    won.get(&(contest.clone(), party.clone())).copied().unwrap_or((0, 0))
+                        != (*district, *leveling)
+                })
+                .map(|(party, _, district, leveling)| {
+                    format!("{party}: official {district}+{leveling}")
+                })
+                .collect();
+            if bad.is_empty() {
+                matching += 1;
+            } else {
+                failures.push(format!("{year} {contest}: {}", bad.join(", ")));
+            }
+        }
+        lines.push(format!(
+            "{year}: {matching} of {} counties match (district and leveling seats), {leveling_seats} leveling seats filled",
+            counties.len()
+        ));
+        assert_eq!(leveling_seats, 19, "{year}");
+    }
+    eprintln!("norway through packages:\n{}", lines.join("\n"));
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -59,11 +59,15 @@ fn render(v: &Value) -> String {
     }
     for l in v["lists"].as_array().into_iter().flatten() {
         out.push_str(&format!(
-            "list {} {} votes={} seats={}{} last_won={} next={}\n",
+            "list {} {} votes={} seats={}{}{} last_won={} next={}\n",
             s(&l["contest"]),
             s(&l["list"]),
             l["votes"],
             l["seats"],
+            match l["leveling"].as_u64() {
+                Some(n) if n > 0 => format!(" leveling={n}"),
+                _ => String::new(),
+            },
             if l["below_threshold"] == true { " below-threshold" } else { "" },
             s(&l["last_won"]),
             s(&l["next"])
@@ -83,6 +87,40 @@ fn render(v: &Value) -> String {
             s(&t["rule"]),
             tickets.join(",")
         ));
+    }
+    let tier = &v["leveling"];
+    if !tier.is_null() {
+        out.push_str(&format!(
+            "leveling national_seats={} total_votes={}\n",
+            tier["national_seats"], tier["total_votes"]
+        ));
+        for p in tier["parties"].as_array().into_iter().flatten() {
+            out.push_str(&format!(
+                "leveling-party {} votes={} qualified={} set_aside={} entitlement={} district={} leveling={}\n",
+                s(&p["party"]),
+                p["votes"],
+                p["qualified"],
+                p["set_aside"],
+                p["entitlement"],
+                p["district_seats"],
+                p["leveling_seats"]
+            ));
+        }
+        for pl in tier["placements"].as_array().into_iter().flatten() {
+            out.push_str(&format!(
+                "leveling-seat {} {} quotient={} candidate={}\n",
+                s(&pl["contest"]),
+                s(&pl["party"]),
+                s(&pl["quotient"]),
+                s(&pl["candidate"])
+            ));
+        }
+        for t in tier["national_ties"].as_array().into_iter().flatten() {
+            out.push_str(&format!("leveling-national-tie {t}\n"));
+        }
+        for t in tier["placement_ties"].as_array().into_iter().flatten() {
+            out.push_str(&format!("leveling-placement-tie {t}\n"));
+        }
     }
     out.push_str(&format!("seats={} empty={}\n", v["totals"]["seats"], v["totals"]["empty"]));
     out

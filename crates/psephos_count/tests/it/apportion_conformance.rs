@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use psephos_count::apportion::{Method, Ratio, Threshold, TieRule, apportion};
-use psephos_count::leveling::{LevelingRule, level};
+use psephos_count::leveling::{LevelingInput, LevelingRule, level};
 
 pub(crate) fn conformance_dir() -> PathBuf {
     match std::env::var_os("PSEPHOS_CONFORMANCE") {
@@ -162,14 +162,25 @@ fn norway_leveling_seats() {
         }
         let seats_in_district: Vec<u128> = district.iter().map(|d| d.iter().sum()).collect();
         let ids: Vec<&str> = parties.iter().map(String::as_str).collect();
+        let county_ids: Vec<&str> = counties.iter().map(String::as_str).collect();
         let rule = LevelingRule {
             total_seats: 169,
             leveling_seats: 19,
             method: Method::ModifiedSainteLague { first: Ratio::new(7, 5) },
             threshold: Ratio::new(4, 100),
         };
-        let leveled =
-            level(&votes, &district, &seats_in_district, &ids, &rule, &lot(&year.to_string()));
+        let leveled = level(
+            &LevelingInput {
+                votes: &votes,
+                district_seats: &district,
+                seats_in_district: &seats_in_district,
+                districts: &county_ids,
+                parties: &ids,
+                eligible: &vec![true; np],
+            },
+            &rule,
+            &lot(&year.to_string()),
+        );
         // Per party, nationally.
         let national_official: Vec<u128> =
             (0..np).map(|p| official.iter().map(|d| d[p]).sum()).collect();
