@@ -192,15 +192,20 @@ fn to_table(
 ) -> String {
     let total: u128 = votes.iter().sum();
     let divisor = method.is_divisor();
-    let mut table = Table::new(&[
+    // The threshold column only when the threshold set a party aside.
+    let any_below = r.excluded.iter().any(|&x| x);
+    let mut headers = vec![
         ("party", false),
         ("votes", true),
         ("%", true),
         ("seats", true),
         (if divisor { "last quotient won" } else { "whole quotas" }, true),
         (if divisor { "next quotient" } else { "remainder" }, true),
-        ("", false),
-    ]);
+    ];
+    if any_below {
+        headers.push(("threshold", false));
+    }
+    let mut table = Table::new(&headers);
     let mut order: Vec<usize> = (0..names.len()).collect();
     order.sort_by(|&a, &b| {
         r.seats[b].cmp(&r.seats[a]).then(votes[b].cmp(&votes[a])).then(a.cmp(&b))
@@ -226,15 +231,18 @@ fn to_table(
             };
             (whole, rem.map_or_else(String::new, |x| x.decimal(3)))
         };
-        table.row(vec![
+        let mut row = vec![
             names[i].to_owned(),
             thousands(votes[i] as u64),
             percent(votes[i] as u64, total as u64),
             r.seats[i].to_string(),
             won,
             next,
-            if r.excluded[i] { "below threshold".to_owned() } else { String::new() },
-        ]);
+        ];
+        if any_below {
+            row.push(if r.excluded[i] { "below".to_owned() } else { "passed".to_owned() });
+        }
+        table.row(row);
     }
     let mut out = format!("{} seats by {}", r.seats.iter().sum::<u128>(), method.name());
     if let Method::ModifiedSainteLague { first } = method {

@@ -106,7 +106,8 @@ pub(crate) struct ApportionArgs {
     /// A CSV file with the columns `party,votes` (other columns are ignored).
     pub(crate) file: PathBuf,
     /// The method: dhondt, sainte-lague, modified-sainte-lague, huntington-hill, adams, dean,
-    /// danish, imperiali, hare, droop, hagenbach-bischoff, imperiali-quota.
+    /// danish, imperiali, hare, droop, hagenbach-bischoff, hagenbach-bischoff-rounded,
+    /// imperiali-quota.
     #[arg(long)]
     pub(crate) method: String,
     /// Seats to divide.

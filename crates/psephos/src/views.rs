@@ -427,8 +427,8 @@ pub(crate) fn allocation_json(
                     "seats": l.seats,
                     "leveling": l.leveling,
                     "below_threshold": l.below_threshold,
-                    "last_won": l.last_won.map(|r| r.decimal(3)),
-                    "next": l.next.map(|r| r.decimal(3)),
+                    "last_won": l.last_won.map(|r| quotient_text(e, c.contest, r)),
+                    "next": l.next.map(|r| quotient_text(e, c.contest, r)),
                 })
             })
         })
@@ -477,6 +477,22 @@ pub(crate) fn allocation_json(
         "list_ties": list_ties,
         "leveling": leveling,
     })
+}
+
+/// A list's quotient as people read it: Huntington-Hill's are kept as squares.
+fn quotient_text(
+    e: &Election,
+    contest: psephos_model::ContestIdx,
+    r: psephos_count::apportion::Ratio,
+) -> String {
+    match &e.system_of(contest).method {
+        psephos_model::Method::ListPr(lp)
+            if lp.formula == psephos_model::Formula::HuntingtonHill =>
+        {
+            r.sqrt_decimal(3)
+        }
+        _ => r.decimal(3),
+    }
 }
 
 fn leveling_json(e: &Election, l: &psephos_count::LevelingOutcome) -> Value {
@@ -646,10 +662,16 @@ pub(crate) fn allocation_table(
     let empty: u32 = a.contests.iter().map(|c| c.empty_seats).sum();
     if empty > 0 {
         out.push_str(&format!(
-            "{empty} seat(s) left empty: a list or group had no candidate left to take them\n"
+            "{empty} seat(s) left empty: no candidate left to take them, or no list could take part (see --format json)\n"
         ));
     }
-    let ties = a.ties().count();
+    // Every decision a lot made: between candidates, between lists, in the leveling tier.
+    let ties = a.ties().count()
+        + a.contests.iter().flat_map(|c| &c.list_ties).filter(|t| !t.tickets.is_empty()).count()
+        + a.leveling.as_ref().map_or(0, |l| {
+            l.national_ties.iter().filter(|t| !t.tickets.is_empty()).count()
+                + l.placement_ties.iter().filter(|t| !t.tickets.is_empty()).count()
+        });
     if ties > 0 {
         out.push_str(&format!("{ties} tie(s) settled by lot; see --format json for the tickets\n"));
     }

@@ -392,9 +392,18 @@ fn sntv(election: &Election, tabulation: &Tabulation, contest: ContestIdx) -> Co
     let minimum_of =
         |rule: &psephos_model::QuotaRule| rule.minimum.for_seats(seats as u32).min(filled as u32);
     let by_votes = winners.clone();
+    // Rules whose `unless_contest_has` was already met: they neither apply nor protect.
+    let mut skipped = vec![false; system.quotas.len()];
     for (rule_index, rule) in system.quotas.iter().enumerate() {
         let minimum = minimum_of(rule);
         let matches = |c: CandidateIdx| rule.filter.matches(election.candidate(c));
+        if let Some(u) = rule.unless_contest_has
+            && winners.iter().filter(|&&c| matches(c)).count() as u32
+                >= u.for_seats(seats as u32).min(filled as u32)
+        {
+            skipped[rule_index] = true;
+            continue;
+        }
         let won_on_votes = by_votes.iter().filter(|&&c| matches(c)).count() as u32;
         let mut outcome = QuotaOutcome {
             rule: rule.name.clone(),
@@ -417,14 +426,16 @@ fn sntv(election: &Election, tabulation: &Tabulation, contest: ContestIdx) -> Co
                 .filter(|&(k, &c)| {
                     !matches(c)
                         && replaced_by[k].is_none()
-                        && system.quotas[..rule_index].iter().all(|earlier| {
-                            !earlier.filter.matches(election.candidate(c))
-                                || winners
-                                    .iter()
-                                    .filter(|&&w| earlier.filter.matches(election.candidate(w)))
-                                    .count() as u32
-                                    > minimum_of(earlier)
-                        })
+                        && system.quotas[..rule_index].iter().zip(&skipped).all(
+                            |(earlier, &skip)| {
+                                skip || !earlier.filter.matches(election.candidate(c))
+                                    || winners
+                                        .iter()
+                                        .filter(|&&w| earlier.filter.matches(election.candidate(w)))
+                                        .count() as u32
+                                        > minimum_of(earlier)
+                            },
+                        )
                 })
                 .map(|(k, &c)| (k, c))
                 .next();

@@ -71,6 +71,31 @@ impl Ratio {
     }
 }
 
+impl Ratio {
+    /// The square root as a decimal string with `places` decimals, rounded half up, exactly
+    /// (Huntington-Hill compares quotients through their squares).
+    pub fn sqrt_decimal(self, places: u32) -> String {
+        if self.den == 0 {
+            return "inf".to_owned();
+        }
+        let scale = 10u128.pow(places);
+        let exact = (|| {
+            let n = self.num.checked_mul(scale)?.checked_mul(scale)?;
+            let k = (n / self.den).isqrt();
+            // Round half up: k + 1 when sqrt(n / den) >= k + 1/2, i.e. 4n >= (2k + 1)^2 den.
+            let half = (2 * k + 1).checked_mul(2 * k + 1)?.checked_mul(self.den)?;
+            Some(if n.checked_mul(4)? >= half { k + 1 } else { k })
+        })();
+        let Some(scaled) = exact else {
+            return format!("{:.*}", places as usize, (self.num as f64 / self.den as f64).sqrt());
+        };
+        if places == 0 {
+            return scaled.to_string();
+        }
+        format!("{}.{:0width$}", scaled / scale, scaled % scale, width = places as usize)
+    }
+}
+
 impl Ord for Ratio {
     fn cmp(&self, other: &Self) -> Ordering {
         match (self.den == 0, other.den == 0) {
@@ -256,14 +281,7 @@ impl Method {
     /// The quotient as people read it, for explanations.
     pub fn quotient_text(self, votes: u128, s: u128) -> String {
         match self {
-            Method::HuntingtonHill => {
-                if s == 0 {
-                    "inf".to_owned()
-                } else {
-                    let q = votes as f64 / ((s * (s + 1)) as f64).sqrt();
-                    format!("{q:.3}")
-                }
-            }
+            Method::HuntingtonHill => self.priority(votes, s).sqrt_decimal(3),
             _ => self.priority(votes, s).decimal(3),
         }
     }
@@ -591,17 +609,41 @@ fn largest_remainder(
         result.remainders[i] = Some(Ratio::new(votes[i] * quota.den - k * quota.num, quota.den));
     }
     // A quota below the Hare quota can give more whole quotas than seats: take back from the
-    // smallest remainders (one each), as the methods' usual rule.
+    // smallest remainders (one each), as the methods' usual rule; equal remainders across the
+    // line go to the tie rule, the favoured keeping their seats.
     while given > seats {
-        let Some(&i) = eligible
-            .iter()
-            .filter(|&&i| result.seats[i] > 0)
-            .min_by(|&&a, &&b| result.remainders[a].cmp(&result.remainders[b]).then(b.cmp(&a)))
+        let Some(smallest) =
+            eligible.iter().filter(|&&i| result.seats[i] > 0).map(|&i| result.remainders[i]).min()
         else {
             break;
         };
-        result.seats[i] -= 1;
-        given -= 1;
+        let group: Vec<usize> = eligible
+            .iter()
+            .copied()
+            .filter(|&i| result.seats[i] > 0 && result.remainders[i] == smallest)
+            .collect();
+        let excess = given - seats;
+        let losers: Vec<usize> = if (group.len() as u128) <= excess {
+            group
+        } else {
+            let mut ordered = group;
+            let (tickets, rule) = order_tied(&mut ordered, votes, names, ties);
+            let keep = ordered.len() - excess as usize;
+            let chosen = ordered[..keep].to_vec();
+            let losers = ordered[keep..].to_vec();
+            result.ties.push(ApportionTie {
+                parties: ordered,
+                seats: keep as u128,
+                chosen,
+                tickets,
+                rule,
+            });
+            losers
+        };
+        for i in losers {
+            result.seats[i] -= 1;
+            given -= 1;
+        }
     }
     // Remaining seats by largest remainder.
     let mut order: Vec<usize> = eligible.to_vec();
@@ -656,6 +698,32 @@ mod tests {
         let names: Vec<String> = (0..votes.len()).map(|i| format!("P{i}")).collect();
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
         apportion(votes, &names, seats, m, None, &lot()).unwrap().seats
+    }
+
+    #[test]
+    fn square_roots_print_exactly_rounded() {
+        assert_eq!(Ratio::new(2, 1).sqrt_decimal(3), "1.414");
+        // 100,000 / sqrt(12) = 28867.5134...
+        assert_eq!(Method::HuntingtonHill.quotient_text(100_000, 3), "28867.513");
+        // Exact halves round up: sqrt(9/4) = 1.5; sqrt(1/4) = 0.5 to no places is 1.
+        assert_eq!(Ratio::new(9, 4).sqrt_decimal(1), "1.5");
+        assert_eq!(Ratio::new(1, 4).sqrt_decimal(0), "1");
+        assert_eq!(Ratio::new(1, 0).sqrt_decimal(3), "inf");
+    }
+
+    #[test]
+    fn equal_remainders_when_seats_are_taken_back_go_to_the_lot() {
+        // Hagenbach-Bischoff, 8 seats: quota 20,000 gives 5 + 4 = 9 whole quotas, both
+        // remainders 0; one seat is taken back from A or B by lot.
+        let names = ["A", "B"];
+        let a = apportion(&[100_000, 80_000], &names, 8, Method::HagenbachBischoff, None, &lot())
+            .unwrap();
+        assert_eq!(a.seats.iter().sum::<u128>(), 8);
+        assert_eq!(a.ties.len(), 1);
+        let keeps = if lot_ticket("s", "c", "A") < lot_ticket("s", "c", "B") { 0 } else { 1 };
+        assert_eq!(a.ties[0].chosen, vec![keeps]);
+        assert_eq!(a.seats[keeps], [5, 4][keeps]);
+        assert_eq!(a.seats[1 - keeps], [5, 4][1 - keeps] - 1);
     }
 
     #[test]

@@ -172,7 +172,13 @@ pub(crate) fn list_pr(
         lists.iter().zip(&votes).map(|(l, &v)| if l.below_threshold { 0 } else { v }).collect();
     let mut list_ties = Vec::new();
     let mut lot_lists = Vec::new();
-    if let Ok(a) = apportion(&eligible, &ids, u128::from(seats), method, None, &rule) {
+    // Seats no list could take: no list has votes, or none reached the threshold.
+    let mut unallocated = 0u32;
+    let apportioned = apportion(&eligible, &ids, u128::from(seats), method, None, &rule);
+    if apportioned.is_err() {
+        unallocated = seats;
+    }
+    if let Ok(a) = apportioned {
         for (k, l) in lists.iter_mut().enumerate() {
             l.seats = u32::try_from(a.seats[k]).unwrap_or(u32::MAX);
             if method.is_divisor() {
@@ -221,7 +227,7 @@ pub(crate) fn list_pr(
                 .collect()
         })
         .collect();
-    let mut empty_seats = 0u32;
+    let mut empty_seats = unallocated;
     let elected: Vec<usize> = lists
         .iter()
         .zip(&orders)
@@ -235,6 +241,10 @@ pub(crate) fn list_pr(
     let mut replaced_by: Vec<(CandidateIdx, CandidateIdx)> = Vec::new();
     let mut quotas = Vec::new();
     let seats_filled: u32 = elected.iter().map(|&n| n as u32).sum();
+    let by_votes = orders.clone();
+    // Rules applied so far: a later rule may not take a seat from a candidate an earlier rule
+    // needs to keep its minimum.
+    let mut applied: Vec<&psephos_model::QuotaRule> = Vec::new();
     for rule in &system.quotas {
         let matches = |c: CandidateIdx| rule.filter.matches(election.candidate(c));
         let count_all = |orders: &[Vec<CandidateIdx>], elected: &[usize]| -> u32 {
@@ -249,7 +259,7 @@ pub(crate) fn list_pr(
         {
             continue;
         }
-        let won_on_votes = count_all(&orders, &elected);
+        let won_on_votes = count_all(&by_votes, &elected);
         let mut outcome = QuotaOutcome {
             rule: rule.name.clone(),
             minimum: 0,
@@ -257,24 +267,54 @@ pub(crate) fn list_pr(
             replacements: Vec::new(),
             unmet: 0,
         };
+        // Whether removing elected candidate `c` of list `k` would take an earlier rule below its
+        // minimum.
+        let needed = |c: CandidateIdx, k: usize, orders: &[Vec<CandidateIdx>]| -> bool {
+            applied.iter().any(|earlier| {
+                let m = |x: CandidateIdx| earlier.filter.matches(election.candidate(x));
+                if !m(c) {
+                    return false;
+                }
+                let in_list = |j: usize| orders[j][..elected[j]].iter().filter(|&&x| m(x)).count();
+                match earlier.scope {
+                    QuotaScope::List => {
+                        in_list(k) as u32 <= earlier.minimum.for_seats(elected[k] as u32)
+                    }
+                    QuotaScope::Contest => {
+                        (0..orders.len()).map(in_list).sum::<usize>() as u32
+                            <= earlier.minimum.for_seats(seats).min(seats_filled)
+                    }
+                }
+            })
+        };
         // Within one list: the best-placed matching candidate not elected takes the place of
-        // the lowest-placed elected one who does not match and did not enter by a quota.
+        // the lowest-placed elected one who does not match, did not enter by a quota and is not
+        // needed by an earlier rule.
+        let outgoing_in = |k: usize,
+                           orders: &[Vec<CandidateIdx>],
+                           replaced_by: &[(CandidateIdx, CandidateIdx)]|
+         -> Option<usize> {
+            let o = &orders[k];
+            (0..elected[k]).rev().find(|&i| {
+                !matches(o[i])
+                    && !replaced_by.iter().any(|(e, _)| *e == o[i])
+                    && !needed(o[i], k, orders)
+            })
+        };
         let replace_in = |k: usize,
                           orders: &mut Vec<Vec<CandidateIdx>>,
                           replaced_by: &mut Vec<(CandidateIdx, CandidateIdx)>|
          -> bool {
-            let n = elected[k];
-            let o = &mut orders[k];
-            let incoming = (n..o.len()).find(|&i| matches(o[i]));
-            let outgoing = (0..n)
-                .rev()
-                .find(|&i| !matches(o[i]) && !replaced_by.iter().any(|(e, _)| *e == o[i]));
-            match (incoming, outgoing) {
+            let incoming = (elected[k]..orders[k].len()).find(|&i| matches(orders[k][i]));
+            match (incoming, outgoing_in(k, orders, replaced_by)) {
                 (Some(i), Some(j)) => {
+                    let o = &mut orders[k];
                     let (inc, out) = (o[i], o[j]);
-                    // The incoming candidate takes the outgoing one's place in the order.
+                    // The incoming candidate takes the outgoing one's place in the order; the
+                    // outgoing one becomes the first not elected.
                     o.remove(i);
-                    o.insert(j, inc);
+                    o[j] = inc;
+                    o.insert(elected[k], out);
                     replaced_by.push((inc, out));
                     true
                 }
@@ -304,17 +344,12 @@ pub(crate) fn list_pr(
                 outcome.minimum = minimum;
                 let mut have = count_all(&orders, &elected);
                 while have < minimum {
-                    // The list whose lowest-placed non-matching winner has the fewest votes and
+                    // The list whose lowest-placed removable winner has the fewest votes and
                     // which has a matching candidate to elect.
                     let candidate_lists = (0..lists.len()).filter_map(|k| {
-                        let o = &orders[k];
-                        let n = elected[k];
-                        let has_incoming = o[n..].iter().any(|&c| matches(c));
-                        let out = o[..n]
-                            .iter()
-                            .rev()
-                            .find(|&&c| !matches(c) && !replaced_by.iter().any(|(e, _)| *e == c))?;
-                        has_incoming.then_some((personal(*out), k))
+                        let has_incoming = orders[k][elected[k]..].iter().any(|&c| matches(c));
+                        let out = outgoing_in(k, &orders, &replaced_by)?;
+                        has_incoming.then_some((personal(orders[k][out]), k))
                     });
                     let Some((_, k)) = candidate_lists.min() else {
                         outcome.unmet = minimum - have;
@@ -328,6 +363,7 @@ pub(crate) fn list_pr(
             }
         }
         quotas.push(outcome);
+        applied.push(rule);
     }
 
     // The seats, list by list in list order of election.
@@ -339,6 +375,8 @@ pub(crate) fn list_pr(
                 Reason::Quota
             } else if lot_lists.contains(&k) && pos + 1 == elected[k] {
                 Reason::Lot
+            } else if system.reserved_for.is_some() {
+                Reason::Reserved
             } else {
                 Reason::Rank
             };

@@ -678,6 +678,14 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
                     ));
                     return;
                 }
+                if list_vote && !matches!(system.method, Method::ListPr(_)) {
+                    diags.push(row.diag(
+                        Code::InconsistentDefinition,
+                        c_kind.or(c_contest),
+                        format!("{id} is a list row (kind = list) but contest {} counts by {}, where votes go to candidates only; remove the row or give the contest a list-pr system", parts.contests[contest.index()].id, system.method.as_str()),
+                    ));
+                    return;
+                }
                 parts.candidates.push(Candidate {
                     id,
                     name: row.get(c_name).to_owned(),
@@ -1060,9 +1068,9 @@ fn resolve_method(
                     ListKind::Closed
                 }
             };
-            if let (Some(j), false) =
-                (&s.preference_jump, matches!(lists, ListKind::Preference { .. }))
-            {
+            // With lists = "preference" a bad jump is reported above, not again here.
+            let preference = s.lists.as_ref().is_some_and(|l| l.get_ref() == "preference");
+            if let (Some(j), false) = (&s.preference_jump, preference) {
                 bad(j.span(), "preference_jump applies to lists = \"preference\" only".to_owned());
             }
             let threshold = s.threshold.as_ref().and_then(|t| {
@@ -1118,7 +1126,7 @@ fn resolve_ties(
         diags.push(toml_diag(
             Code::TomlSyntax,
             t.method.span(),
-            format!("unknown tie method {:?}; use \"lot\"", t.method.get_ref()),
+            format!("unknown tie method {:?}; use \"lot\" or \"most-votes\"", t.method.get_ref()),
         ));
         TieMethod::Lot
     });
