@@ -13,19 +13,28 @@ use crate::pipeline::{Checked, Stop, check};
 use crate::views;
 use crate::{Exit, eprint_lines};
 
+/// Registered voters of the station ballots without a form (a station counts each missing ballot).
+fn missing_registered(c: &Checked) -> u64 {
+    let e = &c.package.election;
+    (0..e.stations.len())
+        .map(|s| {
+            let missing = c
+                .selection
+                .station_ballots(s)
+                .filter(|b| matches!(b, psephos_count::StationStatus::Missing))
+                .count() as u64;
+            missing * u64::from(e.stations[s].registered)
+        })
+        .sum()
+}
+
 /// A one-paragraph account of what was checked.
 pub(crate) fn summary(c: &Checked) -> String {
     let e = &c.package.election;
     let stations = e.stations.len() as u64;
     let missing = c.selection.missing() as u64;
     let held = c.selection.held() as u64;
-    let missing_registered: u64 = c
-        .selection
-        .stations()
-        .zip(&e.stations)
-        .filter(|(s, _)| matches!(s, psephos_count::StationStatus::Missing))
-        .map(|(_, st)| u64::from(st.registered))
-        .sum();
+    let missing_registered = missing_registered(c);
     let mut s = format!(
         "Checked {} form(s) in {} file(s) ({} row(s)) against {} stations, {} contests and {} candidates: {} error(s), {} warning(s).\n",
         thousands(c.forms.forms.len() as u64),
@@ -37,11 +46,14 @@ pub(crate) fn summary(c: &Checked) -> String {
         thousands(c.errors() as u64),
         thousands(c.warnings() as u64),
     );
+    // With ballot papers of their own for some contests, each station counts several ballots.
+    let ballots = c.selection.ballots() as u64;
     s.push_str(&format!(
-        "Stations with a counted form under the {} policy: {} of {}",
+        "{} with a counted form under the {} policy: {} of {}",
+        if ballots == stations { "Stations" } else { "Station ballots" },
         c.selection.policy.describe(),
-        thousands(stations - missing - held),
-        thousands(stations)
+        thousands(ballots - missing - held),
+        thousands(ballots)
     ));
     if missing > 0 {
         s.push_str(&format!(
@@ -119,13 +131,7 @@ pub(crate) fn validate(args: &PackageArgs, quiet: bool) -> Exit {
 
 fn validation_json(c: &Checked) -> serde_json::Value {
     let e = &c.package.election;
-    let missing_registered: u64 = c
-        .selection
-        .stations()
-        .zip(&e.stations)
-        .filter(|(s, _)| matches!(s, psephos_count::StationStatus::Missing))
-        .map(|(_, st)| u64::from(st.registered))
-        .sum();
+    let missing_registered = missing_registered(c);
     json!({
         "ok": c.errors() == 0,
         "errors": c.errors(),
@@ -135,8 +141,8 @@ fn validation_json(c: &Checked) -> serde_json::Value {
         "forms": c.forms.forms.len(),
         "phase_policy": c.selection.policy.describe(),
         "stations": {
-            "expected": e.stations.len(),
-            "counted": e.stations.len() - c.selection.missing() - c.selection.held(),
+            "expected": c.selection.ballots(),
+            "counted": c.selection.ballots() - c.selection.missing() - c.selection.held(),
             "missing": c.selection.missing(),
             "held": c.selection.held(),
             "missing_registered": missing_registered,
@@ -202,11 +208,13 @@ fn checked_for_counting(
         ));
         return Err(Exit::InputErrors);
     }
-    if counted < stations {
+    let ballots = checked.selection.ballots();
+    if counted < ballots {
         notes.push_str(&format!(
-            "note: provisional: {} of {} stations counted.\n",
+            "note: provisional: {} of {} {} counted.\n",
             thousands(counted as u64),
-            thousands(stations as u64)
+            thousands(ballots as u64),
+            if ballots == stations { "stations" } else { "station ballots" }
         ));
     }
     eprint_lines(&notes);

@@ -283,6 +283,10 @@ pub(crate) fn tabulation_table(
     table.row(totals_row("Nation", &t.nation));
     out.push_str(&table.render());
     out.push('\n');
+    if e.has_separate_ballots() {
+        out.push_str(&bloc_votes_by_ballot(e, t));
+        return out;
+    }
     let mut blocs: Vec<(String, u64)> =
         e.coalitions.iter().zip(&t.coalition_votes).map(|(c, v)| (c.name.clone(), *v)).collect();
     for (p, v) in e.parties.iter().zip(&t.party_votes) {
@@ -298,6 +302,57 @@ pub(crate) fn tabulation_table(
     }
     out.push_str(&table.render());
     out
+}
+
+/// Bloc votes ballot by ballot, when some contests have a ballot paper of their own: a voter's
+/// first and second votes are not added together.
+fn bloc_votes_by_ballot(e: &Election, t: &Tabulation) -> String {
+    // Ballot kinds: the district ballot (with the candidates that join it), then each system on
+    // a ballot paper of its own.
+    let mut kinds: Vec<(String, Vec<usize>)> = vec![("district ballot".to_owned(), Vec::new())];
+    for (i, sys) in e.systems.iter().enumerate() {
+        if sys.electorate.has_ballot() && sys.electorate != psephos_model::Electorate::Own {
+            kinds.push((sys.id.clone(), vec![i]));
+        } else {
+            kinds[0].1.push(i);
+        }
+    }
+    let mut names: Vec<(String, String)> = Vec::new();
+    let mut votes: Vec<Vec<u64>> = Vec::new();
+    let mut totals = vec![0u64; kinds.len()];
+    for (i, c) in e.candidates.iter().enumerate() {
+        let system = e.contest(c.contest).system.index();
+        let Some(k) = kinds.iter().position(|(_, systems)| systems.contains(&system)) else {
+            continue;
+        };
+        let bloc = bloc_of(e, psephos_model::CandidateIdx::from_index(i));
+        let row = match names.iter().position(|n| n.0 == bloc.0) {
+            Some(r) => r,
+            None => {
+                names.push(bloc);
+                votes.push(vec![0; kinds.len()]);
+                names.len() - 1
+            }
+        };
+        votes[row][k] += t.candidate_votes[i];
+        totals[k] += t.candidate_votes[i];
+    }
+    let mut order: Vec<usize> = (0..names.len()).collect();
+    order.sort_by(|&a, &b| votes[b].cmp(&votes[a]).then(names[a].1.cmp(&names[b].1)));
+    let headers: Vec<String> =
+        kinds.iter().flat_map(|(k, _)| [k.clone(), "%".to_owned()]).collect();
+    let mut columns = vec![("bloc", false)];
+    columns.extend(headers.iter().map(|h| (h.as_str(), true)));
+    let mut table = Table::new(&columns);
+    for r in order.into_iter().filter(|&r| votes[r].iter().any(|&v| v > 0)) {
+        let mut row = vec![names[r].1.clone()];
+        for (k, &v) in votes[r].iter().enumerate() {
+            row.push(thousands(v));
+            row.push(percent(v, totals[k]));
+        }
+        table.row(row);
+    }
+    table.render()
 }
 
 /// Seats per bloc, sorted by seats then votes.

@@ -176,15 +176,33 @@ impl Allocation {
 
 /// Allocates the seats of every contest from the tabulated votes.
 pub fn allocate(election: &Election, tabulation: &Tabulation) -> Allocation {
-    let contests = (0..election.contests.len())
+    // SNTV contests first: a list-PR threshold may count the seats a party won in them.
+    let mut results: Vec<Option<ContestResult>> = (0..election.contests.len())
         .map(|i| {
             let contest = ContestIdx::from_index(i);
             match &election.system_of(contest).method {
-                Method::Sntv => sntv(election, tabulation, contest),
-                Method::ListPr(lp) => crate::list_pr::list_pr(election, tabulation, contest, lp),
+                Method::Sntv => Some(sntv(election, tabulation, contest)),
+                Method::ListPr(_) => None,
             }
         })
         .collect();
+    // Seats won per system and party in the SNTV contests.
+    let mut sntv_seats = vec![vec![0u32; election.parties.len()]; election.systems.len()];
+    for r in results.iter().flatten() {
+        let system = election.contest(r.contest).system.index();
+        for seat in &r.seats {
+            if let Some(p) = election.candidate(seat.candidate).party {
+                sntv_seats[system][p.index()] += 1;
+            }
+        }
+    }
+    for (i, slot) in results.iter_mut().enumerate() {
+        let contest = ContestIdx::from_index(i);
+        if let Method::ListPr(lp) = &election.system_of(contest).method {
+            *slot = Some(crate::list_pr::list_pr(election, tabulation, contest, lp, &sntv_seats));
+        }
+    }
+    let contests = results.into_iter().flatten().collect();
     let mut allocation = Allocation { contests, leveling: None };
     if let Some(tier) = &election.leveling {
         allocation.leveling = Some(leveling_tier(election, tier, &mut allocation.contests));

@@ -110,6 +110,7 @@ pub(crate) fn list_pr(
     tabulation: &Tabulation,
     contest: ContestIdx,
     lp: &ListPr,
+    sntv_seats: &[Vec<u32>],
 ) -> ContestResult {
     let system = election.system_of(contest);
     let contest_id = &election.contest(contest).id;
@@ -120,7 +121,11 @@ pub(crate) fn list_pr(
 
     // The threshold, measured where the law says.
     if let Some(t) = &lp.threshold {
-        let share = Ratio::new(u128::from(t.share.numerator), u128::from(t.share.denominator));
+        // A party's own share (e.g. a joint list's) replaces the system's.
+        let share_of = |l: &ListResult| {
+            let f = l.party.and_then(|p| election.parties[p.index()].threshold).unwrap_or(t.share);
+            Ratio::new(u128::from(f.numerator), u128::from(f.denominator))
+        };
         let blank = |c: ContestIdx| match t.base {
             ThresholdBase::ListVotes => 0,
             ThresholdBase::ValidBallots => u128::from(tabulation.contest_ballots[c.index()].blank),
@@ -129,6 +134,7 @@ pub(crate) fn list_pr(
             ThresholdScope::Contest => {
                 let base: u128 = votes.iter().sum::<u128>() + blank(contest);
                 for (l, &v) in lists.iter_mut().zip(&votes) {
+                    let share = share_of(l);
                     l.below_threshold = v * share.den < share.num * base;
                 }
             }
@@ -153,7 +159,19 @@ pub(crate) fn list_pr(
                 }
                 for (l, &v) in lists.iter_mut().zip(&votes) {
                     let national = l.party.map_or(v, |p| party_votes[p.index()]);
+                    let share = share_of(l);
                     l.below_threshold = national * share.den < share.num * base;
+                }
+            }
+        }
+        // The alternative: enough seats won in the contests of an SNTV system.
+        if let Some(alt) = t.or_seats {
+            for l in &mut lists {
+                let won = l
+                    .party
+                    .map_or(0, |p| sntv_seats.get(alt.system.index()).map_or(0, |s| s[p.index()]));
+                if won >= alt.seats {
+                    l.below_threshold = false;
                 }
             }
         }

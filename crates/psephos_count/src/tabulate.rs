@@ -101,34 +101,42 @@ pub fn tabulate(election: &Election, set: &FormSet, selection: &Selection) -> Ta
     let ng = election.governorates.len();
     let mut governorate_ballots = vec![BallotTotals::default(); ng];
     let mut unassigned_ballots = BallotTotals::default();
-    for (s, status) in selection.stations().enumerate() {
-        let station = &election.stations[s];
+    for (s, station) in election.stations.iter().enumerate() {
         let registered = u64::from(station.registered);
-        let c = &mut contest_ballots[station.district.index()];
-        c.stations_expected += 1;
-        c.registered += registered;
-        let mut g = BallotTotals { stations_expected: 1, registered, ..BallotTotals::default() };
-        match status {
-            StationStatus::Counted(i) => {
-                let form = &set.forms[i as usize];
-                c.stations_reporting += 1;
-                c.registered_reporting += registered;
-                g.stations_reporting = 1;
-                g.registered_reporting = registered;
-                g.ballots_found = u64::from(form.ballots_found);
-                g.blank = u64::from(form.blank);
-                g.invalid = u64::from(form.invalid);
-                g.votes = set.vote_total(form);
+        let ballots = election.station_ballots(psephos_model::StationIdx::from_index(s));
+        for (k, (contest, status)) in ballots.zip(selection.station_ballots(s)).enumerate() {
+            let c = &mut contest_ballots[contest.index()];
+            c.stations_expected += 1;
+            c.registered += registered;
+            // Turnout in governorates and the nation is read from the district ballot, which
+            // every voter receives; other ballots would count the same voters again.
+            let mut g =
+                BallotTotals { stations_expected: 1, registered, ..BallotTotals::default() };
+            match status {
+                StationStatus::Counted(i) => {
+                    let form = &set.forms[i as usize];
+                    c.stations_reporting += 1;
+                    c.registered_reporting += registered;
+                    g.stations_reporting = 1;
+                    g.registered_reporting = registered;
+                    g.ballots_found = u64::from(form.ballots_found);
+                    g.blank = u64::from(form.blank);
+                    g.invalid = u64::from(form.invalid);
+                    g.votes = set.vote_total(form);
+                }
+                StationStatus::Held => {
+                    c.stations_held += 1;
+                    g.stations_held = 1;
+                }
+                StationStatus::Missing => {}
             }
-            StationStatus::Held => {
-                c.stations_held += 1;
-                g.stations_held = 1;
+            if k > 0 {
+                continue;
             }
-            StationStatus::Missing => {}
-        }
-        match station.governorate {
-            Some(gi) => governorate_ballots[gi.index()].add(&g),
-            None => unassigned_ballots.add(&g),
+            match station.governorate {
+                Some(gi) => governorate_ballots[gi.index()].add(&g),
+                None => unassigned_ballots.add(&g),
+            }
         }
     }
     let mut nation = unassigned_ballots;

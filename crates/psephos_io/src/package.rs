@@ -163,6 +163,10 @@ struct ThresholdToml {
     base: Option<Spanned<String>>,
     #[serde(default)]
     scope: Option<Spanned<String>>,
+    #[serde(default)]
+    or_seats: Option<Spanned<u32>>,
+    #[serde(default)]
+    or_seats_in: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -252,7 +256,7 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
     let mut systems = Vec::new();
     let mut system_by_id = HashMap::new();
     for (id, s) in &doc.systems {
-        let method = resolve_method(id, s, &mut diags, &toml_diag);
+        let method = resolve_method(id, s, &doc.systems, &mut diags, &toml_diag);
         let electorate = match &s.electorate {
             None => Electorate::Own,
             Some(e) => Electorate::parse(e.get_ref()).unwrap_or_else(|| {
@@ -480,7 +484,11 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
                 return;
             }
             let gov = governorate(row.get(c_gov), &mut parts);
-            if gov.is_none() && parts.systems[system.index()].electorate == Electorate::Governorate
+            if gov.is_none()
+                && matches!(
+                    parts.systems[system.index()].electorate,
+                    Electorate::Governorate | Electorate::GovernorateBallot
+                )
             {
                 diags.push(row.diag(
                     Code::InconsistentDefinition,
@@ -526,6 +534,7 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
         let c_id = table.column("id", &mut diags);
         let c_name = table.column("name", &mut diags);
         let c_coalition = table.column("coalition", &mut diags);
+        let c_threshold = table.optional_column("threshold");
         known_parties = Known::new(c_id, &[c_name, c_coalition]);
         table.for_each_row(&mut diags, |row, diags| {
             known_parties.saw(&row, c_id);
@@ -548,6 +557,21 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
                 }
                 return;
             };
+            let threshold_text = row.get(c_threshold);
+            let threshold = if threshold_text.is_empty() {
+                None
+            } else if let Some(f) =
+                Fraction::parse(threshold_text).filter(|f| f.numerator <= f.denominator)
+            {
+                Some(f)
+            } else {
+                diags.push(row.diag(
+                    Code::InvalidValue,
+                    c_threshold,
+                    format!("threshold is {threshold_text:?}; write a share such as 8% or 1/12, or leave it empty for the system's"),
+                ));
+                return;
+            };
             if unique(
                 &mut party_by_id,
                 &id,
@@ -560,6 +584,7 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
                     id,
                     name: row.get(c_name).to_owned(),
                     coalition,
+                    threshold,
                 });
             }
         });
@@ -752,7 +777,7 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
                     Code::InconsistentDefinition,
                     c_district,
                     format!(
-                        "district {district_id} is elected by a {} electorate and has no ballot of its own; a station's district must be a contest with electorate \"own\"",
+                        "district {district_id} uses electorate {:?}; a station's district must be a contest with electorate \"own\" (the others are counted at every station they reach)",
                         electorate.as_str()
                     ),
                 ));
@@ -883,19 +908,19 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
         }
         let reachable = match parts.systems[c.system.index()].electorate {
             Electorate::Own => has_station[i],
-            Electorate::Governorate => {
+            Electorate::Governorate | Electorate::GovernorateBallot => {
                 c.governorate.is_some_and(|g| governorate_has_station[g.index()])
             }
-            Electorate::Nationwide => !parts.stations.is_empty(),
+            Electorate::Nationwide | Electorate::NationwideBallot => !parts.stations.is_empty(),
         };
         if !reachable {
             let why = match parts.systems[c.system.index()].electorate {
                 Electorate::Own => format!("has no polling station in {}", t.stations),
-                Electorate::Governorate => format!(
+                Electorate::Governorate | Electorate::GovernorateBallot => format!(
                     "is elected by the voters of its governorate ({}), which has no polling station",
                     c.governorate.map_or("none", |g| parts.governorates[g.index()].as_str())
                 ),
-                Electorate::Nationwide => {
+                Electorate::Nationwide | Electorate::NationwideBallot => {
                     "is elected nationwide, but there is no polling station".to_owned()
                 }
             };
@@ -972,6 +997,7 @@ fn unique(
 fn resolve_method(
     id: &str,
     s: &SystemToml,
+    all_systems: &BTreeMap<String, SystemToml>,
     diags: &mut Vec<Diagnostic>,
     toml_diag: &dyn Fn(Code, std::ops::Range<usize>, String) -> Diagnostic,
 ) -> Method {
@@ -1103,7 +1129,50 @@ fn resolve_method(
                         ThresholdScope::Contest
                     }
                 };
-                Some(ListThreshold { share: share?, base, scope })
+                let or_seats = match (&t.or_seats, &t.or_seats_in) {
+                    (None, None) => None,
+                    (Some(n), Some(sys)) => {
+                        // Systems are numbered in key order, as the package reader stores them.
+                        let index = all_systems.keys().position(|k| k == sys.get_ref());
+                        match index.map(|i| (i, &all_systems[sys.get_ref()])) {
+                            Some((i, other)) if other.method.get_ref() == "sntv" => {
+                                Some(psephos_model::SeatsAlternative {
+                                    seats: *n.get_ref(),
+                                    system: SystemIdx::from_index(i),
+                                })
+                            }
+                            Some(_) => {
+                                bad(
+                                    sys.span(),
+                                    format!(
+                                        "threshold or_seats_in {:?} must name a system with method \"sntv\"",
+                                        sys.get_ref()
+                                    ),
+                                );
+                                None
+                            }
+                            None => {
+                                bad(
+                                    sys.span(),
+                                    format!(
+                                        "threshold or_seats_in {:?} is not a system of this package",
+                                        sys.get_ref()
+                                    ),
+                                );
+                                None
+                            }
+                        }
+                    }
+                    (Some(n), None) => {
+                        bad(n.span(), "threshold or_seats needs or_seats_in: the SNTV system whose seats count".to_owned());
+                        None
+                    }
+                    (None, Some(sys)) => {
+                        bad(sys.span(), "threshold or_seats_in needs or_seats: how many seats qualify".to_owned());
+                        None
+                    }
+                };
+                Some(ListThreshold { share: share?, base, scope, or_seats })
             });
             Method::ListPr(ListPr { formula, lists, threshold })
         }

@@ -320,6 +320,15 @@ pub(crate) fn count_diag(
     at.diag(e.code(), field, e.message(what, raw))
 }
 
+/// The ballot a rejected form was for, if the station counts it (else it holds back them all).
+fn rejected_ballot(
+    election: &Election,
+    station: StationIdx,
+    contest: Option<ContestIdx>,
+) -> Option<ContestIdx> {
+    contest.filter(|&c| election.station_ballot_index(station, c).is_some())
+}
+
 /// Checks that a form's station counts its contest's ballot.
 pub(crate) fn check_station_contest(
     election: &Election,
@@ -339,15 +348,16 @@ pub(crate) fn check_station_contest(
         ));
         return false;
     }
-    let district = election.station(station).district;
-    if district != contest {
+    if election.station_ballot_index(station, contest).is_none() {
+        let ballots: Vec<&str> =
+            election.station_ballots(station).map(|c| election.contest(c).id.as_str()).collect();
         diags.push(at.diag(
             Code::WrongContest,
             "contest",
             format!(
                 "station {} counts the ballot of {}, not {}",
                 election.station_label(station),
-                election.contest(district).id,
+                ballots.join(" and "),
                 election.contest(contest).id
             ),
         ));
@@ -821,8 +831,9 @@ impl WideRows<'_> {
                     source: Source::new(0, line),
                 });
             }
-            (_, Some(station), _, Some(phase), Some(version), _) => {
-                set.rejected.push(RejectedForm { station, phase, version });
+            (_, Some(station), contest, Some(phase), Some(version), _) => {
+                let contest = rejected_ballot(election, station, contest);
+                set.rejected.push(RejectedForm { station, contest, phase, version });
             }
             _ => {}
         }
@@ -903,12 +914,13 @@ pub(crate) fn finish(
         (station, contest, phase, version)
     else {
         if let (Some(station), Some(phase), Some(version)) = (station, phase, version) {
-            set.rejected.push(RejectedForm { station, phase, version });
+            let contest = rejected_ballot(election, station, contest);
+            set.rejected.push(RejectedForm { station, contest, phase, version });
         }
         return;
     };
     if !check_station_contest(election, station, contest, &at, diags) {
-        set.rejected.push(RejectedForm { station, phase, version });
+        set.rejected.push(RejectedForm { station, contest: None, phase, version });
         return;
     }
     let ballot = &election.ballot(contest).candidates;
@@ -955,7 +967,7 @@ pub(crate) fn finish(
         ));
     }
     if p.broken || diags.len() != before {
-        set.rejected.push(RejectedForm { station, phase, version });
+        set.rejected.push(RejectedForm { station, contest: Some(contest), phase, version });
         return;
     }
     let layout = layouts.intern(set, ballot);

@@ -50,10 +50,21 @@ pub fn write_tables(dir: &Path, e: &Election) -> std::io::Result<()> {
     w.flush()?;
 
     let mut w = csv_writer(&dir.join("parties.csv"))?;
-    w.write_record(["id", "name", "coalition"])?;
+    // The threshold column only when some party has its own threshold.
+    let thresholds = e.parties.iter().any(|p| p.threshold.is_some());
+    if thresholds {
+        w.write_record(["id", "name", "coalition", "threshold"])?;
+    } else {
+        w.write_record(["id", "name", "coalition"])?;
+    }
     for p in &e.parties {
         let coalition = p.coalition.map_or("", |c| e.coalitions[c.index()].id.as_str());
-        w.write_record([&p.id, &p.name, coalition])?;
+        if thresholds {
+            let t = p.threshold.map(|t| t.percent_text()).unwrap_or_default();
+            w.write_record([p.id.as_str(), &p.name, coalition, &t])?;
+        } else {
+            w.write_record([&p.id, &p.name, coalition])?;
+        }
     }
     w.flush()?;
 
@@ -262,9 +273,16 @@ fn election_toml(e: &Election) -> String {
                     ThresholdScope::Contest => "contest",
                     ThresholdScope::System => "system",
                 };
+                let alternative = t.or_seats.map_or(String::new(), |a| {
+                    format!(
+                        ", or_seats = {}, or_seats_in = {}",
+                        a.seats,
+                        toml_string(&e.system(a.system).id)
+                    )
+                });
                 let _ = writeln!(
                     s,
-                    "threshold = {{ share = {}, base = \"{base}\", scope = \"{scope}\" }}",
+                    "threshold = {{ share = {}, base = \"{base}\", scope = \"{scope}\"{alternative} }}",
                     toml_string(&t.share.percent_text())
                 );
             }

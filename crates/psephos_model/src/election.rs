@@ -213,6 +213,18 @@ pub struct ListThreshold {
     pub share: Fraction,
     pub base: ThresholdBase,
     pub scope: ThresholdScope,
+    /// An alternative qualification: a party whose candidates won at least this many seats in
+    /// the contests of an SNTV system qualifies whatever its share (Germany: 3 constituencies;
+    /// New Zealand: 1 electorate).
+    pub or_seats: Option<SeatsAlternative>,
+}
+
+/// Seats won elsewhere that qualify a party for a list-PR threshold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SeatsAlternative {
+    pub seats: u32,
+    /// The SNTV system whose contests count.
+    pub system: SystemIdx,
 }
 
 /// A national tier of leveling seats over the contests of one list-PR system (Norway's
@@ -247,18 +259,38 @@ pub enum Electorate {
     Governorate,
     /// Every voter in the country; the candidates appear on every district ballot.
     Nationwide,
+    /// Every voter of the contest's governorate, on a ballot paper of its own (a German Land
+    /// list: the second vote).
+    GovernorateBallot,
+    /// Every voter in the country, on a ballot paper of its own (New Zealand's party vote).
+    NationwideBallot,
 }
 
 impl Electorate {
-    pub const ALL: [Electorate; 3] =
-        [Electorate::Own, Electorate::Governorate, Electorate::Nationwide];
+    pub const ALL: [Electorate; 5] = [
+        Electorate::Own,
+        Electorate::Governorate,
+        Electorate::Nationwide,
+        Electorate::GovernorateBallot,
+        Electorate::NationwideBallot,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Electorate::Own => "own",
             Electorate::Governorate => "governorate",
             Electorate::Nationwide => "nationwide",
+            Electorate::GovernorateBallot => "governorate-ballot",
+            Electorate::NationwideBallot => "nationwide-ballot",
         }
+    }
+
+    /// Whether the contest is voted on a ballot paper of its own.
+    pub fn has_ballot(self) -> bool {
+        matches!(
+            self,
+            Electorate::Own | Electorate::GovernorateBallot | Electorate::NationwideBallot
+        )
     }
 
     pub fn parse(s: &str) -> Option<Electorate> {
@@ -465,6 +497,9 @@ pub struct Party {
     pub id: String,
     pub name: String,
     pub coalition: Option<CoalitionIdx>,
+    /// A list-PR threshold share for this party's lists instead of the system's (e.g. a higher
+    /// one for a joint list of several parties, as in Czechia or Poland).
+    pub threshold: Option<Fraction>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -568,6 +603,10 @@ pub struct Election {
     coalition_by_id: IdIndex,
     /// Per contest: its ballot (empty for contests that have no stations of their own).
     ballots: Vec<Ballot>,
+    /// Contests on a nationwide ballot paper of their own.
+    separate_nationwide: Vec<ContestIdx>,
+    /// Per governorate: contests on a ballot paper of their own for its voters.
+    separate_by_governorate: Vec<Vec<ContestIdx>>,
     /// Per contest, per candidate on its ballot: position on the ballot. Sorted by candidate.
     ballot_positions: Vec<Vec<(CandidateIdx, u32)>>,
     /// Per contest: the candidates standing in it.
@@ -609,19 +648,38 @@ impl Election {
         // A contest has a ballot when its own voters elect it. Candidates of contests with a
         // wider electorate are added to the ballots of every such contest they reach.
         let mut ballots = vec![Ballot::default(); contests.len()];
+        let mut separate_nationwide = Vec::new();
+        let mut separate_by_governorate = vec![Vec::new(); governorates.len()];
         for (ci, contest) in contests.iter().enumerate() {
-            if systems[contest.system.index()].electorate != Electorate::Own {
+            let electorate = systems[contest.system.index()].electorate;
+            match electorate {
+                Electorate::NationwideBallot => {
+                    separate_nationwide.push(ContestIdx::from_index(ci));
+                }
+                Electorate::GovernorateBallot => {
+                    if let Some(g) = contest.governorate {
+                        separate_by_governorate[g.index()].push(ContestIdx::from_index(ci));
+                    }
+                }
+                _ => {}
+            }
+            if !electorate.has_ballot() {
                 continue;
             }
             let mut list = contest_candidates[ci].clone();
+            // Candidates of wider electorates join district ballots only.
+            let district_ballot = electorate == Electorate::Own;
             for (other_i, other) in contests.iter().enumerate() {
-                let reaches = match systems[other.system.index()].electorate {
-                    Electorate::Own => false,
-                    Electorate::Nationwide => true,
-                    Electorate::Governorate => {
-                        other.governorate.is_some() && other.governorate == contest.governorate
-                    }
-                };
+                let reaches = district_ballot
+                    && match systems[other.system.index()].electorate {
+                        Electorate::Own
+                        | Electorate::GovernorateBallot
+                        | Electorate::NationwideBallot => false,
+                        Electorate::Nationwide => true,
+                        Electorate::Governorate => {
+                            other.governorate.is_some() && other.governorate == contest.governorate
+                        }
+                    };
                 if reaches {
                     list.extend_from_slice(&contest_candidates[other_i]);
                 }
@@ -663,7 +721,40 @@ impl Election {
             ballots,
             ballot_positions,
             contest_candidates,
+            separate_nationwide,
+            separate_by_governorate,
         }
+    }
+
+    /// The ballots a station counts: its district's, then the contests on ballot papers of
+    /// their own that reach it (nationwide, then its governorate's).
+    pub fn station_ballots(&self, s: StationIdx) -> impl Iterator<Item = ContestIdx> + '_ {
+        let station = &self.stations[s.index()];
+        let governorate: &[ContestIdx] = match station.governorate {
+            Some(g) => &self.separate_by_governorate[g.index()],
+            None => &[],
+        };
+        std::iter::once(station.district)
+            .chain(self.separate_nationwide.iter().copied())
+            .chain(governorate.iter().copied())
+    }
+
+    /// How many ballots a station counts (see [`Election::station_ballots`]).
+    pub fn station_ballot_count(&self, s: StationIdx) -> usize {
+        let station = &self.stations[s.index()];
+        1 + self.separate_nationwide.len()
+            + station.governorate.map_or(0, |g| self.separate_by_governorate[g.index()].len())
+    }
+
+    /// Whether any contest has a ballot paper of its own beside the districts'.
+    pub fn has_separate_ballots(&self) -> bool {
+        !self.separate_nationwide.is_empty()
+            || self.separate_by_governorate.iter().any(|g| !g.is_empty())
+    }
+
+    /// Where a contest's ballot comes among a station's ballots, if the station counts it.
+    pub fn station_ballot_index(&self, s: StationIdx, contest: ContestIdx) -> Option<usize> {
+        self.station_ballots(s).position(|c| c == contest)
     }
 
     pub fn contest_id(&self, id: &str) -> Option<ContestIdx> {
@@ -731,9 +822,9 @@ impl Election {
         v.binary_search_by_key(&candidate, |&(c, _)| c).ok().map(|i| v[i].1 as usize)
     }
 
-    /// Whether a contest is counted on ballots of its own, at its own stations.
+    /// Whether a contest is counted on ballots of its own.
     pub fn has_ballot(&self, c: ContestIdx) -> bool {
-        self.system_of(c).electorate == Electorate::Own
+        self.system_of(c).electorate.has_ballot()
     }
 
     pub fn candidates_in(&self, c: ContestIdx) -> &[CandidateIdx] {

@@ -80,6 +80,9 @@ pub struct Form {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RejectedForm {
     pub station: StationIdx,
+    /// The ballot it was for, when that is one the station counts; otherwise it holds back
+    /// every ballot of the station.
+    pub contest: Option<ContestIdx>,
     pub phase: Phase,
     pub version: u32,
 }

@@ -563,6 +563,7 @@ pub fn generate(config: &DemoConfig, progress: Progress<'_>) -> Demo {
                 id: (*id).to_owned(),
                 name: (*name).to_owned(),
                 coalition: Some(co),
+                threshold: None,
             });
         }
     }
@@ -582,7 +583,12 @@ pub fn generate(config: &DemoConfig, progress: Progress<'_>) -> Demo {
                 "yazidi-movement" => Some(yazidi_co),
                 _ => None,
             };
-            parts.parties.push(Party { id: (*id).to_owned(), name: (*name).to_owned(), coalition });
+            parts.parties.push(Party {
+                id: (*id).to_owned(),
+                name: (*name).to_owned(),
+                coalition,
+                threshold: None,
+            });
         }
     }
     let party_idx = |parts: &psephos_model::ElectionParts, id: &str| {

@@ -78,6 +78,7 @@ pub fn spain(tie_seed: &str) -> ElectionParts {
                 share: Fraction::new(3, 100),
                 base: ThresholdBase::ValidBallots,
                 scope: ThresholdScope::Contest,
+                or_seats: None,
             }),
         }),
         reserved_for: None,
