@@ -156,6 +156,10 @@ pub(crate) enum Template {
     /// Norway, Storting: 19 counties, modified Sainte-Laguë 1.4, 19 leveling seats over 4 %.
     #[value(name = "norway")]
     Norway,
+    /// United States, House: 435 single-member districts, apportioned among the 50 states by
+    /// Huntington-Hill on the 2020 census.
+    #[value(name = "us-house")]
+    UsHouse,
 }
 
 #[derive(Args)]

@@ -149,6 +149,7 @@ fn validation_json(c: &Checked) -> serde_json::Value {
             "missing_registered_percent": crate::output::percent_json(missing_registered, e.total_registered()),
         },
         "diagnostics": c.diagnostics.iter().map(diagnostic_json).collect::<Vec<_>>(),
+        "apportionment": views::apportionment_json(e),
     })
 }
 
@@ -284,6 +285,7 @@ pub(crate) fn init(args: &InitArgs) -> Exit {
         Template::Iraq2018 => psephos_synth::templates::iraq_2018(""),
         Template::Spain => psephos_synth::templates::spain(""),
         Template::Norway => psephos_synth::templates::norway(""),
+        Template::UsHouse => psephos_synth::templates::us_house(""),
     };
     let election = psephos_model::Election::new(parts);
     match psephos_io::write_package(&args.dir, &election) {
@@ -295,6 +297,7 @@ pub(crate) fn init(args: &InitArgs) -> Exit {
                     Template::Iraq2018 => "iraq-2018",
                     Template::Spain => "spain",
                     Template::Norway => "norway",
+                    Template::UsHouse => "us-house",
                 },
                 args.dir.display(),
                 election.contests.len(),

@@ -507,6 +507,7 @@ pub(crate) fn allocation_json(
         .collect();
     let empty: u32 = a.contests.iter().map(|c| c.empty_seats).sum();
     let leveling = a.leveling.as_ref().map(|l| leveling_json(e, l));
+    let apportionment = apportionment_json(e);
     json!({
         "election": e.meta.id,
         "phase_policy": s.policy.describe(),
@@ -531,6 +532,22 @@ pub(crate) fn allocation_json(
         "lists": lists,
         "list_ties": list_ties,
         "leveling": leveling,
+        "apportionment": apportionment,
+    })
+}
+
+/// The package's apportionment of seats by population, or `null`.
+pub(crate) fn apportionment_json(e: &Election) -> Value {
+    let Some(a) = &e.apportionment else { return Value::Null };
+    json!({
+        "system": e.system(a.system).id,
+        "method": a.formula.name(),
+        "seats": a.seats,
+        "minimum": a.minimum,
+        "by": if a.governorate_population.is_empty() { "contest" } else { "governorate" },
+        "units": a.apportioned.iter().map(|(unit, population, seats)| json!({
+            "unit": unit, "population": population, "seats": seats,
+        })).collect::<Vec<_>>(),
     })
 }
 

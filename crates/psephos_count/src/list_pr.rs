@@ -44,7 +44,8 @@ pub struct ListTie {
     pub tickets: Vec<String>,
 }
 
-pub(crate) fn formula_method(f: Formula) -> Method {
+/// The apportionment method of a package formula.
+pub fn formula_method(f: Formula) -> Method {
     let r =
         |x: psephos_model::Fraction| Ratio::new(u128::from(x.numerator), u128::from(x.denominator));
     match f {

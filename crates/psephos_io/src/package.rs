@@ -70,6 +70,24 @@ struct ElectionToml {
     systems: BTreeMap<String, SystemToml>,
     #[serde(default)]
     leveling: Option<LevelingToml>,
+    #[serde(default)]
+    apportionment: Option<ApportionmentToml>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ApportionmentToml {
+    system: Spanned<String>,
+    method: Spanned<String>,
+    #[serde(default)]
+    first_divisor: Option<Spanned<String>>,
+    seats: Spanned<u32>,
+    #[serde(default)]
+    minimum: u32,
+    #[serde(default)]
+    by: Option<Spanned<String>>,
+    #[serde(default)]
+    population: Option<Spanned<BTreeMap<String, u32>>>,
 }
 
 #[derive(Deserialize)]
@@ -420,6 +438,90 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
             l.seats.span(),
         ))
     });
+    let apportionment = doc.apportionment.as_ref().and_then(|a| {
+        let before = diags.len();
+        let system = system_by_id.get(a.system.get_ref()).copied();
+        if system.is_none() {
+            diags.push(toml_diag(
+                Code::TomlSyntax,
+                a.system.span(),
+                format!("[apportionment] system {:?} is not defined", a.system.get_ref()),
+            ));
+        }
+        let first = a.first_divisor.as_ref().and_then(|f| {
+            let parsed = Fraction::parse(f.get_ref()).filter(|x| x.numerator > 0);
+            if parsed.is_none() {
+                diags.push(toml_diag(
+                    Code::TomlSyntax,
+                    f.span(),
+                    format!("[apportionment] first_divisor {:?} is not a positive number such as 1.4", f.get_ref()),
+                ));
+            }
+            parsed
+        });
+        let formula = Formula::parse(a.method.get_ref(), first);
+        match formula {
+            Some(f) if crate::package::is_divisor(f) => {}
+            _ => diags.push(toml_diag(
+                Code::TomlSyntax,
+                a.method.span(),
+                format!(
+                    "[apportionment] method {:?} is not a divisor method; use one of dhondt, sainte-lague, modified-sainte-lague, imperiali, danish, huntington-hill, adams, dean",
+                    a.method.get_ref()
+                ),
+            )),
+        }
+        let by_governorate = match a.by.as_ref().map(|b| (b, b.get_ref().as_str())) {
+            None | Some((_, "contest")) => false,
+            Some((_, "governorate")) => true,
+            Some((b, other)) => {
+                diags.push(toml_diag(
+                    Code::TomlSyntax,
+                    b.span(),
+                    format!("[apportionment] by {other:?}: use contest or governorate"),
+                ));
+                false
+            }
+        };
+        let governorate_population: Vec<(String, u32)> = match (&a.population, by_governorate) {
+            (Some(p), true) => p.get_ref().iter().map(|(k, v)| (k.clone(), *v)).collect(),
+            (None, true) => {
+                diags.push(toml_diag(
+                    Code::TomlSyntax,
+                    a.system.span(),
+                    "[apportionment] by = \"governorate\" needs a population table: population = { Name = 123, ... }".to_owned(),
+                ));
+                Vec::new()
+            }
+            (Some(p), false) => {
+                diags.push(toml_diag(
+                    Code::TomlSyntax,
+                    p.span(),
+                    "[apportionment] population belongs to by = \"governorate\"; by contest, populations go in contests.csv".to_owned(),
+                ));
+                Vec::new()
+            }
+            (None, false) => Vec::new(),
+        };
+        if diags.len() != before {
+            return None;
+        }
+        Some((
+            psephos_model::ContestApportionment {
+                system: system?,
+                formula: formula?,
+                seats: *a.seats.get_ref(),
+                minimum: a.minimum,
+                governorate_population,
+                apportioned: Vec::new(),
+            },
+            a.seats.span(),
+        ))
+    });
+    let apportioned_by_contest = apportionment
+        .as_ref()
+        .filter(|(a, _)| a.governorate_population.is_empty())
+        .map(|(a, _)| a.system);
     let mut parts = ElectionParts {
         meta: Meta {
             id: doc.election.id.clone(),
@@ -430,6 +532,7 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
         systems,
         phase_policy,
         leveling: leveling.as_ref().map(|(l, _)| l.clone()),
+        apportionment: apportionment.as_ref().map(|(a, _)| a.clone()),
         ..ElectionParts::default()
     };
     let mut governorate_by_name: HashMap<String, GovernorateIdx> = HashMap::new();
@@ -453,13 +556,36 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
         let c_gov = table.column("governorate", &mut diags);
         let c_seats = table.column("seats", &mut diags);
         let c_system = table.column("system", &mut diags);
+        let c_population = table.optional_column("population");
         known_contests = Known::new(c_id, &[c_name, c_gov, c_seats, c_system]);
         table.for_each_row(&mut diags, |row, diags| {
             known_contests.saw(&row, c_id);
             let id = row.id(c_id, diags);
-            let seats = row.number(c_seats, 1, "seats", diags);
             let system_name = row.get(c_system);
             let system = system_by_id.get(system_name).copied();
+            // Seats apportioned by population may be left empty (they are computed below).
+            let apportioned = system.is_some() && system == apportioned_by_contest;
+            let seats = if apportioned && row.get(c_seats).is_empty() {
+                Some(0)
+            } else {
+                row.number(c_seats, 1, "seats", diags)
+            };
+            let population = if row.get(c_population).is_empty() {
+                None
+            } else {
+                row.number(c_population, 0, "population", diags)
+            };
+            if apportioned && population.is_none() && row.get(c_population).is_empty() {
+                diags.push(row.diag(
+                    Code::InconsistentDefinition,
+                    c_population.or(c_seats),
+                    format!(
+                        "contest {} is in system {system_name:?}, whose seats are apportioned by population, but has no population; give it in a population column",
+                        row.get(c_id)
+                    ),
+                ));
+                return;
+            }
             if system.is_none() && c_system.is_some() {
                 diags.push(row.diag(
                     Code::UnknownReference,
@@ -505,8 +631,24 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
                 governorate: gov,
                 seats,
                 system,
+                population,
             });
         });
+    }
+    if let Some((rule, span)) = &apportionment {
+        let mut rule = rule.clone();
+        let contests_file = display(&t.contests);
+        apportion_contests(
+            &mut rule,
+            span.clone(),
+            &mut parts,
+            &contest_lines,
+            &contests_file,
+            &ties,
+            &toml_diag,
+            &mut diags,
+        );
+        parts.apportionment = Some(rule);
     }
 
     // coalitions.csv
@@ -1440,5 +1582,151 @@ mod tests {
         }
         assert_eq!(lines.runs.len(), 3);
         assert_eq!((0..6).map(|r| lines.get(r)).collect::<Vec<_>>(), [2, 3, 4, 6, 7, 10]);
+    }
+}
+
+fn is_divisor(f: Formula) -> bool {
+    psephos_count::list_pr::formula_method(f).is_divisor()
+}
+
+/// Apportions the seats of a system among its contests (by their populations) or among
+/// governorates (by the populations given); in the first case the contests receive their seats
+/// (a `seats` cell filled in must agree), in the second each governorate's contests of the system
+/// must hold its seats between them.
+#[allow(clippy::too_many_arguments)]
+fn apportion_contests(
+    rule: &mut psephos_model::ContestApportionment,
+    span: std::ops::Range<usize>,
+    parts: &mut ElectionParts,
+    contest_lines: &[u64],
+    contests_file: &str,
+    ties: &TiePolicy,
+    toml_diag: &dyn Fn(Code, std::ops::Range<usize>, String) -> Diagnostic,
+    diags: &mut Vec<Diagnostic>,
+) {
+    use psephos_count::apportion::{TieRule, apportion_with_minimums};
+    let members: Vec<usize> =
+        (0..parts.contests.len()).filter(|&i| parts.contests[i].system == rule.system).collect();
+    let by_governorate = !rule.governorate_population.is_empty();
+    // The units: contests, or governorates.
+    let units: Vec<(String, u32)> = if by_governorate {
+        let mut units = rule.governorate_population.clone();
+        // In the order governorates first appear in contests.csv, then any others.
+        units.sort_by_key(|(name, _)| {
+            parts.governorates.iter().position(|g| g == name).unwrap_or(usize::MAX)
+        });
+        for (name, _) in &units {
+            if !parts.governorates.contains(name) {
+                diags.push(toml_diag(
+                    Code::InconsistentDefinition,
+                    span.clone(),
+                    format!("[apportionment] population names {name:?}, which no contest has as its governorate"),
+                ));
+            }
+        }
+        for &i in &members {
+            let g = parts.contests[i].governorate.map(|g| parts.governorates[g.index()].clone());
+            if !g.as_ref().is_some_and(|g| units.iter().any(|u| &u.0 == g)) {
+                diags.push(
+                    Diagnostic::new(
+                        Code::InconsistentDefinition,
+                        format!(
+                            "contest {} is in system {:?}, apportioned by governorate, but its governorate has no population in [apportionment]",
+                            parts.contests[i].id, parts.systems[rule.system.index()].id
+                        ),
+                    )
+                    .at(contests_file, contest_lines.get(i).copied().unwrap_or(0))
+                    .field("governorate"),
+                );
+                return;
+            }
+        }
+        units
+    } else {
+        members
+            .iter()
+            .map(|&i| (parts.contests[i].id.clone(), parts.contests[i].population.unwrap_or(0)))
+            .collect()
+    };
+    if units.is_empty() {
+        return;
+    }
+    let population: Vec<u128> = units.iter().map(|u| u128::from(u.1)).collect();
+    let names: Vec<&str> = units.iter().map(|u| u.0.as_str()).collect();
+    let minimums = vec![u128::from(rule.minimum); units.len()];
+    let context = "apportionment".to_owned();
+    let tie_rule = match ties.method {
+        TieMethod::Lot => TieRule::Lot { seed: ties.seed.clone(), context },
+        TieMethod::MostVotes => TieRule::MostVotesThenLot { seed: ties.seed.clone(), context },
+    };
+    let method = psephos_count::list_pr::formula_method(rule.formula);
+    let result = apportion_with_minimums(
+        &population,
+        &names,
+        u128::from(rule.seats),
+        method,
+        &minimums,
+        &tie_rule,
+    );
+    let seats = match result {
+        Ok(a) if a.seats.iter().sum::<u128>() == u128::from(rule.seats) => a.seats,
+        _ => {
+            diags.push(toml_diag(
+                Code::InconsistentDefinition,
+                span,
+                format!(
+                    "[apportionment] cannot divide {} seats among {} units with a minimum of {} each; check the seats, the minimum and the populations",
+                    rule.seats,
+                    units.len(),
+                    rule.minimum
+                ),
+            ));
+            return;
+        }
+    };
+    let seats: Vec<u32> = seats.iter().map(|&s| u32::try_from(s).unwrap_or(u32::MAX)).collect();
+    rule.apportioned =
+        units.iter().zip(&seats).map(|((name, pop), &s)| (name.clone(), *pop, s)).collect();
+    if by_governorate {
+        for ((name, _), &computed) in units.iter().zip(&seats) {
+            let held: u32 = members
+                .iter()
+                .filter(|&&i| {
+                    parts.contests[i]
+                        .governorate
+                        .is_some_and(|g| &parts.governorates[g.index()] == name)
+                })
+                .map(|&i| parts.contests[i].seats)
+                .sum();
+            if held != computed {
+                diags.push(toml_diag(
+                    Code::InconsistentDefinition,
+                    span.clone(),
+                    format!(
+                        "[apportionment] gives governorate {name} {computed} seat(s), but its contests of system {:?} hold {held}; add or remove contests in {contests_file}",
+                        parts.systems[rule.system.index()].id,
+                    ),
+                ));
+            }
+        }
+        return;
+    }
+    for (k, &i) in members.iter().enumerate() {
+        let computed = seats[k];
+        let contest = &mut parts.contests[i];
+        if contest.seats != 0 && contest.seats != computed {
+            diags.push(
+                Diagnostic::new(
+                    Code::InconsistentDefinition,
+                    format!(
+                        "contest {} has {} seats, but the apportionment of {} seats by population gives it {computed}; correct the seats or leave them empty",
+                        contest.id, contest.seats, rule.seats
+                    ),
+                )
+                .at(contests_file, contest_lines.get(i).copied().unwrap_or(0))
+                .field("seats"),
+            );
+        }
+        contest.seats = computed;
     }
 }

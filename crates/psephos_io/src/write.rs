@@ -30,15 +30,27 @@ pub fn write_tables(dir: &Path, e: &Election) -> std::io::Result<()> {
         g.map_or("", |g| e.governorates[g.index()].as_str())
     };
     let mut w = csv_writer(&dir.join("contests.csv"))?;
-    w.write_record(["id", "name", "governorate", "seats", "system"])?;
+    // A population column only when some contest has a population.
+    let populations = e.contests.iter().any(|c| c.population.is_some());
+    let mut header = vec!["id", "name", "governorate", "seats", "system"];
+    if populations {
+        header.push("population");
+    }
+    w.write_record(&header)?;
     for c in &e.contests {
-        w.write_record([
-            &c.id,
-            &c.name,
+        let seats = c.seats.to_string();
+        let mut row = vec![
+            c.id.as_str(),
+            c.name.as_str(),
             gov(c.governorate),
-            &c.seats.to_string(),
-            &e.system(c.system).id,
-        ])?;
+            seats.as_str(),
+            e.system(c.system).id.as_str(),
+        ];
+        let population = c.population.map(|p| p.to_string()).unwrap_or_default();
+        if populations {
+            row.push(&population);
+        }
+        w.write_record(&row)?;
     }
     w.flush()?;
 
@@ -229,6 +241,27 @@ fn election_toml(e: &Election) -> String {
         let _ = writeln!(s, "[ties]");
         let _ = writeln!(s, "method = {}", toml_string(t.method.as_str()));
         let _ = writeln!(s, "seed = {}", toml_string(&t.seed));
+    }
+    if let Some(a) = &e.apportionment {
+        let _ = writeln!(
+            s,
+            "\n# The seats of the contests of one system, apportioned by their population."
+        );
+        let _ = writeln!(s, "[apportionment]");
+        let _ = writeln!(s, "system = {}", toml_string(&e.system(a.system).id));
+        let _ = writeln!(s, "method = {}", toml_string(a.formula.name()));
+        if let Formula::ModifiedSainteLague { first } = a.formula {
+            let _ = writeln!(s, "first_divisor = {}", toml_string(&first.text()));
+        }
+        let _ = writeln!(s, "seats = {}", a.seats);
+        let _ = writeln!(s, "minimum = {}", a.minimum);
+        if !a.governorate_population.is_empty() {
+            let _ = writeln!(s, "by = \"governorate\"");
+            let _ = writeln!(s, "\n[apportionment.population]");
+            for (name, population) in &a.governorate_population {
+                let _ = writeln!(s, "{} = {population}", toml_key(name));
+            }
+        }
     }
     if let Some(l) = &e.leveling {
         let _ = writeln!(

@@ -484,6 +484,27 @@ pub struct Contest {
     pub governorate: Option<GovernorateIdx>,
     pub seats: u32,
     pub system: SystemIdx,
+    /// The population its seats are apportioned by, under [`ContestApportionment`].
+    pub population: Option<u32>,
+}
+
+/// Seats of the contests of one system apportioned by population (the US House among the
+/// states; Germany's Land contingents).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContestApportionment {
+    pub system: SystemIdx,
+    /// A divisor formula (US: Huntington-Hill; Germany: Sainte-Laguë).
+    pub formula: Formula,
+    /// Seats to apportion among the system's contests.
+    pub seats: u32,
+    /// Seats every unit receives whatever its population (US: 1).
+    pub minimum: u32,
+    /// What the seats are apportioned among: each contest of the system by its `population`
+    /// (empty here), or each governorate by the population given here, its contests of the
+    /// system then holding exactly its seats between them (US: a state's districts).
+    pub governorate_population: Vec<(String, u32)>,
+    /// The outcome, per unit in order: (contest or governorate, population, seats).
+    pub apportioned: Vec<(String, u32, u32)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -570,6 +591,7 @@ pub struct ElectionParts {
     pub centres: Vec<String>,
     pub phase_policy: Option<PhasePolicy>,
     pub leveling: Option<LevelingTier>,
+    pub apportionment: Option<ContestApportionment>,
     /// An index of `stations` by id, when the reader built one already (it must match).
     pub station_index: Option<IdIndex>,
 }
@@ -596,6 +618,7 @@ pub struct Election {
     pub centres: Vec<String>,
     pub phase_policy: PhasePolicy,
     pub leveling: Option<LevelingTier>,
+    pub apportionment: Option<ContestApportionment>,
     contest_by_id: IdIndex,
     candidate_by_id: IdIndex,
     station_by_id: IdIndex,
@@ -630,6 +653,7 @@ impl Election {
             centres,
             phase_policy,
             leveling,
+            apportionment,
             station_index,
         } = parts;
         // Repeated ids are the package reader's to report; here the first one wins.
@@ -713,6 +737,7 @@ impl Election {
             centres,
             phase_policy: phase_policy.unwrap_or_else(PhasePolicy::latest),
             leveling,
+            apportionment,
             contest_by_id,
             candidate_by_id,
             station_by_id,

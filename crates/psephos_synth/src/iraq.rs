@@ -191,6 +191,7 @@ pub fn iraq_2021(tie_seed: &str) -> ElectionParts {
                 governorate: Some(GovernorateIdx::from_index(gi)),
                 seats,
                 system: system_idx("district"),
+                population: None,
             });
         }
     }
@@ -201,6 +202,7 @@ pub fn iraq_2021(tie_seed: &str) -> ElectionParts {
             governorate: gov_idx(r.governorate),
             seats: 1,
             system: system_idx(r.system),
+            population: None,
         });
     }
     ElectionParts {

@@ -11,6 +11,7 @@ use crate::iraq::{RESERVED_SEATS, district_seats, governorates};
 
 const SPAIN_SEATS: &str = include_str!("../data/es_congreso_2019_province_seats.csv");
 const NORWAY_SEATS: &str = include_str!("../data/no_storting_2025_district_seats.csv");
+const US_STATES: &str = include_str!("../data/us_house_2020_states.csv");
 
 /// Iraq, Council of Representatives, 2018 (Law No. 45 of 2013 as amended): 320 seats in the 18
 /// governorates by open-list PR with modified Sainte-Laguë (first divisor 1.7), a woman among
@@ -57,6 +58,7 @@ pub fn iraq_2018(tie_seed: &str) -> ElectionParts {
             governorate: Some(psephos_model::GovernorateIdx::from_index(gi)),
             seats: district_seats(g).iter().sum(),
             system: SystemIdx(0),
+            population: None,
         })
         .chain(reserved)
         .collect();
@@ -98,6 +100,7 @@ pub fn spain(tie_seed: &str) -> ElectionParts {
                 governorate: None,
                 seats,
                 system: SystemIdx(0),
+                population: None,
             })
         })
         .collect();
@@ -145,6 +148,7 @@ pub fn norway(tie_seed: &str) -> ElectionParts {
                 governorate: None,
                 seats,
                 system: SystemIdx(0),
+                population: None,
             })
         })
         .collect();
@@ -168,6 +172,69 @@ pub fn norway(tie_seed: &str) -> ElectionParts {
     }
 }
 
+/// United States, House of Representatives (2 U.S.C. §2a, method of equal proportions): 435
+/// seats apportioned among the 50 states by their 2020 apportionment populations with
+/// Huntington-Hill, one seat each first; each state's seats are its single-member districts
+/// (`AL-01` ... ; `AK-AL` for an at-large seat), each elected by plurality (SNTV with one seat).
+pub fn us_house(tie_seed: &str) -> ElectionParts {
+    let ties = TiePolicy { method: TieMethod::Lot, seed: tie_seed.to_owned() };
+    let system = System {
+        id: "district".to_owned(),
+        method: Method::Sntv,
+        reserved_for: None,
+        electorate: Electorate::Own,
+        quotas: Vec::new(),
+        ties,
+    };
+    let mut governorates = Vec::new();
+    let mut contests = Vec::new();
+    let mut population = Vec::new();
+    for line in US_STATES.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let [state, code, pop, seats] = f[..] else { continue };
+        let (Ok(pop), Ok(seats)) = (pop.parse::<u32>(), seats.parse::<u32>()) else { continue };
+        governorates.push(state.to_owned());
+        population.push((state.to_owned(), pop));
+        let g = psephos_model::GovernorateIdx::from_index(governorates.len() - 1);
+        for d in 1..=seats {
+            let (id, name) = if seats == 1 {
+                (format!("{code}-AL"), format!("{state} at-large"))
+            } else {
+                (format!("{code}-{d:02}"), format!("{state} {d}"))
+            };
+            contests.push(Contest {
+                id,
+                name,
+                governorate: Some(g),
+                seats: 1,
+                system: SystemIdx(0),
+                population: None,
+            });
+        }
+    }
+    ElectionParts {
+        meta: Meta {
+            id: "us-house".to_owned(),
+            name: "United States House of Representatives".to_owned(),
+            date: String::new(),
+            country: "US".to_owned(),
+        },
+        systems: vec![system],
+        governorates,
+        contests,
+        phase_policy: Some(PhasePolicy::latest()),
+        apportionment: Some(psephos_model::ContestApportionment {
+            system: SystemIdx(0),
+            formula: Formula::HuntingtonHill,
+            seats: 435,
+            minimum: 1,
+            governorate_population: population,
+            apportioned: Vec::new(),
+        }),
+        ..ElectionParts::default()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -183,5 +250,8 @@ mod tests {
         let no = norway("");
         assert_eq!(no.contests.len(), 19);
         assert_eq!(no.contests.iter().map(|c| c.seats).sum::<u32>(), 150);
+        let us = us_house("");
+        assert_eq!(us.contests.len(), 435);
+        assert_eq!(us.governorates.len(), 50);
     }
 }

@@ -294,3 +294,34 @@ fn norway_2009_2025_through_packages() {
     eprintln!("norway through packages:\n{}", lines.join("\n"));
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// US House 2020 through a package: `init --template us-house` writes each state's districts
+/// from the official seat counts; `validate` apportions 435 seats by Huntington-Hill on the
+/// populations and must find every state's districts equal to its seats. The reported
+/// apportionment is compared with the official table as well.
+#[test]
+fn us_house_2020_through_a_package() {
+    let text = std::fs::read_to_string(
+        conformance_dir().join("tabulation/us_house_2020/us_house_2020_apportionment.csv"),
+    )
+    .expect("us house data");
+    let official: HashMap<String, u64> =
+        rows(&text).into_iter().map(|r| (r[0].clone(), r[2].parse().unwrap())).collect();
+    let scratch = Scratch::new("us-house");
+    let pkg = scratch.0.join("pkg");
+    let out = psephos(&scratch.0, &["init", "--template", "us-house", pkg.to_str().unwrap()]);
+    assert!(out.status.success());
+    let out = psephos(&scratch.0, &["validate", pkg.to_str().unwrap(), "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let errors: Vec<&serde_json::Value> =
+        v["diagnostics"].as_array().unwrap().iter().filter(|d| d["severity"] == "error").collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    let units = v["apportionment"]["units"].as_array().unwrap();
+    let matching = units
+        .iter()
+        .filter(|u| official.get(u["unit"].as_str().unwrap()) == u["seats"].as_u64().as_ref())
+        .count();
+    eprintln!("us house 2020 through a package: {matching} of {} states match", official.len());
+    assert_eq!(matching, 50);
+    assert_eq!(units.len(), 50);
+}

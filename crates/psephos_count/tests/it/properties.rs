@@ -36,6 +36,7 @@ fn election(seats: u32, women: &[bool], stations: usize, minimum: u32, seed: &st
             governorate: None,
             seats,
             system: SystemIdx(0),
+            population: None,
         }],
         candidates: women
             .iter()
