@@ -160,6 +160,10 @@ pub(crate) enum Template {
     /// Huntington-Hill on the 2020 census.
     #[value(name = "us-house")]
     UsHouse,
+    /// Germany, Bundestag 2017: 299 constituencies and 16 Land lists, Sainte-Laguë, 5 % or 3
+    /// constituencies, Land contingents by population, overhang leveled.
+    #[value(name = "bundestag-2017")]
+    Bundestag2017,
 }
 
 #[derive(Args)]

@@ -286,6 +286,7 @@ pub(crate) fn init(args: &InitArgs) -> Exit {
         Template::Spain => psephos_synth::templates::spain(""),
         Template::Norway => psephos_synth::templates::norway(""),
         Template::UsHouse => psephos_synth::templates::us_house(""),
+        Template::Bundestag2017 => psephos_synth::templates::bundestag_2017(""),
     };
     let election = psephos_model::Election::new(parts);
     match psephos_io::write_package(&args.dir, &election) {
@@ -298,6 +299,7 @@ pub(crate) fn init(args: &InitArgs) -> Exit {
                     Template::Spain => "spain",
                     Template::Norway => "norway",
                     Template::UsHouse => "us-house",
+                    Template::Bundestag2017 => "bundestag-2017",
                 },
                 args.dir.display(),
                 election.contests.len(),

@@ -508,6 +508,7 @@ pub(crate) fn allocation_json(
     let empty: u32 = a.contests.iter().map(|c| c.empty_seats).sum();
     let leveling = a.leveling.as_ref().map(|l| leveling_json(e, l));
     let apportionment = apportionment_json(e);
+    let mmp = a.mmp.as_ref().map(|m| mmp_json(e, m));
     json!({
         "election": e.meta.id,
         "phase_policy": s.policy.describe(),
@@ -533,6 +534,41 @@ pub(crate) fn allocation_json(
         "list_ties": list_ties,
         "leveling": leveling,
         "apportionment": apportionment,
+        "mmp": mmp,
+    })
+}
+
+fn mmp_json(e: &Election, m: &psephos_count::mmp::MmpOutcome) -> Value {
+    let party = |p: psephos_model::PartyIdx| e.parties[p.index()].id.clone();
+    json!({
+        "house_seats": m.house_seats,
+        "base_seats": m.base_seats,
+        "unattached": m.unattached,
+        "parties": m.parties.iter().map(|p| json!({
+            "party": party(p.party),
+            "list_votes": p.list_votes,
+            "qualified": p.qualified,
+            "constituencies": p.constituencies,
+            "minimum": p.minimum,
+            "seats": p.seats,
+            "list_seats": p.list_seats,
+            "overhang": p.overhang,
+        })).collect::<Vec<_>>(),
+        "lists": m.lists.iter().map(|l| json!({
+            "contest": e.contest(l.contest).id,
+            "party": party(l.party),
+            "first_stage": l.first_stage,
+            "constituencies": l.constituencies,
+            "seats": l.seats,
+            "list_seats": l.list_seats,
+        })).collect::<Vec<_>>(),
+        "national_ties": m.national_ties.iter().map(|t| json!({
+            "parties": t.parties.iter().map(|&p| party(psephos_model::PartyIdx::from_index(p))).collect::<Vec<_>>(),
+            "seats": t.seats.to_string(),
+            "chosen": t.chosen.iter().map(|&p| party(psephos_model::PartyIdx::from_index(p))).collect::<Vec<_>>(),
+            "rule": t.rule,
+            "tickets": t.tickets,
+        })).collect::<Vec<_>>(),
     })
 }
 
@@ -694,6 +730,42 @@ pub(crate) fn allocation_table(
             "Quota not met for lack of eligible candidates: {}\n",
             unmet.join(", ")
         ));
+    }
+    if let Some(m) = &a.mmp {
+        out.push_str(&format!(
+            "\nMixed-member: a house of {} seats ({} in law{}); {} constituencies unattached\n",
+            m.house_seats,
+            e.mixed_member.as_ref().map_or(0, |x| x.seats),
+            if m.house_seats > e.mixed_member.as_ref().map_or(0, |x| u64::from(x.seats)) {
+                ", grown by overhang"
+            } else {
+                ""
+            },
+            m.unattached
+        ));
+        let mut table = Table::new(&[
+            ("party", false),
+            ("list votes", true),
+            ("qualified", false),
+            ("constituencies", true),
+            ("minimum", true),
+            ("seats", true),
+            ("list seats", true),
+            ("overhang", true),
+        ]);
+        for p in m.parties.iter().filter(|p| p.qualified || p.constituencies > 0) {
+            table.row(vec![
+                e.parties[p.party.index()].name.clone(),
+                thousands(p.list_votes),
+                if p.qualified { "yes".to_owned() } else { "no".to_owned() },
+                p.constituencies.to_string(),
+                p.minimum.map_or_else(|| "-".to_owned(), |x| x.to_string()),
+                p.seats.to_string(),
+                p.list_seats.to_string(),
+                p.overhang.to_string(),
+            ]);
+        }
+        out.push_str(&table.render());
     }
     if let Some(l) = &a.leveling {
         let tier = e.leveling.as_ref().map(|t| t.threshold.percent_text()).unwrap_or_default();

@@ -111,6 +111,8 @@ pub struct Allocation {
     pub contests: Vec<ContestResult>,
     /// The leveling tier, when the election has one.
     pub leveling: Option<LevelingOutcome>,
+    /// The mixed-member calculation, when the election has one.
+    pub mmp: Option<crate::mmp::MmpOutcome>,
 }
 
 /// A party in the leveling tier's national calculation.
@@ -203,7 +205,11 @@ pub fn allocate(election: &Election, tabulation: &Tabulation) -> Allocation {
         }
     }
     let contests = results.into_iter().flatten().collect();
-    let mut allocation = Allocation { contests, leveling: None };
+    let mut allocation = Allocation { contests, leveling: None, mmp: None };
+    if let Some(m) = &election.mixed_member {
+        allocation.mmp =
+            Some(crate::mmp::mixed_member(election, tabulation, m, &mut allocation.contests));
+    }
     if let Some(tier) = &election.leveling {
         allocation.leveling = Some(leveling_tier(election, tier, &mut allocation.contests));
     }

@@ -12,6 +12,7 @@ pub mod leveling;
 pub mod list_pr;
 pub mod lists;
 mod lot;
+pub mod mmp;
 mod select;
 mod tabulate;
 mod validate;

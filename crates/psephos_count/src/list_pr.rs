@@ -226,6 +226,42 @@ pub(crate) fn list_pr(
         }
     }
 
+    let (seats_out, quotas, empty_seats) =
+        fill_lists(election, tabulation, contest, lp, &mut lists, &lot_lists, unallocated, &|_| {
+            false
+        });
+    let personal = |c: CandidateIdx| tabulation.candidate_votes[c.index()];
+    let mut ranking: Vec<(CandidateIdx, u64)> =
+        lists.iter().flat_map(|l| l.candidates.iter().map(|&c| (c, personal(c)))).collect();
+    ranking.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    ContestResult {
+        contest,
+        ranking,
+        seats: seats_out,
+        quotas,
+        ties: Vec::new(),
+        empty_seats,
+        lists,
+        list_ties,
+    }
+}
+
+/// Gives each list's seats to its candidates: the list rule's order, then the quota rules.
+/// `skip` leaves out candidates who may not take a list seat (in a mixed-member system, those
+/// who won a constituency). Returns the seats, the quota outcomes and the seats left empty.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn fill_lists(
+    election: &Election,
+    tabulation: &Tabulation,
+    contest: ContestIdx,
+    lp: &ListPr,
+    lists: &mut [ListResult],
+    lot_lists: &[usize],
+    unallocated: u32,
+    skip: &dyn Fn(CandidateIdx) -> bool,
+) -> (Vec<Seat>, Vec<QuotaOutcome>, u32) {
+    let system = election.system_of(contest);
+    let seats = election.contest(contest).seats;
     // Seats to candidates, list by list.
     let list_rule = match lp.lists {
         ListKind::Closed => ListRule::Closed,
@@ -243,6 +279,7 @@ pub(crate) fn list_pr(
             list_order(&v, u128::from(l.votes), list_rule)
                 .into_iter()
                 .map(|k| l.candidates[k])
+                .filter(|&c| !skip(c))
                 .collect()
         })
         .collect();
@@ -405,17 +442,5 @@ pub(crate) fn list_pr(
     for (l, o) in lists.iter_mut().zip(orders) {
         l.order = o;
     }
-    let mut ranking: Vec<(CandidateIdx, u64)> =
-        lists.iter().flat_map(|l| l.candidates.iter().map(|&c| (c, personal(c)))).collect();
-    ranking.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    ContestResult {
-        contest,
-        ranking,
-        seats: seats_out,
-        quotas,
-        ties: Vec::new(),
-        empty_seats,
-        lists,
-        list_ties,
-    }
+    (seats_out, quotas, empty_seats)
 }

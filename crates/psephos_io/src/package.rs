@@ -72,6 +72,20 @@ struct ElectionToml {
     leveling: Option<LevelingToml>,
     #[serde(default)]
     apportionment: Option<ApportionmentToml>,
+    #[serde(default)]
+    mmp: Option<MmpToml>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MmpToml {
+    constituencies: Spanned<String>,
+    lists: Spanned<String>,
+    seats: Spanned<u32>,
+    formula: Spanned<String>,
+    #[serde(default)]
+    first_divisor: Option<Spanned<String>>,
+    overhang: Spanned<String>,
 }
 
 #[derive(Deserialize)]
@@ -518,6 +532,66 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
             a.seats.span(),
         ))
     });
+    let mixed_member = doc.mmp.as_ref().and_then(|m| {
+        let before = diags.len();
+        let mut system_of = |name: &Spanned<String>, want: &str| {
+            let idx = system_by_id.get(name.get_ref()).copied();
+            match idx.map(|i: SystemIdx| &systems_for_leveling[i.index()]) {
+                None => diags.push(toml_diag(
+                    Code::TomlSyntax,
+                    name.span(),
+                    format!("[mmp] system {:?} is not defined", name.get_ref()),
+                )),
+                Some(Method::Sntv) if want == "sntv" => {}
+                Some(Method::ListPr(_)) if want == "list-pr" => {}
+                Some(_) => diags.push(toml_diag(
+                    Code::TomlSyntax,
+                    name.span(),
+                    format!("[mmp] system {:?} must use method {want:?}", name.get_ref()),
+                )),
+            }
+            idx
+        };
+        let constituencies = system_of(&m.constituencies, "sntv");
+        let lists = system_of(&m.lists, "list-pr");
+        let first = m.first_divisor.as_ref().and_then(|f| Fraction::parse(f.get_ref()));
+        let formula = Formula::parse(m.formula.get_ref(), first);
+        if !formula.is_some_and(is_divisor) {
+            diags.push(toml_diag(
+                Code::TomlSyntax,
+                m.formula.span(),
+                format!(
+                    "[mmp] formula {:?} is not a divisor method; use one of dhondt, sainte-lague, modified-sainte-lague, imperiali, danish, huntington-hill, adams, dean",
+                    m.formula.get_ref()
+                ),
+            ));
+        }
+        let overhang = match m.overhang.get_ref().as_str() {
+            "keep" => Some(psephos_model::Overhang::Keep),
+            "level" => Some(psephos_model::Overhang::Level),
+            other => {
+                diags.push(toml_diag(
+                    Code::TomlSyntax,
+                    m.overhang.span(),
+                    format!("[mmp] overhang {other:?}: use keep (New Zealand) or level (Germany 2013)"),
+                ));
+                None
+            }
+        };
+        if diags.len() != before {
+            return None;
+        }
+        Some((
+            psephos_model::MixedMember {
+                constituencies: constituencies?,
+                lists: lists?,
+                seats: *m.seats.get_ref(),
+                formula: formula?,
+                overhang: overhang?,
+            },
+            m.seats.span(),
+        ))
+    });
     let apportioned_by_contest = apportionment
         .as_ref()
         .filter(|(a, _)| a.governorate_population.is_empty())
@@ -533,6 +607,7 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
         phase_policy,
         leveling: leveling.as_ref().map(|(l, _)| l.clone()),
         apportionment: apportionment.as_ref().map(|(a, _)| a.clone()),
+        mixed_member: mixed_member.as_ref().map(|(m, _)| m.clone()),
         ..ElectionParts::default()
     };
     let mut governorate_by_name: HashMap<String, GovernorateIdx> = HashMap::new();
@@ -742,6 +817,7 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
         let c_contest = table.column("contest", &mut diags);
         let c_groups = table.optional_column("groups");
         let c_kind = table.optional_column("kind");
+        let c_person = table.optional_column("person");
         table.for_each_row(&mut diags, |row, diags| {
             // A row of kind "list" stands for votes cast for a party's list only.
             let kind = row.get(c_kind);
@@ -861,6 +937,7 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
                     contest,
                     groups,
                     list_vote,
+                    person: Some(row.get(c_person)).filter(|p| !p.is_empty()).map(str::to_owned),
                 });
             }
         });
@@ -1024,6 +1101,43 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
                     "[leveling] has {} seats but its system has {contests} contests; each contest takes at most one leveling seat",
                     l.seats
                 ),
+            ));
+        }
+    }
+
+    if let Some((m, span)) = &mixed_member {
+        let contests_file = display(&t.contests);
+        let list_contests: Vec<&Contest> =
+            parts.contests.iter().filter(|c| c.system == m.lists).collect();
+        for (i, c) in parts.contests.iter().enumerate() {
+            let at =
+                |d: Diagnostic| d.at(&contests_file, contest_lines.get(i).copied().unwrap_or(0));
+            if c.system == m.constituencies && c.seats != 1 {
+                diags.push(at(Diagnostic::new(
+                    Code::InconsistentDefinition,
+                    format!("contest {} is a constituency of [mmp] but has {} seats; a constituency elects one member", c.id, c.seats),
+                ))
+                .field("seats"));
+            }
+            // With a list per governorate, every constituency needs its governorate's list.
+            if c.system == m.constituencies
+                && list_contests.len() > 1
+                && !list_contests
+                    .iter()
+                    .any(|l| l.governorate.is_some() && l.governorate == c.governorate)
+            {
+                diags.push(at(Diagnostic::new(
+                    Code::InconsistentDefinition,
+                    format!("constituency {} has no list contest of system {:?} in its governorate; with several list contests, each constituency belongs to the list of its governorate", c.id, parts.systems[m.lists.index()].id),
+                ))
+                .field("governorate"));
+            }
+        }
+        if list_contests.is_empty() {
+            diags.push(toml_diag(
+                Code::InconsistentDefinition,
+                span.clone(),
+                format!("[mmp] system {:?} has no contest", parts.systems[m.lists.index()].id),
             ));
         }
     }

@@ -38,7 +38,11 @@ pub fn write_tables(dir: &Path, e: &Election) -> std::io::Result<()> {
     }
     w.write_record(&header)?;
     for c in &e.contests {
-        let seats = c.seats.to_string();
+        // Seats the package reader apportions by population may be left to it.
+        let apportioned = e.apportionment.as_ref().is_some_and(|a| {
+            a.system == c.system && a.governorate_population.is_empty() && c.seats == 0
+        });
+        let seats = if apportioned { String::new() } else { c.seats.to_string() };
         let mut row = vec![
             c.id.as_str(),
             c.name.as_str(),
@@ -81,18 +85,29 @@ pub fn write_tables(dir: &Path, e: &Election) -> std::io::Result<()> {
     w.flush()?;
 
     let mut w = csv_writer(&dir.join("candidates.csv"))?;
-    w.write_record(["id", "name", "gender", "party", "contest", "groups", "kind"])?;
+    // A person column only when some candidate has one.
+    let persons = e.candidates.iter().any(|c| c.person.is_some());
+    let mut header = vec!["id", "name", "gender", "party", "contest", "groups", "kind"];
+    if persons {
+        header.push("person");
+    }
+    w.write_record(&header)?;
     for c in &e.candidates {
         let party = c.party.map_or("", |p| e.parties[p.index()].id.as_str());
-        w.write_record([
+        let groups = c.groups.join(";");
+        let mut row = vec![
             c.id.as_str(),
             &c.name,
             if c.list_vote { "" } else { c.gender.as_str() },
             party,
             &e.contest(c.contest).id,
-            &c.groups.join(";"),
+            &groups,
             if c.list_vote { "list" } else { "" },
-        ])?;
+        ];
+        if persons {
+            row.push(c.person.as_deref().unwrap_or(""));
+        }
+        w.write_record(&row)?;
     }
     w.flush()?;
 
@@ -262,6 +277,21 @@ fn election_toml(e: &Election) -> String {
                 let _ = writeln!(s, "{} = {population}", toml_key(name));
             }
         }
+    }
+    if let Some(m) = &e.mixed_member {
+        let _ = writeln!(
+            s,
+            "\n# Mixed-member proportional: lists that compensate for single-seat constituencies."
+        );
+        let _ = writeln!(s, "[mmp]");
+        let _ = writeln!(s, "constituencies = {}", toml_string(&e.system(m.constituencies).id));
+        let _ = writeln!(s, "lists = {}", toml_string(&e.system(m.lists).id));
+        let _ = writeln!(s, "seats = {}", m.seats);
+        let _ = writeln!(s, "formula = {}", toml_string(m.formula.name()));
+        if let Formula::ModifiedSainteLague { first } = m.formula {
+            let _ = writeln!(s, "first_divisor = {}", toml_string(&first.text()));
+        }
+        let _ = writeln!(s, "overhang = {}", toml_string(m.overhang.as_str()));
     }
     if let Some(l) = &e.leveling {
         let _ = writeln!(

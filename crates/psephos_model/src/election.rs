@@ -488,6 +488,39 @@ pub struct Contest {
     pub population: Option<u32>,
 }
 
+/// How a mixed-member system treats a party whose constituency seats exceed its share.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Overhang {
+    /// It keeps them and the house grows by as many seats (New Zealand).
+    Keep,
+    /// The house grows until every party has at least its minimum (Germany 2013–2020): the sum
+    /// over the list contests of the larger of its constituency seats and its first-stage seats.
+    Level,
+}
+
+impl Overhang {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Overhang::Keep => "keep",
+            Overhang::Level => "level",
+        }
+    }
+}
+
+/// A mixed-member proportional system: single-seat constituencies (an SNTV system with one
+/// seat each, i.e. plurality) and party lists (a list-PR system) that compensate for them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MixedMember {
+    pub constituencies: SystemIdx,
+    /// Its threshold (with any `or_seats` alternative) decides which parties take part.
+    pub lists: SystemIdx,
+    /// Seats of the house before any overhang, constituencies included.
+    pub seats: u32,
+    /// The national formula, and the one that places a party's seats among its lists.
+    pub formula: Formula,
+    pub overhang: Overhang,
+}
+
 /// Seats of the contests of one system apportioned by population (the US House among the
 /// states; Germany's Land contingents).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -536,6 +569,9 @@ pub struct Candidate {
     pub groups: Vec<String>,
     /// Not a person but the list itself: votes cast for the list only (list PR).
     pub list_vote: bool,
+    /// The person, when one person stands in several contests (a German constituency candidate
+    /// who is also on the Land list): candidacies with the same person are one person.
+    pub person: Option<String>,
 }
 
 /// A polling station. Its id lives in [`Election::station_ids`] (see [`Election::station_label`]).
@@ -592,6 +628,7 @@ pub struct ElectionParts {
     pub phase_policy: Option<PhasePolicy>,
     pub leveling: Option<LevelingTier>,
     pub apportionment: Option<ContestApportionment>,
+    pub mixed_member: Option<MixedMember>,
     /// An index of `stations` by id, when the reader built one already (it must match).
     pub station_index: Option<IdIndex>,
 }
@@ -619,6 +656,7 @@ pub struct Election {
     pub phase_policy: PhasePolicy,
     pub leveling: Option<LevelingTier>,
     pub apportionment: Option<ContestApportionment>,
+    pub mixed_member: Option<MixedMember>,
     contest_by_id: IdIndex,
     candidate_by_id: IdIndex,
     station_by_id: IdIndex,
@@ -654,6 +692,7 @@ impl Election {
             phase_policy,
             leveling,
             apportionment,
+            mixed_member,
             station_index,
         } = parts;
         // Repeated ids are the package reader's to report; here the first one wins.
@@ -738,6 +777,7 @@ impl Election {
             phase_policy: phase_policy.unwrap_or_else(PhasePolicy::latest),
             leveling,
             apportionment,
+            mixed_member,
             contest_by_id,
             candidate_by_id,
             station_by_id,
@@ -856,10 +896,17 @@ impl Election {
         &self.contest_candidates[c.index()]
     }
 
-    /// Total seats of all contests, and the leveling seats.
+    /// Total seats of all contests, and the leveling seats. A mixed-member system counts as its
+    /// `seats` (before any overhang), not as its constituencies plus its lists.
     pub fn total_seats(&self) -> u64 {
-        self.contests.iter().map(|c| u64::from(c.seats)).sum::<u64>()
+        let mixed = |c: &Contest| {
+            self.mixed_member
+                .as_ref()
+                .is_some_and(|m| c.system == m.constituencies || c.system == m.lists)
+        };
+        self.contests.iter().filter(|c| !mixed(c)).map(|c| u64::from(c.seats)).sum::<u64>()
             + self.leveling.as_ref().map_or(0, |l| u64::from(l.seats))
+            + self.mixed_member.as_ref().map_or(0, |m| u64::from(m.seats))
     }
 
     /// Total registered voters of all stations.

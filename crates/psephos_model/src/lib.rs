@@ -17,8 +17,9 @@ pub use diagnostic::{Code, Diagnostic, Severity};
 pub use election::{
     Ballot, Candidate, CandidateFilter, Coalition, Contest, ContestApportionment, Election,
     ElectionParts, Electorate, Formula, Fraction, Gender, LevelingTier, ListKind, ListPr,
-    ListThreshold, Meta, Method, Minimum, Party, PhasePolicy, QuotaRule, QuotaScope, Rounding,
-    SeatsAlternative, Station, System, ThresholdBase, ThresholdScope, TieMethod, TiePolicy,
+    ListThreshold, Meta, Method, Minimum, MixedMember, Overhang, Party, PhasePolicy, QuotaRule,
+    QuotaScope, Rounding, SeatsAlternative, Station, System, ThresholdBase, ThresholdScope,
+    TieMethod, TiePolicy,
 };
 pub use forms::{Form, FormKey, FormSet, Phase, RejectedForm, Source, Votes, VotesAt};
 pub use ids::{

@@ -666,6 +666,7 @@ pub fn generate(config: &DemoConfig, progress: Progress<'_>) -> Demo {
                     contest,
                     groups: vec![pool.group.to_owned()],
                     list_vote: false,
+                    person: None,
                 });
                 strength.push(w);
             }
@@ -739,6 +740,7 @@ pub fn generate(config: &DemoConfig, progress: Progress<'_>) -> Demo {
                             contest,
                             groups: Vec::new(),
                             list_vote: false,
+                            person: None,
                         },
                         shares[bloc] * w,
                     ));

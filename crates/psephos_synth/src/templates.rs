@@ -12,6 +12,8 @@ use crate::iraq::{RESERVED_SEATS, district_seats, governorates};
 const SPAIN_SEATS: &str = include_str!("../data/es_congreso_2019_province_seats.csv");
 const NORWAY_SEATS: &str = include_str!("../data/no_storting_2025_district_seats.csv");
 const US_STATES: &str = include_str!("../data/us_house_2020_states.csv");
+const DE_WAHLKREISE: &str = include_str!("../data/de_bundestag_2017_wahlkreise.csv");
+const DE_LAENDER: &str = include_str!("../data/de_bundestag_2017_laender.csv");
 
 /// Iraq, Council of Representatives, 2018 (Law No. 45 of 2013 as amended): 320 seats in the 18
 /// governorates by open-list PR with modified Sainte-Laguë (first divisor 1.7), a woman among
@@ -235,6 +237,108 @@ pub fn us_house(tie_seed: &str) -> ElectionParts {
     }
 }
 
+/// Germany, Bundestag 2017 (Federal Electoral Act as amended in 2013): 598 seats; 299
+/// constituencies (`WK-001` ... `WK-299`) by plurality on the first vote; 16 Land lists (`LL-SH`
+/// ...) on the second vote, a ballot paper of their own, closed lists, Sainte-Laguë, for parties
+/// with 5 % of the second votes nationally or 3 constituencies. The Land contingents are the 598
+/// seats apportioned by population (Sainte-Laguë); each Land's contingent is divided among the
+/// parties there (first stage); the house grows until every party has at least the sum over the
+/// Länder of its constituencies or first-stage seats, whichever is more; each party's seats go
+/// back to its Land lists by Sainte-Laguë, each keeping its constituencies.
+pub fn bundestag_2017(tie_seed: &str) -> ElectionParts {
+    let ties = TiePolicy { method: TieMethod::Lot, seed: tie_seed.to_owned() };
+    let constituency = System {
+        id: "constituency".to_owned(),
+        method: Method::Sntv,
+        reserved_for: None,
+        electorate: Electorate::Own,
+        quotas: Vec::new(),
+        ties: ties.clone(),
+    };
+    let land = System {
+        id: "land".to_owned(),
+        method: Method::ListPr(ListPr {
+            formula: Formula::SainteLague,
+            lists: ListKind::Closed,
+            threshold: Some(ListThreshold {
+                share: Fraction::new(5, 100),
+                base: ThresholdBase::ListVotes,
+                scope: ThresholdScope::System,
+                or_seats: Some(psephos_model::SeatsAlternative { seats: 3, system: SystemIdx(0) }),
+            }),
+        }),
+        reserved_for: None,
+        electorate: Electorate::GovernorateBallot,
+        quotas: Vec::new(),
+        ties,
+    };
+    let mut governorates: Vec<String> = Vec::new();
+    let mut contests = Vec::new();
+    for line in DE_WAHLKREISE.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let [number, name, land] = f[..] else { continue };
+        let Ok(number) = number.parse::<u32>() else { continue };
+        let g = match governorates.iter().position(|x| x == land) {
+            Some(g) => g,
+            None => {
+                governorates.push(land.to_owned());
+                governorates.len() - 1
+            }
+        };
+        contests.push(Contest {
+            id: format!("WK-{number:03}"),
+            name: name.to_owned(),
+            governorate: Some(psephos_model::GovernorateIdx::from_index(g)),
+            seats: 1,
+            system: SystemIdx(0),
+            population: None,
+        });
+    }
+    for line in DE_LAENDER.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let [code, land, population] = f[..] else { continue };
+        let Ok(population) = population.parse::<u32>() else { continue };
+        let g = governorates.iter().position(|x| x == land);
+        contests.push(Contest {
+            id: format!("LL-{code}"),
+            name: format!("Landesliste {land}"),
+            governorate: g.map(psephos_model::GovernorateIdx::from_index),
+            // Apportioned by population: see [apportionment].
+            seats: 0,
+            system: SystemIdx(1),
+            population: Some(population),
+        });
+    }
+    ElectionParts {
+        meta: Meta {
+            id: "de-bundestag-2017".to_owned(),
+            name: "Deutscher Bundestag, 2017".to_owned(),
+            date: "2017-09-24".to_owned(),
+            country: "DE".to_owned(),
+        },
+        systems: vec![constituency, land],
+        governorates,
+        contests,
+        phase_policy: Some(PhasePolicy::latest()),
+        apportionment: Some(psephos_model::ContestApportionment {
+            system: SystemIdx(1),
+            formula: Formula::SainteLague,
+            seats: 598,
+            minimum: 0,
+            governorate_population: Vec::new(),
+            apportioned: Vec::new(),
+        }),
+        mixed_member: Some(psephos_model::MixedMember {
+            constituencies: SystemIdx(0),
+            lists: SystemIdx(1),
+            seats: 598,
+            formula: Formula::SainteLague,
+            overhang: psephos_model::Overhang::Level,
+        }),
+        ..ElectionParts::default()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -253,5 +357,8 @@ mod tests {
         let us = us_house("");
         assert_eq!(us.contests.len(), 435);
         assert_eq!(us.governorates.len(), 50);
+        let de = bundestag_2017("");
+        assert_eq!(de.contests.len(), 299 + 16);
+        assert_eq!(de.contests.iter().filter(|c| c.seats == 1).count(), 299);
     }
 }

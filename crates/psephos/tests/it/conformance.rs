@@ -325,3 +325,312 @@ fn us_house_2020_through_a_package() {
     assert_eq!(matching, 50);
     assert_eq!(units.len(), 50);
 }
+
+/// New Zealand 2014 through a package: 71 electorates (plurality) and the nationwide party vote
+/// on a ballot paper of its own; 120 seats by Sainte-Laguë among parties with 5 % of the party
+/// vote or an electorate; overhang kept. Party votes (Electoral Commission, as in votelib's
+/// tests) are recorded on the first station's party-vote form.
+#[test]
+fn new_zealand_2014_through_a_package() {
+    let text = std::fs::read_to_string(
+        conformance_dir().join("tabulation/votelib_real/nz_leg_2014_electorate.csv"),
+    )
+    .expect("nz data");
+    let party_vote: [(&str, u64); 15] = [
+        ("ACT New Zealand", 16689),
+        ("Aotearoa Legalise Cannabis Party", 10961),
+        ("Ban1080", 5113),
+        ("Conservative", 95598),
+        ("Democrats for Social Credit", 1730),
+        ("Focus New Zealand", 639),
+        ("Green Party", 257359),
+        ("Internet MANA", 34094),
+        ("Labour Party", 604535),
+        ("Māori Party", 31849),
+        ("National Party", 1131501),
+        ("New Zealand First Party", 208300),
+        ("NZ Independent Coalition", 872),
+        ("The Civilian Party", 1096),
+        ("United Future", 5286),
+    ];
+    let id = |name: &str| format!("P{}", party_vote.iter().position(|p| p.0 == name).unwrap());
+    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+    let header: Vec<&str> = lines.next().unwrap().split(';').skip(1).collect();
+    let scratch = Scratch::new("nz-2014");
+    let pkg = scratch.0.join("pkg");
+    std::fs::create_dir_all(pkg.join("results")).unwrap();
+    std::fs::write(
+        pkg.join("election.toml"),
+        r#"[election]
+id = "nz-2014"
+name = "New Zealand House of Representatives, 2014"
+date = "2014-09-20"
+country = "NZ"
+
+[ties]
+method = "lot"
+seed = "nz-2014"
+
+[systems.electorate]
+method = "sntv"
+
+[systems.party]
+method = "list-pr"
+formula = "sainte-lague"
+electorate = "nationwide-ballot"
+threshold = { share = "5%", scope = "system", or_seats = 1, or_seats_in = "electorate" }
+
+[mmp]
+constituencies = "electorate"
+lists = "party"
+seats = 120
+formula = "sainte-lague"
+overhang = "keep"
+"#,
+    )
+    .unwrap();
+    let mut contests = String::from("id,name,governorate,seats,system\nPV,Party vote,,120,party\n");
+    let mut parties = String::from("id,name,coalition\n");
+    let mut candidates = String::from("id,name,gender,party,contest,groups,kind\n");
+    let mut stations = String::from("id,centre,district,governorate,registered\n");
+    for (k, (name, _)) in party_vote.iter().enumerate() {
+        parties.push_str(&format!("P{k},{name},\n"));
+        candidates.push_str(&format!("PV-P{k}-L,List,,P{k},PV,,list\n"));
+        for n in 1..=70 {
+            candidates.push_str(&format!("PV-P{k}-{n},Candidate {n},F,P{k},PV,,\n"));
+        }
+    }
+    let mut electorate_forms = String::new();
+    for (e, line) in lines.enumerate() {
+        let f: Vec<&str> = line.split(';').collect();
+        let contest = format!("E{e:02}");
+        contests.push_str(&format!("{contest},{},,1,electorate\n", f[0]));
+        stations.push_str(&format!("S{e:02},C{e:02},{contest},,3000000\n"));
+        let mut head = String::from("station,contest,phase,version,ballots_found,blank,invalid");
+        let mut row = String::new();
+        let mut total = 0u64;
+        for (party, votes) in header.iter().zip(&f[1..]) {
+            let cand = format!("{contest}-{}", id(party));
+            candidates.push_str(&format!("{cand},Candidate,F,{},{contest},,\n", id(party)));
+            head.push_str(&format!(",{cand}"));
+            let v: u64 = votes.parse().unwrap();
+            total += v;
+            row.push_str(&format!(",{v}"));
+        }
+        electorate_forms = format!("{head}\nS{e:02},{contest},electronic,1,{total},0,0{row}\n");
+        std::fs::write(pkg.join(format!("results/{contest}.csv")), &electorate_forms).unwrap();
+    }
+    assert!(!electorate_forms.is_empty());
+    // The party vote: every station has a form; the national totals are on the first one.
+    let mut head = String::from("station,contest,phase,version,ballots_found,blank,invalid");
+    for k in 0..party_vote.len() {
+        head.push_str(&format!(",PV-P{k}-L"));
+        for n in 1..=70 {
+            head.push_str(&format!(",PV-P{k}-{n}"));
+        }
+    }
+    let mut forms = format!("{head}\n");
+    let total: u64 = party_vote.iter().map(|p| p.1).sum();
+    for e in 0..71 {
+        let mut row = format!("S{e:02},PV,electronic,1,{},0,0", if e == 0 { total } else { 0 });
+        for (_, v) in &party_vote {
+            row.push_str(&format!(",{}", if e == 0 { *v } else { 0 }));
+            row.push_str(&",0".repeat(70));
+        }
+        forms.push_str(&row);
+        forms.push('\n');
+    }
+    std::fs::write(pkg.join("results/PV.csv"), forms).unwrap();
+    for (file, text) in [
+        ("contests.csv", contests),
+        ("parties.csv", parties),
+        ("coalitions.csv", "id,name\n".to_owned()),
+        ("candidates.csv", candidates),
+        ("stations.csv", stations),
+    ] {
+        std::fs::write(pkg.join(file), text).unwrap();
+    }
+    let out =
+        psephos(&scratch.0, &["--quiet", "allocate", pkg.to_str().unwrap(), "--format", "json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mmp = &v["mmp"];
+    let seats_of = |name: &str| {
+        mmp["parties"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["party"] == id(name).as_str())
+            .map_or(0, |p| p["seats"].as_u64().unwrap())
+    };
+    let official = [
+        ("ACT New Zealand", 1),
+        ("Labour Party", 32),
+        ("Māori Party", 2),
+        ("National Party", 60),
+        ("United Future", 1),
+        ("Green Party", 14),
+        ("New Zealand First Party", 11),
+        ("Conservative", 0),
+        ("Internet MANA", 0),
+    ];
+    let matching = official.iter().filter(|(p, s)| seats_of(p) == *s).count();
+    eprintln!(
+        "new zealand 2014 through a package: {matching} of {} parties match, house of {}",
+        official.len(),
+        mmp["house_seats"]
+    );
+    let bad: Vec<String> = official
+        .iter()
+        .filter(|(p, s)| seats_of(p) != *s)
+        .map(|(p, s)| format!("{p}: {} (official {s})", seats_of(p)))
+        .collect();
+    assert!(bad.is_empty(), "{bad:?}");
+    assert_eq!(mmp["house_seats"], 121);
+    // The seats themselves: every member is a candidate, 121 in all.
+    assert_eq!(v["seats"].as_array().unwrap().len(), 121);
+}
+
+/// Germany, Bundestag 2017, through a package: `init --template bundestag-2017`, then every
+/// constituency's first votes and second votes (one station per constituency, counting its
+/// constituency ballot and its Land list ballot); seats per party nationally, the house size
+/// and one Land's distribution against the official result.
+#[test]
+fn bundestag_2017_through_a_package() {
+    let text =
+        std::fs::read_to_string(conformance_dir().join("tabulation/votelib_real/de_bdt_2017.csv"))
+            .expect("bundestag data");
+    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+    let header: Vec<&str> = lines.next().unwrap().split(';').collect();
+    let party_names: Vec<&str> = header[2..].iter().copied().filter(|p| !p.is_empty()).collect();
+    lines.next();
+    let scratch = Scratch::new("bundestag-2017");
+    let pkg = scratch.0.join("pkg");
+    let out = psephos(&scratch.0, &["init", "--template", "bundestag-2017", pkg.to_str().unwrap()]);
+    assert!(out.status.success());
+    let contests = std::fs::read_to_string(pkg.join("contests.csv")).unwrap();
+    // Land name -> its list contest id.
+    let land_list: HashMap<String, String> = rows(&contests)
+        .into_iter()
+        .filter(|r| r[4] == "land")
+        .map(|r| (r[2].clone(), r[0].clone()))
+        .collect();
+    let mut parties = String::from("id,name,coalition\n");
+    for (k, name) in party_names.iter().enumerate() {
+        parties.push_str(&format!("P{k},{name},\n"));
+    }
+    let mut candidates = String::from("id,name,gender,party,contest,groups,kind\n");
+    let mut stations = String::from("id,centre,district,governorate,registered\n");
+    std::fs::create_dir_all(pkg.join("results")).unwrap();
+    // Per Land: the second-vote rows of its stations.
+    let mut land_rows: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    let mut constituency_forms = String::new();
+    for (w, line) in lines.enumerate() {
+        let f: Vec<&str> = line.split(';').collect();
+        let contest = format!("WK-{:03}", w + 1);
+        let land = f[1];
+        let n = w + 1;
+        stations.push_str(&format!("S{n:03},C{n:03},{contest},{land},1000000\n"));
+        let mut head = String::from("station,contest,phase,version,ballots_found,blank,invalid");
+        let mut row = String::new();
+        let mut total = 0u64;
+        let mut second = Vec::new();
+        for k in 0..party_names.len() {
+            let num = |s: Option<&&str>| s.and_then(|s| s.trim().parse::<u64>().ok()).unwrap_or(0);
+            let (first, zweit) = (num(f.get(2 + 2 * k)), num(f.get(3 + 2 * k)));
+            second.push(zweit);
+            if first > 0 {
+                let cand = format!("{contest}-P{k}");
+                candidates.push_str(&format!("{cand},Direct candidate,F,P{k},{contest},,\n"));
+                head.push_str(&format!(",{cand}"));
+                row.push_str(&format!(",{first}"));
+                total += first;
+            }
+        }
+        constituency_forms
+            .push_str(&format!("{head}\nS{:03},{contest},electronic,1,{total},0,0{row}\n", w + 1));
+        std::fs::write(pkg.join(format!("results/{contest}.csv")), &constituency_forms).unwrap();
+        constituency_forms.clear();
+        let total: u64 = second.iter().sum();
+        let mut row = format!("S{:03},{},electronic,1,{total},0,0", w + 1, land_list[land]);
+        for v in &second {
+            row.push_str(&format!(",{v}"));
+            row.push_str(&",0".repeat(60));
+        }
+        land_rows.entry(land.to_owned()).or_default().push(row);
+    }
+    for (land, list) in &land_list {
+        let mut head = String::from("station,contest,phase,version,ballots_found,blank,invalid");
+        for k in 0..party_names.len() {
+            candidates.push_str(&format!("{list}-P{k}-L,List,,P{k},{list},,list\n"));
+            head.push_str(&format!(",{list}-P{k}-L"));
+            for n in 1..=60 {
+                candidates.push_str(&format!("{list}-P{k}-{n},Candidate {n},F,P{k},{list},,\n"));
+                head.push_str(&format!(",{list}-P{k}-{n}"));
+            }
+        }
+        std::fs::write(
+            pkg.join(format!("results/{list}.csv")),
+            format!("{head}\n{}\n", land_rows[land].join("\n")),
+        )
+        .unwrap();
+    }
+    for (file, text) in
+        [("parties.csv", parties), ("candidates.csv", candidates), ("stations.csv", stations)]
+    {
+        std::fs::write(pkg.join(file), text).unwrap();
+    }
+    let out =
+        psephos(&scratch.0, &["--quiet", "allocate", pkg.to_str().unwrap(), "--format", "json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mmp = &v["mmp"];
+    let id = |name: &str| format!("P{}", party_names.iter().position(|p| *p == name).unwrap());
+    let seats_of = |name: &str| {
+        mmp["parties"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["party"] == id(name).as_str())
+            .map_or(0, |p| p["seats"].as_u64().unwrap())
+    };
+    let official = [
+        ("CDU", 200),
+        ("SPD", 153),
+        ("AfD", 94),
+        ("FDP", 80),
+        ("DIE LINKE", 69),
+        ("GRÜNE", 67),
+        ("CSU", 46),
+    ];
+    let mut bad: Vec<String> = official
+        .iter()
+        .filter(|(p, s)| seats_of(p) != *s)
+        .map(|(p, s)| format!("{p}: {} (official {s})", seats_of(p)))
+        .collect();
+    let in_mv = |name: &str| {
+        mmp["lists"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["contest"] == "LL-MV" && l["party"] == id(name).as_str())
+            .map_or(0, |l| l["seats"].as_u64().unwrap())
+    };
+    let mv = [("CDU", 6), ("SPD", 2), ("AfD", 3), ("FDP", 1), ("DIE LINKE", 3), ("GRÜNE", 1)];
+    bad.extend(
+        mv.iter()
+            .filter(|(p, s)| in_mv(p) != *s)
+            .map(|(p, s)| format!("Mecklenburg-Vorpommern {p}: {} (official {s})", in_mv(p))),
+    );
+    eprintln!(
+        "bundestag 2017 through a package: {} of {} parties, {} of {} Mecklenburg-Vorpommern lists, house of {} (official 709)",
+        official.iter().filter(|(p, s)| seats_of(p) == *s).count(),
+        official.len(),
+        mv.iter().filter(|(p, s)| in_mv(p) == *s).count(),
+        mv.len(),
+        mmp["house_seats"]
+    );
+    assert!(bad.is_empty(), "{bad:?}");
+    assert_eq!(mmp["house_seats"], 709);
+    assert_eq!(v["seats"].as_array().unwrap().len(), 709);
+}

@@ -49,6 +49,7 @@ fn election(seats: u32, women: &[bool], stations: usize, minimum: u32, seed: &st
                 contest: ContestIdx(0),
                 groups: vec![],
                 list_vote: false,
+                person: None,
             })
             .collect(),
         stations: (0..stations)
