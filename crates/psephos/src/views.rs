@@ -505,6 +505,22 @@ pub(crate) fn allocation_json(
             })
         })
         .collect();
+    let agreements: Vec<Value> = a
+        .contests
+        .iter()
+        .flat_map(|c| {
+            c.agreements.iter().map(move |g| {
+                let name = |k: &usize| psephos_count::list_pr::list_id(e, &c.lists[*k]).to_owned();
+                json!({
+                    "contest": e.contest(c.contest).id,
+                    "agreement": g.name,
+                    "lists": g.lists.iter().map(name).collect::<Vec<_>>(),
+                    "votes": g.votes,
+                    "seats": g.seats,
+                })
+            })
+        })
+        .collect();
     let empty: u32 = a.contests.iter().map(|c| c.empty_seats).sum();
     let leveling = a.leveling.as_ref().map(|l| leveling_json(e, l));
     let apportionment = apportionment_json(e);
@@ -532,6 +548,7 @@ pub(crate) fn allocation_json(
         "ties": ties,
         "lists": lists,
         "list_ties": list_ties,
+        "agreements": agreements,
         "leveling": leveling,
         "apportionment": apportionment,
         "mmp": mmp,

@@ -104,6 +104,8 @@ pub struct ContestResult {
     pub lists: Vec<crate::list_pr::ListResult>,
     /// List PR: ties between lists and how they were settled.
     pub list_ties: Vec<crate::list_pr::ListTie>,
+    /// List PR: surplus agreements that pooled votes.
+    pub agreements: Vec<crate::list_pr::Agreement>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -553,6 +555,7 @@ fn sntv(election: &Election, tabulation: &Tabulation, contest: ContestIdx) -> Co
         empty_seats: (seats_len(election, contest) - filled) as u32,
         lists: Vec::new(),
         list_ties: Vec::new(),
+        agreements: Vec::new(),
     }
 }
 

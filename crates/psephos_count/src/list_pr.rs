@@ -33,6 +33,16 @@ pub struct ListResult {
     pub next: Option<Ratio>,
 }
 
+/// Lists that pooled their votes under a surplus agreement, and the seats the pool won.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Agreement {
+    pub name: String,
+    /// Indices into [`ContestResult::lists`].
+    pub lists: Vec<usize>,
+    pub votes: u64,
+    pub seats: u32,
+}
+
 /// A tie between lists that the tie rule settled.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ListTie {
@@ -191,37 +201,116 @@ pub(crate) fn list_pr(
         lists.iter().zip(&votes).map(|(l, &v)| if l.below_threshold { 0 } else { v }).collect();
     let mut list_ties = Vec::new();
     let mut lot_lists = Vec::new();
+    // Surplus agreements (Israel): lists above the threshold whose parties share an agreement
+    // pool their votes; the pool's seats are then divided among them by the same formula.
+    let agreement_of = |k: usize| {
+        let l = &lists[k];
+        if l.below_threshold {
+            return None;
+        }
+        l.party.and_then(|p| election.parties[p.index()].agreement.as_deref())
+    };
+    let mut units: Vec<(Option<&str>, Vec<usize>)> = Vec::new();
+    for k in 0..lists.len() {
+        match agreement_of(k) {
+            Some(a) => match units.iter_mut().find(|u| u.0 == Some(a)) {
+                Some(u) => u.1.push(k),
+                None => units.push((Some(a), vec![k])),
+            },
+            None => units.push((None, vec![k])),
+        }
+    }
+    // An agreement with one list above the threshold is just that list.
+    for u in &mut units {
+        if u.1.len() == 1 {
+            u.0 = None;
+        }
+    }
+    let unit_votes: Vec<u128> =
+        units.iter().map(|u| u.1.iter().map(|&k| eligible[k]).sum()).collect();
+    let unit_names: Vec<&str> = units.iter().map(|u| u.0.unwrap_or_else(|| ids[u.1[0]])).collect();
     // Seats no list could take: no list has votes, or none reached the threshold.
     let mut unallocated = 0u32;
-    let apportioned = apportion(&eligible, &ids, u128::from(seats), method, None, &rule);
+    let apportioned = apportion(&unit_votes, &unit_names, u128::from(seats), method, None, &rule);
     if apportioned.is_err() {
         unallocated = seats;
     }
+    let mut agreements = Vec::new();
     if let Ok(a) = apportioned {
-        for (k, l) in lists.iter_mut().enumerate() {
-            l.seats = u32::try_from(a.seats[k]).unwrap_or(u32::MAX);
+        // Per list: its seats and the apportionment that gave them (the contest's, or the split
+        // of its agreement's seats), for the quotients that explain them.
+        let mut explain = |k: usize, list_votes: u128, won: u128, remainder: Option<Ratio>| {
+            let l = &mut lists[k];
+            l.seats = u32::try_from(won).unwrap_or(u32::MAX);
             if method.is_divisor() {
-                if l.seats > 0 {
-                    l.last_won = Some(method.priority(votes[k], a.seats[k] - 1));
+                if won > 0 {
+                    l.last_won = Some(method.priority(list_votes, won - 1));
                 }
-                if !l.below_threshold && votes[k] > 0 {
-                    l.next = Some(method.priority(votes[k], a.seats[k]));
+                if !l.below_threshold && list_votes > 0 {
+                    l.next = Some(method.priority(list_votes, won));
                 }
             } else {
-                l.last_won = a.remainders.get(k).copied().flatten();
+                l.last_won = remainder;
             }
-        }
-        for t in a.ties {
+        };
+        let expand = |us: &[usize]| -> Vec<usize> {
+            us.iter().flat_map(|&u| units[u].1.iter().copied()).collect()
+        };
+        for t in &a.ties {
+            let (members, chosen) = (expand(&t.parties), expand(&t.chosen));
             // Only a drawn lot makes a seat's reason "lot"; a rule such as most votes does not.
             if !t.tickets.is_empty() {
-                lot_lists.extend(t.chosen.iter().copied());
+                lot_lists.extend(chosen.iter().copied());
             }
             list_ties.push(ListTie {
-                lists: t.parties,
+                lists: members,
                 seats: u32::try_from(t.seats).unwrap_or(u32::MAX),
-                chosen: t.chosen,
+                chosen,
                 rule: t.rule,
-                tickets: t.tickets,
+                tickets: t.tickets.clone(),
+            });
+        }
+        for (u, (agreement, members)) in units.iter().enumerate() {
+            let Some(agreement) = agreement else {
+                let k = members[0];
+                explain(k, votes[k], a.seats[u], a.remainders.get(u).copied().flatten());
+                continue;
+            };
+            let member_votes: Vec<u128> = members.iter().map(|&k| eligible[k]).collect();
+            let member_ids: Vec<&str> = members.iter().map(|&k| ids[k]).collect();
+            let context = format!("{contest_id}/{agreement}");
+            let split_rule = match system.ties.method {
+                TieMethod::Lot => TieRule::Lot { seed: system.ties.seed.clone(), context },
+                TieMethod::MostVotes => {
+                    TieRule::MostVotesThenLot { seed: system.ties.seed.clone(), context }
+                }
+            };
+            let Ok(split) =
+                apportion(&member_votes, &member_ids, a.seats[u], method, None, &split_rule)
+            else {
+                continue;
+            };
+            for (j, &k) in members.iter().enumerate() {
+                explain(k, votes[k], split.seats[j], split.remainders.get(j).copied().flatten());
+            }
+            for t in split.ties {
+                let map = |v: &[usize]| v.iter().map(|&j| members[j]).collect::<Vec<_>>();
+                if !t.tickets.is_empty() {
+                    lot_lists.extend(map(&t.chosen));
+                }
+                list_ties.push(ListTie {
+                    lists: map(&t.parties),
+                    seats: u32::try_from(t.seats).unwrap_or(u32::MAX),
+                    chosen: map(&t.chosen),
+                    rule: t.rule,
+                    tickets: t.tickets,
+                });
+            }
+            agreements.push(Agreement {
+                name: (*agreement).to_owned(),
+                lists: members.clone(),
+                votes: u64::try_from(unit_votes[u]).unwrap_or(u64::MAX),
+                seats: u32::try_from(a.seats[u]).unwrap_or(u32::MAX),
             });
         }
     }
@@ -243,6 +332,7 @@ pub(crate) fn list_pr(
         empty_seats,
         lists,
         list_ties,
+        agreements,
     }
 }
 

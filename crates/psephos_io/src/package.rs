@@ -752,6 +752,7 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
         let c_name = table.column("name", &mut diags);
         let c_coalition = table.column("coalition", &mut diags);
         let c_threshold = table.optional_column("threshold");
+        let c_agreement = table.optional_column("agreement");
         known_parties = Known::new(c_id, &[c_name, c_coalition]);
         table.for_each_row(&mut diags, |row, diags| {
             known_parties.saw(&row, c_id);
@@ -802,6 +803,9 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
                     name: row.get(c_name).to_owned(),
                     coalition,
                     threshold,
+                    agreement: Some(row.get(c_agreement))
+                        .filter(|a| !a.is_empty())
+                        .map(str::to_owned),
                 });
             }
         });

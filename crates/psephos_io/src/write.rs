@@ -66,21 +66,28 @@ pub fn write_tables(dir: &Path, e: &Election) -> std::io::Result<()> {
     w.flush()?;
 
     let mut w = csv_writer(&dir.join("parties.csv"))?;
-    // The threshold column only when some party has its own threshold.
+    // The threshold and agreement columns only when some party uses them.
     let thresholds = e.parties.iter().any(|p| p.threshold.is_some());
+    let agreements = e.parties.iter().any(|p| p.agreement.is_some());
+    let mut header = vec!["id", "name", "coalition"];
     if thresholds {
-        w.write_record(["id", "name", "coalition", "threshold"])?;
-    } else {
-        w.write_record(["id", "name", "coalition"])?;
+        header.push("threshold");
     }
+    if agreements {
+        header.push("agreement");
+    }
+    w.write_record(&header)?;
     for p in &e.parties {
         let coalition = p.coalition.map_or("", |c| e.coalitions[c.index()].id.as_str());
+        let t = p.threshold.map(|t| t.percent_text()).unwrap_or_default();
+        let mut row = vec![p.id.as_str(), &p.name, coalition];
         if thresholds {
-            let t = p.threshold.map(|t| t.percent_text()).unwrap_or_default();
-            w.write_record([p.id.as_str(), &p.name, coalition, &t])?;
-        } else {
-            w.write_record([&p.id, &p.name, coalition])?;
+            row.push(&t);
         }
+        if agreements {
+            row.push(p.agreement.as_deref().unwrap_or(""));
+        }
+        w.write_record(&row)?;
     }
     w.flush()?;
 

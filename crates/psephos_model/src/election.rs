@@ -554,6 +554,9 @@ pub struct Party {
     /// A list-PR threshold share for this party's lists instead of the system's (e.g. a higher
     /// one for a joint list of several parties, as in Czechia or Poland).
     pub threshold: Option<Fraction>,
+    /// A surplus agreement (Israel): parties with the same agreement pool their list votes in
+    /// the allocation and then divide the pool's seats.
+    pub agreement: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

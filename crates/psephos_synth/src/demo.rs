@@ -564,6 +564,7 @@ pub fn generate(config: &DemoConfig, progress: Progress<'_>) -> Demo {
                 name: (*name).to_owned(),
                 coalition: Some(co),
                 threshold: None,
+                agreement: None,
             });
         }
     }
@@ -588,6 +589,7 @@ pub fn generate(config: &DemoConfig, progress: Progress<'_>) -> Demo {
                 name: (*name).to_owned(),
                 coalition,
                 threshold: None,
+                agreement: None,
             });
         }
     }

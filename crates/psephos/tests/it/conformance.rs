@@ -634,3 +634,135 @@ fn bundestag_2017_through_a_package() {
     assert_eq!(mmp["house_seats"], 709);
     assert_eq!(v["seats"].as_array().unwrap().len(), 709);
 }
+
+/// Knesset 19–22 through packages: one national contest, D'Hondt (Bader-Ofer), surplus
+/// agreements in parties.csv; every list's seats, after the split of its agreement's seats,
+/// against the official ones.
+#[test]
+fn knesset_19_22_through_packages() {
+    let text = std::fs::read_to_string(
+        conformance_dir().join("tabulation/israel_knesset/knesset_19_22_surplus_pairs.txt"),
+    )
+    .expect("knesset data");
+    let mut summary = Vec::new();
+    let mut failures = Vec::new();
+    for line in text.lines().filter(|l| l.starts_with('[')) {
+        let (knesset, blocs, votes, seats, threshold) = parse_knesset_line(line);
+        let scratch = Scratch::new(&format!("knesset-{knesset}"));
+        let pkg = &scratch.0;
+        std::fs::create_dir_all(pkg.join("results")).unwrap();
+        std::fs::write(
+            pkg.join("election.toml"),
+            format!(
+                "[election]\nid = \"knesset-{knesset}\"\nname = \"Knesset {knesset}\"\ndate = \"\"\ncountry = \"IL\"\n\n[ties]\nmethod = \"lot\"\nseed = \"knesset\"\n\n[systems.national]\nmethod = \"list-pr\"\nformula = \"dhondt\"\nthreshold = {{ share = \"{threshold}\" }}\n"
+            ),
+        )
+        .unwrap();
+        let mut parties = String::from("id,name,coalition,agreement\n");
+        let mut candidates = String::from("id,name,gender,party,contest,groups,kind\n");
+        let mut head = String::from("station,contest,phase,version,ballots_found,blank,invalid");
+        let mut row = String::new();
+        let mut total = 0u64;
+        let mut expected = Vec::new();
+        for (b, members) in votes.iter().enumerate() {
+            for (m, v) in members.iter().enumerate() {
+                let id = format!("L{b}-{m}");
+                let agreement = if members.len() > 1 { format!("A{b}") } else { String::new() };
+                parties.push_str(&format!("{id},\"{}\",,{agreement}\n", blocs[b].replace('"', "")));
+                candidates.push_str(&format!("{id}-L,List,,{id},IL,,list\n"));
+                head.push_str(&format!(",{id}-L"));
+                row.push_str(&format!(",{v}"));
+                for n in 1..=40 {
+                    candidates.push_str(&format!("{id}-{n},Candidate {n},F,{id},IL,,\n"));
+                    head.push_str(&format!(",{id}-{n}"));
+                    row.push_str(",0");
+                }
+                total += v;
+                expected.push((id, seats[b][m]));
+            }
+        }
+        for (file, text) in [
+            (
+                "contests.csv",
+                "id,name,governorate,seats,system\nIL,Knesset,,120,national\n".to_owned(),
+            ),
+            ("parties.csv", parties),
+            ("coalitions.csv", "id,name\n".to_owned()),
+            ("candidates.csv", candidates),
+            (
+                "stations.csv",
+                "id,centre,district,governorate,registered\nS1,C1,IL,,9000000\n".to_owned(),
+            ),
+            ("results/IL.csv", format!("{head}\nS1,IL,electronic,1,{total},0,0{row}\n")),
+        ] {
+            std::fs::write(pkg.join(file), text).unwrap();
+        }
+        let out = psephos(pkg, &["--quiet", "allocate", pkg.to_str().unwrap(), "--format", "json"]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let won: HashMap<String, u64> = v["lists"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| (l["list"].as_str().unwrap().to_owned(), l["seats"].as_u64().unwrap()))
+            .collect();
+        let bad: Vec<String> = expected
+            .iter()
+            .filter(|(id, s)| won.get(id) != Some(s))
+            .map(|(id, s)| format!("{id}: {:?} (official {s})", won.get(id)))
+            .collect();
+        summary.push(format!(
+            "Knesset {knesset}: {} of {} lists match",
+            expected.len() - bad.len(),
+            expected.len()
+        ));
+        if !bad.is_empty() {
+            failures.push(format!("Knesset {knesset}: {}", bad.join(", ")));
+        }
+    }
+    eprintln!("knesset through packages:\n{}", summary.join("\n"));
+    assert_eq!(summary.len(), 4);
+    assert!(failures.is_empty(), "{failures:?}");
+}
+
+type KnessetLine = (u32, Vec<String>, Vec<Vec<u64>>, Vec<Vec<u64>>, String);
+
+/// One line of the Python-literal table: `[19, ['a+b', ...], [1+2, 3], [4+5, 6], 0.02]`.
+fn parse_knesset_line(line: &str) -> KnessetLine {
+    // Tokens: quoted strings, and everything else split on brackets and commas.
+    let mut strings = Vec::new();
+    let mut rest = String::new();
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\'' || c == '"' {
+            let mut s = String::new();
+            for d in chars.by_ref() {
+                if d == c {
+                    break;
+                }
+                s.push(d);
+            }
+            strings.push(s);
+            rest.push('S');
+        } else {
+            rest.push(c);
+        }
+    }
+    // rest: [19, [S, S, ...], [a+b, c], [d+e, f], 0.02]
+    let groups: Vec<&str> = rest.split('[').collect();
+    let knesset: u32 = groups[1].trim().trim_end_matches(',').trim().parse().unwrap();
+    let numbers = |g: &str| -> Vec<Vec<u64>> {
+        g.split(']')
+            .next()
+            .unwrap()
+            .split(',')
+            .filter(|x| !x.trim().is_empty())
+            .map(|x| x.split('+').map(|n| n.trim().parse().unwrap()).collect())
+            .collect()
+    };
+    let votes = numbers(groups[3]);
+    let seats = numbers(groups[4]);
+    let threshold = groups[4].split(']').nth(1).unwrap().trim_matches(|c| c == ',' || c == ' ');
+    let threshold = format!("{}%", threshold.parse::<f64>().unwrap() * 100.0);
+    (knesset, strings, votes, seats, threshold)
+}
