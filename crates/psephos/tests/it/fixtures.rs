@@ -88,6 +88,17 @@ fn render(v: &Value) -> String {
             tickets.join(",")
         ));
     }
+    for g in v["agreements"].as_array().into_iter().flatten() {
+        let lists: Vec<String> = g["lists"].as_array().into_iter().flatten().map(s).collect();
+        out.push_str(&format!(
+            "agreement {} {} lists=[{}] votes={} seats={}\n",
+            s(&g["contest"]),
+            s(&g["agreement"]),
+            lists.join(","),
+            g["votes"],
+            g["seats"]
+        ));
+    }
     let tier = &v["leveling"];
     if !tier.is_null() {
         out.push_str(&format!(
