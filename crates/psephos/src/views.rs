@@ -604,6 +604,75 @@ pub(crate) fn apportionment_json(e: &Election) -> Value {
     })
 }
 
+/// The lists of the list-PR contests: votes, seats and the quotients (or remainders) that
+/// explain them, with threshold exclusions, agreements, lots and leveling seats noted.
+fn lists_table(e: &Election, a: &Allocation) -> String {
+    let contests: Vec<&psephos_count::ContestResult> =
+        a.contests.iter().filter(|c| !c.lists.is_empty()).collect();
+    if contests.is_empty() {
+        return String::new();
+    }
+    let divisor = |c: &psephos_count::ContestResult| match &e.system_of(c.contest).method {
+        psephos_model::Method::ListPr(lp) => {
+            psephos_count::list_pr::formula_method(lp.formula).is_divisor()
+        }
+        psephos_model::Method::Sntv => true,
+    };
+    let mut table = Table::new(&[
+        ("contest", false),
+        ("list", false),
+        ("votes", true),
+        ("%", true),
+        ("seats", true),
+        ("won with", true),
+        ("next", true),
+        ("note", false),
+    ]);
+    for c in contests {
+        let total: u64 = c.lists.iter().map(|l| l.votes).sum();
+        for (k, l) in c.lists.iter().enumerate() {
+            let mut notes = Vec::new();
+            if l.below_threshold {
+                notes.push("below threshold".to_owned());
+            }
+            if let Some(g) = c.agreements.iter().find(|g| g.lists.contains(&k)) {
+                notes.push(format!("agreement {} ({} seats)", g.name, g.seats));
+            }
+            if c.list_ties.iter().any(|t| !t.tickets.is_empty() && t.chosen.contains(&k)) {
+                notes.push("won a tie by lot".to_owned());
+            }
+            if l.leveling > 0 {
+                notes.push(format!("+{} leveling", l.leveling));
+            }
+            let (won, next) = if divisor(c) {
+                (
+                    l.last_won.map(|r| quotient_text(e, c.contest, r)).unwrap_or_default(),
+                    l.next.map(|r| quotient_text(e, c.contest, r)).unwrap_or_default(),
+                )
+            } else {
+                (
+                    l.last_won.map(|r| format!("rem. {}", r.decimal(3))).unwrap_or_default(),
+                    String::new(),
+                )
+            };
+            table.row(vec![
+                e.contest(c.contest).id.clone(),
+                psephos_count::list_pr::list_id(e, l).to_owned(),
+                thousands(l.votes),
+                percent(l.votes, total),
+                l.seats.to_string(),
+                won,
+                next,
+                notes.join("; "),
+            ]);
+        }
+    }
+    format!(
+        "\nLists: \"won with\" is the quotient that won a list's last seat (largest remainder: its remainder); \"next\" the quotient it fell short with.\n{}",
+        table.render()
+    )
+}
+
 /// A list's quotient as people read it: Huntington-Hill's are kept as squares.
 fn quotient_text(
     e: &Election,
@@ -832,10 +901,14 @@ pub(crate) fn allocation_table(
         + a.leveling.as_ref().map_or(0, |l| {
             l.national_ties.iter().filter(|t| !t.tickets.is_empty()).count()
                 + l.placement_ties.iter().filter(|t| !t.tickets.is_empty()).count()
-        });
+        })
+        + a.mmp
+            .as_ref()
+            .map_or(0, |m| m.national_ties.iter().filter(|t| !t.tickets.is_empty()).count());
     if ties > 0 {
         out.push_str(&format!("{ties} tie(s) settled by lot; see --format json for the tickets\n"));
     }
+    out.push_str(&lists_table(e, a));
     if list_seats {
         out.push('\n');
         let mut table = Table::new(&[
