@@ -604,6 +604,48 @@ pub(crate) fn apportionment_json(e: &Election) -> Value {
     })
 }
 
+/// One line per tie the lot settled, with the first eight hex digits of each ticket.
+fn tie_lines(e: &Election, a: &Allocation) -> String {
+    let short = |t: &str| t.chars().take(8).collect::<String>();
+    let mut out = String::new();
+    for t in a.ties() {
+        let order: Vec<String> = t
+            .candidates
+            .iter()
+            .map(|(c, ticket)| format!("{} {}", e.candidate(*c).id, short(ticket)))
+            .collect();
+        let chosen: Vec<&str> = t.chosen.iter().map(|c| e.candidate(*c).id.as_str()).collect();
+        out.push_str(&format!(
+            "  {}: {}; lot order {}; chosen {}\n",
+            e.contest(t.contest).id,
+            t.question,
+            order.join(", "),
+            chosen.join(", ")
+        ));
+    }
+    for c in &a.contests {
+        let name = |k: &usize| psephos_count::list_pr::list_id(e, &c.lists[*k]).to_owned();
+        for t in c.list_ties.iter().filter(|t| !t.tickets.is_empty()) {
+            let order: Vec<String> = t
+                .lists
+                .iter()
+                .zip(&t.tickets)
+                .map(|(k, x)| format!("{} {}", name(k), short(x)))
+                .collect();
+            let chosen: Vec<String> = t.chosen.iter().map(name).collect();
+            out.push_str(&format!(
+                "  {}: lists tied for {} seat(s); {} order {}; chosen {}\n",
+                e.contest(c.contest).id,
+                t.seats,
+                t.rule,
+                order.join(", "),
+                chosen.join(", ")
+            ));
+        }
+    }
+    out
+}
+
 /// The lists of the list-PR contests: votes, seats and the quotients (or remainders) that
 /// explain them, with threshold exclusions, agreements, lots and leveling seats noted.
 fn lists_table(e: &Election, a: &Allocation) -> String {
@@ -907,6 +949,7 @@ pub(crate) fn allocation_table(
             .map_or(0, |m| m.national_ties.iter().filter(|t| !t.tickets.is_empty()).count());
     if ties > 0 {
         out.push_str(&format!("{ties} tie(s) settled by lot; see --format json for the tickets\n"));
+        out.push_str(&tie_lines(e, a));
     }
     out.push_str(&lists_table(e, a));
     if list_seats {
