@@ -525,6 +525,21 @@ pub(crate) fn allocation_json(
     let leveling = a.leveling.as_ref().map(|l| leveling_json(e, l));
     let apportionment = apportionment_json(e);
     let mmp = a.mmp.as_ref().map(|m| mmp_json(e, m));
+    let biproportional = a.biproportional.as_ref().map(|b| {
+        json!({
+            "parties": b.parties.iter().enumerate().map(|(k, (p, n, seats))| json!({
+                "party": e.parties[p.index()].id,
+                "upper_number": n,
+                "seats": seats,
+                "multiplier": b.party_divisors.get(k),
+            })).collect::<Vec<_>>(),
+            "contests": b.contest_divisors.iter().map(|(c, d)| json!({
+                "contest": e.contest(*c).id,
+                "divisor": d,
+            })).collect::<Vec<_>>(),
+            "error": b.error,
+        })
+    });
     json!({
         "election": e.meta.id,
         "phase_policy": s.policy.describe(),
@@ -552,6 +567,7 @@ pub(crate) fn allocation_json(
         "leveling": leveling,
         "apportionment": apportionment,
         "mmp": mmp,
+        "biproportional": biproportional,
     })
 }
 
@@ -858,6 +874,29 @@ pub(crate) fn allocation_table(
             "Quota not met for lack of eligible candidates: {}\n",
             unmet.join(", ")
         ));
+    }
+    if let Some(b) = &a.biproportional {
+        out.push_str("\nBiproportional: seats per party over all contests (upper apportionment), then per contest\n");
+        if let Some(err) = &b.error {
+            out.push_str(&format!(
+                "The lower apportionment failed: {err}; the seats are left empty.\n"
+            ));
+        }
+        let mut table = Table::new(&[
+            ("party", false),
+            ("upper number", true),
+            ("seats", true),
+            ("multiplier", true),
+        ]);
+        for (k, (p, n, seats)) in b.parties.iter().enumerate() {
+            table.row(vec![
+                e.parties[p.index()].name.clone(),
+                thousands(*n),
+                seats.to_string(),
+                b.party_divisors.get(k).cloned().unwrap_or_default(),
+            ]);
+        }
+        out.push_str(&table.render());
     }
     if let Some(m) = &a.mmp {
         out.push_str(&format!(

@@ -115,6 +115,8 @@ pub struct Allocation {
     pub leveling: Option<LevelingOutcome>,
     /// The mixed-member calculation, when the election has one.
     pub mmp: Option<crate::mmp::MmpOutcome>,
+    /// The biproportional apportionment, when the election has one.
+    pub biproportional: Option<crate::biproportional::BiproportionalOutcome>,
 }
 
 /// A party in the leveling tier's national calculation.
@@ -207,7 +209,11 @@ pub fn allocate(election: &Election, tabulation: &Tabulation) -> Allocation {
         }
     }
     let contests = results.into_iter().flatten().collect();
-    let mut allocation = Allocation { contests, leveling: None, mmp: None };
+    let mut allocation = Allocation { contests, leveling: None, mmp: None, biproportional: None };
+    if let Some(b) = &election.biproportional {
+        allocation.biproportional =
+            Some(crate::biproportional::tier(election, tabulation, b, &mut allocation.contests));
+    }
     if let Some(m) = &election.mixed_member {
         allocation.mmp =
             Some(crate::mmp::mixed_member(election, tabulation, m, &mut allocation.contests));

@@ -546,19 +546,43 @@ fn divisor(
     ties: &TieRule,
     result: &mut Apportionment,
 ) {
+    // A head start: every priority at or above a bound that at most `seats` priorities can reach
+    // is certainly among the winners, and strictly above every priority below the bound, so
+    // giving those seats at once changes neither the result nor which ties arise.
+    if result.seats.iter().all(|&s| s == 0)
+        && let Some(bound) = head_start_bound(method, eligible.iter().map(|&i| votes[i]), seats)
+    {
+        let mut given = 0u128;
+        for &i in eligible {
+            let mut k = 0u128;
+            while k < seats && method.priority(votes[i], k) >= bound {
+                k += 1;
+            }
+            result.seats[i] = k;
+            given += k;
+        }
+        debug_assert!(given <= seats);
+        if given > seats {
+            for &i in eligible {
+                result.seats[i] = 0;
+            }
+        }
+    }
     // Seats go one at a time to the highest priority; ties at the boundary go by the rule.
     // Parties are few, so a scan of their current priorities beats a heap.
     let mut priority: Vec<(Ratio, usize)> =
         eligible.iter().map(|&i| (method.priority(votes[i], result.seats[i]), i)).collect();
     let mut given: u128 = result.seats.iter().sum();
     while given < seats {
-        // The top priority, and how many parties share it.
+        // The top priority, where it first occurs, and how many parties share it.
         let mut top = priority[0].0;
+        let mut at = 0usize;
         let mut count = 0usize;
-        for &(p, _) in &priority {
+        for (k, &(p, _)) in priority.iter().enumerate() {
             match p.cmp(&top) {
                 Ordering::Greater => {
                     top = p;
+                    at = k;
                     count = 1;
                 }
                 Ordering::Equal => count += 1,
@@ -566,6 +590,13 @@ fn divisor(
             }
         }
         let left = seats - given;
+        if count == 1 {
+            let (p, i) = &mut priority[at];
+            result.seats[*i] += 1;
+            *p = method.priority(votes[*i], result.seats[*i]);
+            given += 1;
+            continue;
+        }
         if (count as u128) <= left {
             for (p, i) in priority.iter_mut() {
                 if *p == top {
@@ -585,6 +616,36 @@ fn divisor(
         }
         result.ties.push(ApportionTie { parties: ordered, seats: left, chosen, tickets, rule });
         break;
+    }
+}
+
+/// A priority that at most `seats` priorities reach, for the divisor methods whose divisors grow
+/// at least as fast as D'Hondt's or Sainte-Laguë's (`None` for the others, or when the parties
+/// are too many for the bound). With divisors d(s) >= s + a, at most V / b + n (1 - a) priorities
+/// are >= b, for V votes among n parties: b = V / (S - n (1 - a)).
+fn head_start_bound(
+    method: Method,
+    votes: impl Iterator<Item = u128>,
+    seats: u128,
+) -> Option<Ratio> {
+    let (mut total, mut n) = (0u128, 0u128);
+    for v in votes {
+        total += v;
+        n += 1;
+    }
+    if total == 0 {
+        return None;
+    }
+    match method {
+        // Divisors s + 1.
+        Method::DHondt => Some(Ratio::new(total, seats)),
+        // Priorities v / (2s + 1) (Sainte-Laguë; modified with a first divisor of at least 1):
+        // at most V / (2b) + n / 2 reach b, so b = V / (2S - n).
+        Method::SainteLague => (2 * seats > n).then(|| Ratio::new(total, 2 * seats - n)),
+        Method::ModifiedSainteLague { first } if first.num >= first.den => {
+            (2 * seats > n).then(|| Ratio::new(total, 2 * seats - n))
+        }
+        _ => None,
     }
 }
 

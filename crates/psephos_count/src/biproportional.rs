@@ -203,3 +203,138 @@ mod tests {
         assert_eq!(r.seats, vec![vec![3, 2], vec![2, 3]]);
     }
 }
+
+/// The biproportional tier of a package: the upper and lower apportionments over the contests
+/// of one list-PR system, and the lists refilled with their seats.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BiproportionalOutcome {
+    /// Parties that took part (a list of theirs passed the system's threshold somewhere), with
+    /// the number the upper apportionment used (votes, or voter numbers) and their seats.
+    pub parties: Vec<(psephos_model::PartyIdx, u64, u64)>,
+    /// Per party in `parties`: its multiplier, and per contest: its divisor (six decimals).
+    pub party_divisors: Vec<String>,
+    pub contest_divisors: Vec<(psephos_model::ContestIdx, String)>,
+    /// Why the lower apportionment failed, if it did (the system's seats are then left empty).
+    pub error: Option<String>,
+}
+
+/// Runs the tier over `contests` (already allocated one by one) and refills their lists.
+pub(crate) fn tier(
+    election: &psephos_model::Election,
+    tabulation: &crate::tabulate::Tabulation,
+    b: &psephos_model::BiproportionalTier,
+    contests: &mut [crate::allocate::ContestResult],
+) -> BiproportionalOutcome {
+    use psephos_model::{ContestIdx, PartyIdx};
+    let members: Vec<usize> =
+        (0..contests.len()).filter(|&i| election.contests[i].system == b.system).collect();
+    let np = election.parties.len();
+    // Parties with a list above the threshold in at least one contest.
+    let mut qualified = vec![false; np];
+    let mut votes = vec![vec![0u128; members.len()]; np];
+    for (d, &i) in members.iter().enumerate() {
+        for l in &contests[i].lists {
+            if let Some(p) = l.party {
+                votes[p.index()][d] += u128::from(l.votes);
+                qualified[p.index()] |= !l.below_threshold && l.votes > 0;
+            }
+        }
+    }
+    let parties: Vec<usize> = (0..np).filter(|&p| qualified[p]).collect();
+    let district_seats: Vec<u128> =
+        members.iter().map(|&i| u128::from(election.contests[i].seats)).collect();
+    let rows: Vec<Vec<u128>> = parties.iter().map(|&p| votes[p].clone()).collect();
+    let upper_numbers: Vec<u128> = rows
+        .iter()
+        .map(|row| {
+            if b.voter_numbers {
+                // Votes over the contest's seats, rounded half up.
+                row.iter()
+                    .zip(&district_seats)
+                    .map(|(&v, &s)| if s == 0 { 0 } else { (2 * v + s) / (2 * s) })
+                    .sum()
+            } else {
+                row.iter().sum()
+            }
+        })
+        .collect();
+    let method = crate::list_pr::formula_method(b.formula);
+    let names: Vec<&str> = parties.iter().map(|&p| election.parties[p].id.as_str()).collect();
+    let system = election.system(b.system);
+    let rule = match system.ties.method {
+        psephos_model::TieMethod::Lot => crate::apportion::TieRule::Lot {
+            seed: system.ties.seed.clone(),
+            context: "biproportional".into(),
+        },
+        psephos_model::TieMethod::MostVotes => crate::apportion::TieRule::MostVotesThenLot {
+            seed: system.ties.seed.clone(),
+            context: "biproportional".into(),
+        },
+    };
+    let total: u128 = district_seats.iter().sum();
+    let upper = crate::apportion::apportion(&upper_numbers, &names, total, method, None, &rule)
+        .map(|a| a.seats)
+        .unwrap_or_else(|_| vec![0; parties.len()]);
+    let lower = biproportional(&rows, &upper, &district_seats, method);
+    let six = |r: &Ratio| r.decimal(6);
+    let (cells, party_divisors, contest_divisors, error) = match lower {
+        Ok(r) => (
+            Some(r.seats),
+            r.party_divisors.iter().map(six).collect(),
+            members
+                .iter()
+                .zip(&r.district_divisors)
+                .map(|(&i, d)| (ContestIdx::from_index(i), six(d)))
+                .collect(),
+            None,
+        ),
+        Err(e) => (None, Vec::new(), Vec::new(), Some(e.to_string())),
+    };
+    // Refill every contest with its cells' seats (none if the lower apportionment failed).
+    for (d, &i) in members.iter().enumerate() {
+        let contest = ContestIdx::from_index(i);
+        let psephos_model::Method::ListPr(lp) = &system.method else { continue };
+        let result = &mut contests[i];
+        for l in &mut result.lists {
+            let k = l.party.and_then(|p| parties.iter().position(|&q| q == p.index()));
+            l.seats = match (&cells, k) {
+                (Some(c), Some(k)) => u32::try_from(c[k][d]).unwrap_or(u32::MAX),
+                _ => 0,
+            };
+            // The contest's own quotients do not explain these seats.
+            l.last_won = None;
+            l.next = None;
+        }
+        let unallocated = if cells.is_some() { 0 } else { election.contests[i].seats };
+        let (seats, quotas, empty) = crate::list_pr::fill_lists(
+            election,
+            tabulation,
+            contest,
+            lp,
+            &mut result.lists,
+            &[],
+            unallocated,
+            &|_| false,
+        );
+        result.seats = seats;
+        result.quotas = quotas;
+        result.empty_seats = empty;
+        result.list_ties.clear();
+    }
+    BiproportionalOutcome {
+        parties: parties
+            .iter()
+            .zip(upper_numbers.iter().zip(&upper))
+            .map(|(&p, (&n, &s))| {
+                (
+                    PartyIdx::from_index(p),
+                    u64::try_from(n).unwrap_or(u64::MAX),
+                    u64::try_from(s).unwrap_or(u64::MAX),
+                )
+            })
+            .collect(),
+        party_divisors,
+        contest_divisors,
+        error,
+    }
+}

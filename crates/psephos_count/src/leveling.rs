@@ -141,24 +141,26 @@ pub fn level(input: &LevelingInput<'_>, rule: &LevelingRule, ties: &TieRule) -> 
             (2 * district_seats[d][p] + 1) * district_votes[d].max(1),
         )
     };
+    // The quotients do not change as seats are placed, so every (district, party) pair is
+    // ranked once; each placement takes the best pair still open.
+    let mut pairs: Vec<(Ratio, usize, usize)> = (0..nd)
+        .flat_map(|d| (0..n).filter(|&p| owed[p] > 0).map(move |p| (d, p)))
+        .map(|(d, p)| (quotient(d, p), d, p))
+        .collect();
+    pairs.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    let mut from = 0usize;
     let mut placed = 0u128;
     while placed < rule.leveling_seats {
-        let mut best: Option<Ratio> = None;
-        let mut tied: Vec<(usize, usize)> = Vec::new();
-        for d in (0..nd).filter(|&d| !filled[d]) {
-            for p in (0..n).filter(|&p| owed[p] > 0) {
-                let q = quotient(d, p);
-                match best {
-                    Some(b) if q < b => {}
-                    Some(b) if q == b => tied.push((d, p)),
-                    _ => {
-                        best = Some(q);
-                        tied = vec![(d, p)];
-                    }
-                }
-            }
-        }
-        let Some(q) = best else { break };
+        let open = |&(_, d, p): &(Ratio, usize, usize)| !filled[d] && owed[p] > 0;
+        let Some(i) = (from..pairs.len()).find(|&i| open(&pairs[i])) else { break };
+        from = i;
+        let q = pairs[i].0;
+        let mut tied: Vec<(usize, usize)> = pairs[i..]
+            .iter()
+            .take_while(|x| x.0 == q)
+            .filter(|x| open(x))
+            .map(|&(_, d, p)| (d, p))
+            .collect();
         if tied.len() > 1 {
             let names: Vec<String> =
                 tied.iter().map(|&(d, p)| format!("{}/{}", districts[d], parties[p])).collect();

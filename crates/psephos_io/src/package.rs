@@ -74,6 +74,19 @@ struct ElectionToml {
     apportionment: Option<ApportionmentToml>,
     #[serde(default)]
     mmp: Option<MmpToml>,
+    #[serde(default)]
+    biproportional: Option<BiproportionalToml>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BiproportionalToml {
+    system: Spanned<String>,
+    formula: Spanned<String>,
+    #[serde(default)]
+    first_divisor: Option<Spanned<String>>,
+    #[serde(default)]
+    voter_numbers: bool,
 }
 
 #[derive(Deserialize)]
@@ -592,6 +605,43 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
             m.seats.span(),
         ))
     });
+    let biproportional = doc.biproportional.as_ref().and_then(|b| {
+        let before = diags.len();
+        let system = system_by_id.get(b.system.get_ref()).copied();
+        match system.map(|s: SystemIdx| &systems_for_leveling[s.index()]) {
+            None => diags.push(toml_diag(
+                Code::TomlSyntax,
+                b.system.span(),
+                format!("[biproportional] system {:?} is not defined", b.system.get_ref()),
+            )),
+            Some(Method::ListPr(_)) => {}
+            Some(_) => diags.push(toml_diag(
+                Code::TomlSyntax,
+                b.system.span(),
+                format!("[biproportional] system {:?} must use method \"list-pr\"", b.system.get_ref()),
+            )),
+        }
+        let first = b.first_divisor.as_ref().and_then(|f| Fraction::parse(f.get_ref()));
+        let formula = Formula::parse(b.formula.get_ref(), first);
+        if !formula.is_some_and(is_divisor) {
+            diags.push(toml_diag(
+                Code::TomlSyntax,
+                b.formula.span(),
+                format!(
+                    "[biproportional] formula {:?} is not a divisor method; use one of dhondt, sainte-lague, modified-sainte-lague, imperiali, danish, huntington-hill, adams, dean",
+                    b.formula.get_ref()
+                ),
+            ));
+        }
+        if diags.len() != before {
+            return None;
+        }
+        Some(psephos_model::BiproportionalTier {
+            system: system?,
+            formula: formula?,
+            voter_numbers: b.voter_numbers,
+        })
+    });
     let apportioned_by_contest = apportionment
         .as_ref()
         .filter(|(a, _)| a.governorate_population.is_empty())
@@ -608,6 +658,7 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
         leveling: leveling.as_ref().map(|(l, _)| l.clone()),
         apportionment: apportionment.as_ref().map(|(a, _)| a.clone()),
         mixed_member: mixed_member.as_ref().map(|(m, _)| m.clone()),
+        biproportional,
         ..ElectionParts::default()
     };
     let mut governorate_by_name: HashMap<String, GovernorateIdx> = HashMap::new();

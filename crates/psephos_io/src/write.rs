@@ -285,6 +285,19 @@ fn election_toml(e: &Election) -> String {
             }
         }
     }
+    if let Some(b) = &e.biproportional {
+        let _ = writeln!(
+            s,
+            "\n# Biproportional apportionment over the contests of one list-PR system."
+        );
+        let _ = writeln!(s, "[biproportional]");
+        let _ = writeln!(s, "system = {}", toml_string(&e.system(b.system).id));
+        let _ = writeln!(s, "formula = {}", toml_string(b.formula.name()));
+        if let Formula::ModifiedSainteLague { first } = b.formula {
+            let _ = writeln!(s, "first_divisor = {}", toml_string(&first.text()));
+        }
+        let _ = writeln!(s, "voter_numbers = {}", b.voter_numbers);
+    }
     if let Some(m) = &e.mixed_member {
         let _ = writeln!(
             s,

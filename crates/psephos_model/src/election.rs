@@ -521,6 +521,20 @@ pub struct MixedMember {
     pub overhang: Overhang,
 }
 
+/// Biproportional apportionment over the contests of one list-PR system (Zurich's "double
+/// Pukelsheim"): the parties' seats are computed over all the contests together (upper
+/// apportionment), then divided among the contests so that every contest keeps its seats and
+/// every party its total (lower apportionment).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BiproportionalTier {
+    pub system: SystemIdx,
+    /// A divisor formula, for both apportionments (Zurich: Sainte-Laguë).
+    pub formula: Formula,
+    /// The upper apportionment uses each list's votes divided by its contest's seats, rounded
+    /// (Zurich's voter numbers, where each voter casts as many votes as there are seats).
+    pub voter_numbers: bool,
+}
+
 /// Seats of the contests of one system apportioned by population (the US House among the
 /// states; Germany's Land contingents).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -632,6 +646,7 @@ pub struct ElectionParts {
     pub leveling: Option<LevelingTier>,
     pub apportionment: Option<ContestApportionment>,
     pub mixed_member: Option<MixedMember>,
+    pub biproportional: Option<BiproportionalTier>,
     /// An index of `stations` by id, when the reader built one already (it must match).
     pub station_index: Option<IdIndex>,
 }
@@ -660,6 +675,7 @@ pub struct Election {
     pub leveling: Option<LevelingTier>,
     pub apportionment: Option<ContestApportionment>,
     pub mixed_member: Option<MixedMember>,
+    pub biproportional: Option<BiproportionalTier>,
     contest_by_id: IdIndex,
     candidate_by_id: IdIndex,
     station_by_id: IdIndex,
@@ -696,6 +712,7 @@ impl Election {
             leveling,
             apportionment,
             mixed_member,
+            biproportional,
             station_index,
         } = parts;
         // Repeated ids are the package reader's to report; here the first one wins.
@@ -781,6 +798,7 @@ impl Election {
             leveling,
             apportionment,
             mixed_member,
+            biproportional,
             contest_by_id,
             candidate_by_id,
             station_by_id,

@@ -15,11 +15,11 @@ mod index;
 
 pub use diagnostic::{Code, Diagnostic, Severity};
 pub use election::{
-    Ballot, Candidate, CandidateFilter, Coalition, Contest, ContestApportionment, Election,
-    ElectionParts, Electorate, Formula, Fraction, Gender, LevelingTier, ListKind, ListPr,
-    ListThreshold, Meta, Method, Minimum, MixedMember, Overhang, Party, PhasePolicy, QuotaRule,
-    QuotaScope, Rounding, SeatsAlternative, Station, System, ThresholdBase, ThresholdScope,
-    TieMethod, TiePolicy,
+    Ballot, BiproportionalTier, Candidate, CandidateFilter, Coalition, Contest,
+    ContestApportionment, Election, ElectionParts, Electorate, Formula, Fraction, Gender,
+    LevelingTier, ListKind, ListPr, ListThreshold, Meta, Method, Minimum, MixedMember, Overhang,
+    Party, PhasePolicy, QuotaRule, QuotaScope, Rounding, SeatsAlternative, Station, System,
+    ThresholdBase, ThresholdScope, TieMethod, TiePolicy,
 };
 pub use forms::{Form, FormKey, FormSet, Phase, RejectedForm, Source, Votes, VotesAt};
 pub use ids::{

@@ -766,3 +766,143 @@ fn parse_knesset_line(line: &str) -> KnessetLine {
     let threshold = format!("{}%", threshold.parse::<f64>().unwrap() * 100.0);
     (knesset, strings, votes, seats, threshold)
 }
+
+/// Zurich city council 2006 through a package: nine districts of one list-PR system,
+/// `[biproportional]` with Sainte-Laguë on voter numbers; every party's seats in the city and
+/// in every district against the official ones.
+#[test]
+fn zurich_2006_through_a_package() {
+    let text = std::fs::read_to_string(
+        conformance_dir().join("tabulation/zurich_biproportional/zurich2006.yaml"),
+    )
+    .expect("zurich data");
+    // The file is JSON with comment lines and trailing commas.
+    let body: String =
+        text.lines().filter(|l| !l.trim_start().starts_with('#')).collect::<Vec<_>>().join("\n");
+    let cleaned: String = {
+        // Drop any comma followed only by whitespace and a closing bracket.
+        let chars: Vec<char> = body.chars().collect();
+        let mut out = String::new();
+        for (i, &c) in chars.iter().enumerate() {
+            if c == ','
+                && chars[i + 1..]
+                    .iter()
+                    .find(|c| !c.is_whitespace())
+                    .is_some_and(|&n| n == ']' || n == '}')
+            {
+                continue;
+            }
+            out.push(c);
+        }
+        out
+    };
+    let doc: serde_json::Value = serde_json::from_str(&cleaned).expect("zurich json");
+    let pairs = |key: &str| -> Vec<(String, u64)> {
+        doc[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r[0].as_str().unwrap().to_owned(), r[1].as_u64().unwrap()))
+            .collect()
+    };
+    let parties = pairs("party_seats");
+    let districts = pairs("district_seats");
+    let scratch = Scratch::new("zurich-2006");
+    let pkg = &scratch.0;
+    std::fs::create_dir_all(pkg.join("results")).unwrap();
+    std::fs::write(
+        pkg.join("election.toml"),
+        "[election]\nid = \"zurich-2006\"\nname = \"Gemeinderat Zürich 2006\"\ndate = \"2006-02-12\"\ncountry = \"CH\"\n\n[ties]\nmethod = \"lot\"\nseed = \"zurich\"\n\n[systems.district]\nmethod = \"list-pr\"\nformula = \"sainte-lague\"\n\n[biproportional]\nsystem = \"district\"\nformula = \"sainte-lague\"\nvoter_numbers = true\n",
+    )
+    .unwrap();
+    let pid = |name: &str| format!("P{}", parties.iter().position(|p| p.0 == name).unwrap());
+    let did = |name: &str| format!("D{}", districts.iter().position(|d| d.0 == name).unwrap());
+    let mut contests = String::from("id,name,governorate,seats,system\n");
+    let mut stations = String::from("id,centre,district,governorate,registered\n");
+    for (d, (name, seats)) in districts.iter().enumerate() {
+        contests.push_str(&format!("D{d},{name},,{seats},district\n"));
+        stations.push_str(&format!("S{d},C{d},D{d},,10000000\n"));
+    }
+    let mut party_rows = String::from("id,name,coalition\n");
+    for (p, (name, _)) in parties.iter().enumerate() {
+        party_rows.push_str(&format!("P{p},{name},\n"));
+    }
+    let mut candidates = String::from("id,name,gender,party,contest,groups,kind\n");
+    // Per district: the list votes of each party, and the official cell seats.
+    let mut cells: std::collections::BTreeMap<String, Vec<(String, u64, u64)>> = Default::default();
+    for row in doc["votes"].as_array().unwrap() {
+        let (party, district) = (row[0].as_str().unwrap(), row[1].as_str().unwrap());
+        cells.entry(did(district)).or_default().push((
+            pid(party),
+            row[2].as_u64().unwrap(),
+            row[3].as_u64().unwrap(),
+        ));
+    }
+    for (d, lists) in &cells {
+        let mut head = String::from("station,contest,phase,version,ballots_found,blank,invalid");
+        let mut row = String::new();
+        let mut total = 0;
+        for (p, votes, _) in lists {
+            candidates.push_str(&format!("{d}-{p}-L,List,,{p},{d},,list\n"));
+            head.push_str(&format!(",{d}-{p}-L"));
+            row.push_str(&format!(",{votes}"));
+            total += votes;
+            for n in 1..=20 {
+                candidates.push_str(&format!("{d}-{p}-{n},Candidate {n},F,{p},{d},,\n"));
+                head.push_str(&format!(",{d}-{p}-{n}"));
+                row.push_str(",0");
+            }
+        }
+        let s = d.replace('D', "S");
+        std::fs::write(
+            pkg.join(format!("results/{d}.csv")),
+            format!("{head}\n{s},{d},electronic,1,{total},0,0{row}\n"),
+        )
+        .unwrap();
+    }
+    for (file, text) in [
+        ("contests.csv", contests),
+        ("parties.csv", party_rows),
+        ("coalitions.csv", "id,name\n".to_owned()),
+        ("candidates.csv", candidates),
+        ("stations.csv", stations),
+    ] {
+        std::fs::write(pkg.join(file), text).unwrap();
+    }
+    let out = psephos(pkg, &["--quiet", "allocate", pkg.to_str().unwrap(), "--format", "json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["biproportional"]["error"].is_null(), "{}", v["biproportional"]["error"]);
+    let won: HashMap<(String, String), u64> = v["lists"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                (l["contest"].as_str().unwrap().to_owned(), l["list"].as_str().unwrap().to_owned()),
+                l["seats"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let mut checks = 0;
+    let mut bad = Vec::new();
+    for (p, (name, official)) in parties.iter().enumerate() {
+        checks += 1;
+        let got: u64 = won.iter().filter(|((_, l), _)| *l == format!("P{p}")).map(|(_, s)| s).sum();
+        if got != *official {
+            bad.push(format!("{name} in the city: {got} (official {official})"));
+        }
+    }
+    for (d, lists) in &cells {
+        for (p, _, official) in lists {
+            checks += 1;
+            let got = won.get(&(d.clone(), p.clone())).copied().unwrap_or(0);
+            if got != *official {
+                bad.push(format!("{p} in {d}: {got} (official {official})"));
+            }
+        }
+    }
+    eprintln!("zurich 2006 through a package: {} of {checks} match", checks - bad.len());
+    assert!(bad.is_empty(), "{bad:?}");
+    assert_eq!(checks, 80);
+}

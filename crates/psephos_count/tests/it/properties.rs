@@ -1,6 +1,7 @@
 //! Properties of counting and allocation that must hold for every input.
 
 use proptest::prelude::*;
+use psephos_count::apportion::{Method as Divide, Ratio, TieRule, apportion};
 use psephos_count::{Allocation, Reason, allocate, select, tabulate, validate};
 use psephos_model::{
     Candidate, CandidateFilter, CandidateIdx, Contest, ContestIdx, Election, ElectionParts,
@@ -217,5 +218,57 @@ fn rows_of_a_results_file_can_come_in_any_order() {
     let a = read(&[0, 1, 2, 3]);
     for order in [[3, 2, 1, 0], [1, 3, 0, 2], [2, 0, 3, 1]] {
         assert_eq!(read(&order), a);
+    }
+}
+
+/// The divisor methods by the textbook procedure: every party's quotients, the `seats` highest
+/// win, ties at the boundary by the lowest index. Slow and obviously right.
+fn textbook_divisor(votes: &[u128], seats: u128, method: Divide) -> (Vec<u128>, bool) {
+    let mut quotients: Vec<(Ratio, usize)> = Vec::new();
+    for (i, &v) in votes.iter().enumerate() {
+        if v > 0 {
+            for s in 0..seats {
+                quotients.push((method.priority(v, s), i));
+            }
+        }
+    }
+    quotients.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let mut won = vec![0u128; votes.len()];
+    for &(_, i) in quotients.iter().take(seats as usize) {
+        won[i] += 1;
+    }
+    // A tie at the boundary: the last winner's quotient equals the first loser's.
+    let tie = quotients.len() > seats as usize
+        && seats > 0
+        && quotients[seats as usize - 1].0 == quotients[seats as usize].0;
+    (won, tie)
+}
+
+proptest! {
+    /// The head start and the seat-by-seat scan give the textbook result whenever no tie sits
+    /// at the boundary (with one, the tie rule decides and only the totals are compared).
+    #[test]
+    fn divisor_methods_match_the_textbook(
+        votes in proptest::collection::vec(0u128..2000, 1..12),
+        seats in 0u128..40,
+        which in 0usize..4,
+    ) {
+        let method = [
+            Divide::DHondt,
+            Divide::SainteLague,
+            Divide::ModifiedSainteLague { first: Ratio::new(7, 5) },
+            Divide::ModifiedSainteLague { first: Ratio::new(17, 10) },
+        ][which];
+        let names: Vec<String> = (0..votes.len()).map(|i| format!("P{i}")).collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let rule = TieRule::Lot { seed: "s".into(), context: "c".into() };
+        if let Ok(a) = apportion(&votes, &names, seats, method, None, &rule) {
+            let (expected, tie) = textbook_divisor(&votes, seats, method);
+            prop_assert_eq!(a.seats.iter().sum::<u128>(), seats);
+            if !tie {
+                prop_assert_eq!(a.seats, expected);
+                prop_assert!(a.ties.is_empty());
+            }
+        }
     }
 }
