@@ -1739,21 +1739,6 @@ impl LineRuns {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::LineRuns;
-
-    #[test]
-    fn line_runs() {
-        let mut lines = LineRuns::default();
-        for line in [2, 3, 4, 6, 7, 10] {
-            lines.push(line);
-        }
-        assert_eq!(lines.runs.len(), 3);
-        assert_eq!((0..6).map(|r| lines.get(r)).collect::<Vec<_>>(), [2, 3, 4, 6, 7, 10]);
-    }
-}
-
 fn is_divisor(f: Formula) -> bool {
     psephos_count::list_pr::formula_method(f).is_divisor()
 }
@@ -1897,5 +1882,20 @@ fn apportion_contests(
             );
         }
         contest.seats = computed;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LineRuns;
+
+    #[test]
+    fn line_runs() {
+        let mut lines = LineRuns::default();
+        for line in [2, 3, 4, 6, 7, 10] {
+            lines.push(line);
+        }
+        assert_eq!(lines.runs.len(), 3);
+        assert_eq!((0..6).map(|r| lines.get(r)).collect::<Vec<_>>(), [2, 3, 4, 6, 7, 10]);
     }
 }
