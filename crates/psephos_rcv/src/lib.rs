@@ -7,6 +7,7 @@
 //! Java's `java.util.Random` are reproduced bit for bit by [`java_random`].
 
 pub mod ballots;
+pub mod decimal;
 pub mod java_random;
 
 pub use ballots::{BallotSet, BallotSetBuilder, Choice, Mark};

@@ -7,6 +7,7 @@
 pub mod demo;
 pub mod iraq;
 mod names;
+pub mod ranked;
 pub mod templates;
 
 pub use demo::{Demo, DemoConfig, generate};
