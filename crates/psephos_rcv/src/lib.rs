@@ -10,4 +10,4 @@ pub mod ballots;
 pub mod decimal;
 pub mod java_random;
 
-pub use ballots::{BallotSet, BallotSetBuilder, Choice, Mark};
+pub use ballots::{BallotSet, BallotSetBuilder, Distinct, Label, Mark};
