@@ -8,6 +8,8 @@
 
 pub mod ballots;
 pub mod decimal;
+pub mod java_hash;
 pub mod java_random;
+pub mod rctab;
 
 pub use ballots::{BallotSet, BallotSetBuilder, Distinct, Label, Mark};
