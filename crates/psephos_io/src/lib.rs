@@ -13,6 +13,7 @@ mod package;
 mod results;
 mod split;
 mod table;
+pub mod urcvt;
 mod votes_table;
 mod write;
 
