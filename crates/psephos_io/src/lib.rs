@@ -10,6 +10,7 @@
 mod count_cell;
 mod json_forms;
 mod package;
+pub mod rctab_config;
 mod results;
 mod split;
 mod table;
