@@ -96,6 +96,23 @@ codes! {
     ConflictingDuplicate = "E404", "conflicting-duplicate", Error, "The same form (station, contest, phase, version) was submitted twice with different numbers.";
     IdenticalDuplicate = "W405", "identical-duplicate", Warning, "The same form was submitted twice with the same numbers; it counts once.";
     MissingStation = "W406", "missing-station", Warning, "A station has no form that the phase policy accepts.";
+    // Cast-vote records and ballot files (ranked ballots).
+    CvrConfig = "E501", "cvr-config", Error, "A CVR source of the RCTab config is invalid: an unknown provider, a missing path, a setting missing, out of range or not allowed for its provider, or labels that clash.";
+    CvrMissingFile = "E502", "cvr-missing-file", Error, "A CVR file or folder is missing or cannot be read, or a folder holds none of the files its provider needs.";
+    CvrSyntax = "E503", "cvr-syntax", Error, "A CVR file is not valid for its format: not an xlsx workbook, malformed XML, JSON or CSV, or a value of the wrong type.";
+    CvrStructure = "E504", "cvr-structure", Error, "A CVR file lacks what its reader needs or refers to something it does not define: a header, the contest, a manifest entry, a selection, a precinct unit.";
+    CvrBadRank = "E505", "cvr-bad-rank", Error, "A rank in a CVR is not a whole number, or is less than 1.";
+    CvrRankLimit = "E506", "cvr-rank-limit", Error, "A CVR ranks a candidate beyond the contest's maxRankingsAllowed.";
+    CvrInvalidRecord = "E507", "cvr-invalid-record", Error, "A cast-vote record is malformed: a delimited cell with an empty or skipped part, a missing ballot id, a ranking in a column the header does not name.";
+    CvrMissingSlice = "W508", "cvr-missing-slice", Warning, "A cast-vote record has no precinct or batch id although the source names a column for it; it is grouped under a placeholder.";
+    CvrSkippedRecord = "W509", "cvr-skipped-record", Warning, "A cast-vote record was left out, as RCTab leaves it out (no adjudicated rankings, no entry for the contest).";
+    CvrNoRecords = "E510", "cvr-no-records", Error, "A CVR source, or the whole config, yields no cast-vote record.";
+    CvrUnsupported = "E511", "cvr-unsupported", Error, "A CVR source asks for something psephos does not do: signature validation, a file type its provider cannot read.";
+    CvrSetting = "W512", "cvr-setting", Warning, "A CVR setting is ignored or read differently from RCTab 2.0.1; the message says how.";
+    CvrUnknownCandidate = "E513", "cvr-unknown-candidate", Error, "A cast-vote record names a candidate that the config neither names nor aliases.";
+    BallotFileSyntax = "E520", "ballot-file-syntax", Error, "A BLT or PrefLib ballot file is malformed: its header, a weight or count, a rank token, a missing terminator or missing names.";
+    BallotFileCandidate = "E521", "ballot-file-candidate", Error, "A ballot in a BLT or PrefLib file names a candidate number out of range or an unknown nickname, or names one candidate twice.";
+    BallotFileMismatch = "W522", "ballot-file-mismatch", Warning, "A BLT or PrefLib file disagrees with itself or uses an extension: header counts that do not match the ballots, an unknown option, names taken from comments, ballots emptied by withdrawals.";
 }
 
 impl fmt::Display for Code {

@@ -1,0 +1,357 @@
+//! Ranked ballots: cast-vote records (CVRs) read exactly as RCTab 2.0.1 reads them, and the BLT
+//! and PrefLib ballot files that RCTab does not read.
+//!
+//! `docs/internals/cvr-formats.md` is the specification: every reader keeps the vendor's raw
+//! strings (names, aliases, codes) because RCTab maps them to candidates only while counting, and
+//! some of its rules compare raw strings. A record with any problem is reported and left out
+//! whole; reading goes on so that one run reports every problem.
+
+mod blt;
+mod clear_ballot;
+mod dominion;
+mod ess;
+mod generic_csv;
+mod preflib;
+mod source;
+#[cfg(test)]
+mod test_support;
+mod xml;
+
+use std::path::Path;
+
+use psephos_model::{Code, Diagnostic};
+use psephos_rcv::{BallotSet, BallotSetBuilder, Label, Mark};
+
+pub use blt::read_blt;
+pub use preflib::read_preflib;
+pub use source::{CvrSource, Provider};
+
+/// RCTab's internal marker for an explicit overvote at a rank (`Tabulator.EXPLICIT_OVERVOTE_LABEL`).
+pub const OVERVOTE: &str = "overvote";
+/// RCTab's one pseudo-candidate for every undeclared write-in.
+pub const UNDECLARED_WRITE_INS: &str = "Undeclared Write-ins";
+
+/// Contest-level settings that change how sources are read.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// `rules.maxRankingsAllowed`: `None` for `"max"` (every rank allowed).
+    pub max_rankings: Option<u32>,
+    /// Whether the run requires signed Hart files (RCTab's certified builds do); psephos cannot
+    /// check signatures, so such a source is reported as unsupported.
+    pub verify_signatures: bool,
+}
+
+/// A ballot file that carries its own contest: BLT or PrefLib.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BallotFile {
+    /// Labels are candidate numbers as text, `"1"` for the first candidate.
+    pub ballots: BallotSet,
+    pub candidates: Vec<String>,
+    pub seats: Option<u32>,
+    pub title: Option<String>,
+    /// Withdrawn candidates, 0-based.
+    pub withdrawn: Vec<usize>,
+}
+
+/// Reads one `cvrFileSources` entry into `builder`. `base_dir` is the config file's folder, which
+/// relative paths start from. Returns every problem found; records with errors are left out.
+pub fn read_source(
+    source: &CvrSource,
+    base_dir: &Path,
+    builder: &mut BallotSetBuilder,
+    options: &ReadOptions,
+) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    let Some(settings) = source.settings(base_dir, &mut diags) else {
+        return diags;
+    };
+    let check_limit = !matches!(settings.provider, Provider::Ess | Provider::Dominion);
+    let mut sink = Sink::new(builder, settings.display.clone(), options.max_rankings, check_limit);
+    sink.diags = diags;
+    match settings.provider {
+        Provider::GenericCsv => generic_csv::read(&settings, &mut sink),
+        Provider::ClearBallot => clear_ballot::read(&settings, &mut sink),
+        Provider::Ess => ess::read(&settings, &mut sink, options),
+        Provider::Dominion => dominion::read(&settings, &mut sink),
+        Provider::Cdf | Provider::Hart => sink.diags.push(
+            Diagnostic::new(Code::CvrUnsupported, "this provider is not read yet")
+                .in_file(settings.display.clone()),
+        ),
+    }
+    sink.diags
+}
+
+/// Reads every source of an RCTab config in order into one ballot set, as RCTab's session does:
+/// a failed source does not stop the others, two sources with the same path are refused, and no
+/// record at all is an error.
+pub fn read_sources(
+    sources: &[CvrSource],
+    base_dir: &Path,
+    options: &ReadOptions,
+) -> (BallotSet, Vec<Diagnostic>) {
+    let mut builder = BallotSetBuilder::new();
+    let mut diags = Vec::new();
+    let mut seen: Vec<std::path::PathBuf> = Vec::new();
+    for (i, source) in sources.iter().enumerate() {
+        if let Some(p) = source.file_path.as_deref().filter(|p| !p.trim().is_empty()) {
+            let resolved = base_dir.join(p);
+            let key = resolved.canonicalize().unwrap_or(resolved);
+            if seen.contains(&key) {
+                diags.push(
+                    Diagnostic::new(
+                        Code::CvrConfig,
+                        format!(
+                            "cvrFileSources[{i}]: another source already reads {p}; list each file once"
+                        ),
+                    )
+                    .field("filePath"),
+                );
+                continue;
+            }
+            seen.push(key);
+        }
+        diags.extend(read_source(source, base_dir, &mut builder, options));
+    }
+    let set = builder.build();
+    if set.total() == 0 && !sources.is_empty() {
+        diags.push(Diagnostic::new(
+            Code::CvrNoRecords,
+            "no cast vote records found in any source; check the paths and contestId",
+        ));
+    }
+    (set, diags)
+}
+
+/// Counts, for each label the ballots use, how many ballots mark it, and reports those that
+/// `known` rejects, as RCTab's unrecognized-candidate check does after reading. Labels interned
+/// for records that were left out are not counted.
+pub fn unrecognized_labels(set: &BallotSet, known: impl Fn(&str) -> bool) -> Vec<Diagnostic> {
+    let mut uses = vec![0u64; set.labels.len()];
+    for d in set.distinct() {
+        for m in set.marks(d) {
+            if let Some(u) = uses.get_mut(m.label.0 as usize) {
+                *u += d.count;
+            }
+        }
+    }
+    set.labels
+        .iter()
+        .zip(uses)
+        .filter(|(l, n)| *n > 0 && !known(l))
+        .map(|(l, n)| {
+            Diagnostic::new(
+                Code::CvrUnknownCandidate,
+                format!(
+                    "unrecognized candidate \"{l}\" appears {n} time(s); add it (or an alias) to the config's candidates"
+                ),
+            )
+        })
+        .collect()
+}
+
+/// Collects the marks of one record and adds the record whole, or not at all.
+pub(crate) struct Sink<'b> {
+    builder: &'b mut BallotSetBuilder,
+    pub(crate) diags: Vec<Diagnostic>,
+    /// The file as reported in diagnostics.
+    pub(crate) file: String,
+    max_rankings: Option<u32>,
+    check_limit: bool,
+    marks: Vec<Mark>,
+    bad_rank: Option<i64>,
+    /// Records added from this source.
+    pub(crate) records: u64,
+}
+
+impl<'b> Sink<'b> {
+    pub(crate) fn new(
+        builder: &'b mut BallotSetBuilder,
+        file: String,
+        max_rankings: Option<u32>,
+        check_limit: bool,
+    ) -> Sink<'b> {
+        Sink {
+            builder,
+            diags: Vec::new(),
+            file,
+            max_rankings,
+            check_limit,
+            marks: Vec::new(),
+            bad_rank: None,
+            records: 0,
+        }
+    }
+
+    pub(crate) fn label(&mut self, text: &str) -> Label {
+        self.builder.label(text)
+    }
+
+    /// Marks `text` at `rank`; a rank below 1 spoils the record (reported at commit).
+    pub(crate) fn mark(&mut self, rank: i64, text: &str) {
+        let label = self.builder.label(text);
+        self.mark_label(rank, label);
+    }
+
+    pub(crate) fn mark_label(&mut self, rank: i64, label: Label) {
+        match u32::try_from(rank) {
+            Ok(r) if r >= 1 => self.marks.push(Mark { rank: r, label }),
+            _ => {
+                self.bad_rank.get_or_insert(rank);
+            }
+        }
+    }
+
+    pub(crate) fn has_marks(&self) -> bool {
+        !self.marks.is_empty()
+    }
+
+    /// Drops the record being built.
+    pub(crate) fn discard(&mut self) {
+        self.marks.clear();
+        self.bad_rank = None;
+    }
+
+    pub(crate) fn error(
+        &mut self,
+        line: Option<u64>,
+        code: Code,
+        field: Option<&str>,
+        msg: String,
+    ) {
+        let mut d = Diagnostic::new(code, msg).in_file(self.file.clone());
+        d.line = line;
+        if let Some(f) = field {
+            d = d.field(f);
+        }
+        self.diags.push(d);
+    }
+
+    /// Adds the record (once) unless a rank is below 1 or, where the provider checks it, above
+    /// `maxRankingsAllowed`; `id` names the record in the diagnostic. Returns whether it was added.
+    pub(crate) fn commit(
+        &mut self,
+        id: impl FnOnce() -> String,
+        line: Option<u64>,
+        precinct: &str,
+        batch: &str,
+    ) -> bool {
+        if let Some(rank) = self.bad_rank {
+            let msg = format!("CVR \"{}\" has rank {rank}; rankings must start at 1", id());
+            self.error(line, Code::CvrBadRank, None, msg);
+            self.discard();
+            return false;
+        }
+        if self.check_limit
+            && let Some(max) = self.max_rankings
+            && let Some(top) = self.marks.iter().map(|m| m.rank).max()
+            && top > max
+        {
+            let msg = format!(
+                "CVR \"{}\" has a ranking {top}, but the contest allows at most {max} (maxRankingsAllowed)",
+                id()
+            );
+            self.error(line, Code::CvrRankLimit, None, msg);
+            self.discard();
+            return false;
+        }
+        let p = self.builder.precinct(precinct);
+        let b = self.builder.batch(batch);
+        self.builder.add(&self.marks, 1, p, b);
+        self.marks.clear();
+        self.records += 1;
+        true
+    }
+}
+
+/// Java's `String.trim()`: strips code points up to U+0020 only (not NBSP or other spaces).
+pub(crate) fn java_trim(s: &str) -> &str {
+    s.trim_matches(|c: char| c <= '\u{20}')
+}
+
+/// Java's `String.isBlank()`: empty or only `Character.isWhitespace` characters.
+pub(crate) fn java_is_blank(s: &str) -> bool {
+    s.chars().all(java_is_whitespace)
+}
+
+fn java_is_whitespace(c: char) -> bool {
+    matches!(c, '\u{9}'..='\u{d}' | '\u{1c}'..='\u{1f}')
+        || (c.is_whitespace() && !matches!(c, '\u{a0}' | '\u{2007}' | '\u{202f}'))
+}
+
+/// Java's `Integer.parseInt` on ASCII text: an optional sign, then decimal digits, in `i32` range.
+pub(crate) fn java_parse_int(s: &str) -> Option<i32> {
+    let b = s.as_bytes();
+    let digits = match b.first()? {
+        b'+' | b'-' => &b[1..],
+        _ => b,
+    };
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    s.parse::<i32>().ok()
+}
+
+/// Java's `String.split(Pattern.quote(delim))`: trailing empty parts are dropped, but a leading
+/// or inner empty part is kept; an empty input gives one empty part.
+pub(crate) fn java_split<'a>(s: &'a str, delim: &str) -> Vec<&'a str> {
+    if s.is_empty() {
+        return vec![""];
+    }
+    let mut parts: Vec<&str> = s.split(delim).collect();
+    while parts.len() > 1 && parts.last() == Some(&"") {
+        parts.pop();
+    }
+    if parts.len() == 1 && parts[0].is_empty() {
+        // Only delimiters: Java returns an empty array.
+        parts.clear();
+    }
+    parts
+}
+
+/// RCTab's `sanitizeStringForOutput`: every character but letters, digits, `_`, `-` and `.`
+/// becomes `_` (used in computed record ids).
+pub(crate) fn sanitize(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.') { c } else { '_' })
+        .collect()
+}
+
+/// A reader over a file that skips a UTF-8 byte-order mark.
+pub(crate) fn open_text(path: &Path) -> std::io::Result<std::io::BufReader<std::fs::File>> {
+    use std::io::BufRead;
+    let mut r = std::io::BufReader::with_capacity(1 << 16, std::fs::File::open(path)?);
+    let head = r.fill_buf()?;
+    if head.starts_with(b"\xEF\xBB\xBF") {
+        r.consume(3);
+    }
+    Ok(r)
+}
+
+/// Whether a text file ends its first line with CRLF. The `csv` crate then reports each record
+/// after the first one line early (it starts the record at the `\n`), so readers add one.
+pub(crate) fn starts_crlf(r: &mut std::io::BufReader<std::fs::File>) -> bool {
+    use std::io::BufRead;
+    r.fill_buf().is_ok_and(|b| memchr::memchr(b'\n', b).is_some_and(|i| i > 0 && b[i - 1] == b'\r'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn java_string_helpers() {
+        assert_eq!(java_trim("\u{a0} A \t"), "\u{a0} A");
+        assert_eq!(java_split("A|", "|"), ["A"]);
+        assert_eq!(java_split("|A", "|"), ["", "A"]);
+        assert_eq!(java_split("A||B", "|"), ["A", "", "B"]);
+        assert_eq!(java_split("", "|"), [""]);
+        assert!(java_split("||", "|").is_empty());
+        assert_eq!(java_parse_int("+7"), Some(7));
+        assert_eq!(java_parse_int("-0"), Some(0));
+        assert_eq!(java_parse_int("1.0"), None);
+        assert_eq!(java_parse_int("2147483648"), None);
+        assert!(java_is_blank(" \t\u{2003}"));
+        assert!(!java_is_blank("\u{a0}"));
+        assert_eq!(sanitize("simple ess(1).xlsx"), "simple_ess_1_.xlsx");
+    }
+}

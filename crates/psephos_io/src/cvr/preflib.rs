@@ -1,0 +1,3 @@
+//! stub
+
+pub fn read_preflib() {}
