@@ -8,6 +8,7 @@
 //! [`FormSet`]: psephos_model::FormSet
 
 mod count_cell;
+pub mod cvr;
 mod json_forms;
 mod package;
 pub mod rctab_config;
