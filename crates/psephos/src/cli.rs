@@ -33,6 +33,8 @@ pub(crate) enum Command {
     Allocate(AllocateArgs),
     /// Divide seats among parties from a plain `party,votes` CSV by a divisor or quota method.
     Apportion(ApportionArgs),
+    /// Count ranked ballots (instant-runoff, STV): an RCTab contest configuration as is.
+    Rcv(RcvArgs),
     /// Write a new election package from a template.
     Init(InitArgs),
     /// Build a synthetic election shaped like Iraq's of 2021, then validate, tabulate and allocate it.
@@ -134,6 +136,28 @@ pub(crate) struct ApportionArgs {
     /// Write the output to this file instead of standard output.
     #[arg(long, value_name = "FILE")]
     pub(crate) out: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub(crate) struct RcvArgs {
+    /// An RCTab contest configuration (`*_config.json`): its CVR sources, candidates and rules
+    /// are read as RCTab reads them.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) rctab_config: Option<PathBuf>,
+    /// Output format on standard output: RCTab's summary JSON (urcvt), its CSV, or a table.
+    #[arg(long, value_enum, default_value_t = RcvFormat::Table)]
+    pub(crate) format: RcvFormat,
+    /// Write RCTab's result files (detailed JSON and CSV, summary CSV, per-precinct and
+    /// per-batch reports) into this directory instead.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) out: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum RcvFormat {
+    Table,
+    Urcvt,
+    Csv,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

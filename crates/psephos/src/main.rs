@@ -8,6 +8,7 @@ mod commands;
 mod demo;
 mod output;
 mod pipeline;
+mod rcv;
 mod views;
 
 use std::io::Write;
@@ -41,6 +42,7 @@ fn main() -> ExitCode {
         cli::Command::Tabulate(a) => commands::tabulate(a, cli.quiet),
         cli::Command::Allocate(a) => commands::allocate(a, cli.quiet),
         cli::Command::Apportion(a) => apportion::apportion(a),
+        cli::Command::Rcv(a) => rcv::rcv(a),
         cli::Command::Init(a) => commands::init(a),
         cli::Command::Demo(a) => demo::demo(a, cli.quiet),
     };

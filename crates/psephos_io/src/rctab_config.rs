@@ -161,17 +161,19 @@ pub fn parse_rctab_config(json: &str) -> Result<RctabConfig, Vec<String>> {
         },
         None => None,
     };
-    let random_seed = match rule("randomSeed").map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
-    {
-        Some(s) => match s.parse::<i64>() {
-            Ok(n) if n.unsigned_abs() <= 1 << 47 => Some(n),
-            _ => {
-                problems.push(format!("rules.randomSeed {s:?} must be a whole number within ±2^47"));
-                None
-            }
-        },
-        None => None,
-    };
+    let random_seed =
+        match rule("randomSeed").map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()) {
+            Some(s) => match s.parse::<i64>() {
+                Ok(n) if n.unsigned_abs() <= 1 << 47 => Some(n),
+                _ => {
+                    problems.push(format!(
+                        "rules.randomSeed {s:?} must be a whole number within ±2^47"
+                    ));
+                    None
+                }
+            },
+            None => None,
+        };
     if tiebreak.needs_seed() && random_seed.is_none() {
         problems.push("rules.randomSeed is required by this tiebreakMode".to_owned());
     }
@@ -194,8 +196,9 @@ pub fn parse_rctab_config(json: &str) -> Result<RctabConfig, Vec<String>> {
         );
     }
     let stop = number("stopTabulationEarlyAfterRound", &mut problems).filter(|&n| n > 0);
-    let minimum =
-        rule("minimumVoteThreshold").map(|s| s.trim().to_owned()).filter(|s| !s.is_empty() && s != "0");
+    let minimum = rule("minimumVoteThreshold")
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty() && s != "0");
     let uwi = sources.iter().any(|s| {
         text(s.get("undeclaredWriteInLabel")).is_some_and(|l| !l.trim().is_empty())
             || flag(s.get("treatBlankAsUndeclaredWriteIn"))

@@ -7,4 +7,5 @@ mod contract;
 mod corpus;
 mod docs;
 mod fixtures;
+mod rctab;
 mod support;

@@ -25,13 +25,13 @@ impl JNum {
         self.units == 0
     }
 
-    /// `a.add(b)`: exact; the larger scale.
-    pub fn add(self, other: JNum) -> JNum {
+    /// `a.plus(b)`: exact; the larger scale.
+    pub fn plus(self, other: JNum) -> JNum {
         JNum { units: self.units + other.units, scale: self.scale.max(other.scale) }
     }
 
     /// `a.subtract(b)`, floored at zero (values here never go negative).
-    pub fn sub(self, other: JNum) -> JNum {
+    pub fn minus(self, other: JNum) -> JNum {
         JNum { units: self.units.saturating_sub(other.units), scale: self.scale.max(other.scale) }
     }
 
@@ -120,7 +120,8 @@ impl Arith {
     pub fn multiply(&self, a: JNum, b: JNum) -> JNum {
         // a × b in units of 10^-(2S); to d decimals: floor(a.units × b.units / 10^(2S−d)).
         let s = self.internal;
-        let q = mul_div(a.units, b.units, unit(2 * s - self.d), Rounding::Down).unwrap_or(u128::MAX);
+        let q =
+            mul_div(a.units, b.units, unit(2 * s - self.d), Rounding::Down).unwrap_or(u128::MAX);
         JNum { units: q * unit(s - self.d), scale: self.d }
     }
 
@@ -174,7 +175,7 @@ mod tests {
     fn prints_like_java() {
         let a = Arith::new(4, 2);
         assert_eq!(a.text(a.int(6)), "6");
-        assert_eq!(a.text(a.int(6).add(a.divide(a.int(0), a.int(1)))), "6.0000");
+        assert_eq!(a.text(a.int(6).plus(a.divide(a.int(0), a.int(1)))), "6.0000");
         assert_eq!(a.text(a.parse("2.2501").unwrap()), "2.2501");
         assert_eq!(a.text(a.parse("0.0005").unwrap()), "0.0005");
         let b = Arith::new(10, 0);
@@ -194,7 +195,7 @@ mod tests {
         let g = a.multiply(f, a.parse("0.3999").unwrap());
         assert_eq!(a.text(g), "0.0999");
         // Threshold: 9 / 4 truncated to 4 decimals, plus 0.0001.
-        let t = a.divide_int(a.int(9), 4, 4, Rounding::Down).add(a.ulp(4));
+        let t = a.divide_int(a.int(9), 4, 4, Rounding::Down).plus(a.ulp(4));
         assert_eq!(a.text(t), "2.2501");
         // Bottoms-up: 27 × 0.15 = 4.05 (scale 2).
         assert_eq!(a.text(a.multiply_exact(a.int(27), a.parse("0.15").unwrap())), "4.05");

@@ -45,7 +45,9 @@ impl WinnerMode {
     pub fn parse(s: &str) -> Option<WinnerMode> {
         Some(match s {
             "singleWinnerMajority" => WinnerMode::SingleWinnerMajority,
-            "multiWinnerAllowOnlyOneWinnerPerRound" => WinnerMode::MultiWinnerAllowOnlyOneWinnerPerRound,
+            "multiWinnerAllowOnlyOneWinnerPerRound" => {
+                WinnerMode::MultiWinnerAllowOnlyOneWinnerPerRound
+            }
             "multiWinnerAllowMultipleWinnersPerRound" => {
                 WinnerMode::MultiWinnerAllowMultipleWinnersPerRound
             }

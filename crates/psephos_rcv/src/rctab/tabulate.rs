@@ -117,6 +117,10 @@ pub struct Tabulation {
     pub uses_surpluses: bool,
     /// Index of the undeclared write-ins pseudo-candidate, if counted.
     pub uwi: Option<usize>,
+    /// Precinct ids when counted by precinct (`Round::slices[i]` is precinct `i`; 0 = none).
+    pub precinct_ids: Vec<String>,
+    /// Batch ids when counted by batch (`Round::slices[precincts + i]` is batch `i`).
+    pub batch_ids: Vec<String>,
 }
 
 impl Tabulation {
@@ -236,7 +240,9 @@ pub fn tabulate(
     let mut by_text: HashMap<&str, LabelKind> = HashMap::new();
     for (i, c) in contest.candidates.iter().enumerate() {
         for a in &c.aliases {
-            by_text.entry(a.as_str()).or_insert(LabelKind::Candidate { candidate: i, is_name: false });
+            by_text
+                .entry(a.as_str())
+                .or_insert(LabelKind::Candidate { candidate: i, is_name: false });
         }
     }
     for (i, c) in contest.candidates.iter().enumerate() {
@@ -246,13 +252,24 @@ pub fn tabulate(
         by_text.insert(UNDECLARED_WRITE_INS, LabelKind::Candidate { candidate: u, is_name: true });
     }
     by_text.insert(OVERVOTE_LABEL, LabelKind::Overvote);
+    // Labels of records a reader left out may be interned without being used: only labels on
+    // counted ballots must be known.
+    let mut used = vec![false; ballots.labels.len()];
+    for d in ballots.distinct() {
+        for m in ballots.marks(d) {
+            used[m.label.0 as usize] = true;
+        }
+    }
     let mut unknown = Vec::new();
     let labels: Vec<LabelKind> = ballots
         .labels
         .iter()
-        .map(|l| {
+        .zip(&used)
+        .map(|(l, &u)| {
             by_text.get(l.as_str()).copied().unwrap_or_else(|| {
-                unknown.push(l.clone());
+                if u {
+                    unknown.push(l.clone());
+                }
                 LabelKind::Overvote
             })
         })
@@ -345,6 +362,8 @@ pub fn tabulate(
         total_ballots: ballots.total(),
         uses_surpluses: uses_surpluses(rules),
         uwi,
+        precinct_ids: if slices.by_precinct { ballots.precincts.clone() } else { Vec::new() },
+        batch_ids: if slices.by_batch { ballots.batches.clone() } else { Vec::new() },
     })
 }
 
@@ -388,7 +407,7 @@ impl Counter<'_> {
     fn value(&self, g: &Group) -> JNum {
         let mut v = self.arith.one();
         for &(_, k) in &g.kept {
-            v = v.sub(k);
+            v = v.minus(k);
         }
         v
     }
@@ -420,7 +439,7 @@ impl Counter<'_> {
                     for &w in &winners {
                         let t = tally.iter().find(|x| x.0 == w).map_or(JNum::ZERO, |x| x.1);
                         let f = if t > threshold {
-                            self.arith.divide(t.sub(threshold), t)
+                            self.arith.divide(t.minus(threshold), t)
                         } else {
                             JNum::ZERO
                         };
@@ -428,7 +447,7 @@ impl Counter<'_> {
                             if self.groups[gi].recipient == Some(w) {
                                 let v = self.value(&self.groups[gi]);
                                 let transfer = self.arith.multiply(v, f);
-                                self.groups[gi].kept.push((w, v.sub(transfer)));
+                                self.groups[gi].kept.push((w, v.minus(transfer)));
                             }
                         }
                     }
@@ -624,7 +643,14 @@ impl Counter<'_> {
     }
 
     /// `recordSelectionForCastVoteRecord`.
-    fn record(&mut self, gi: usize, target: Option<usize>, status: Status, value: JNum, count: u64) {
+    fn record(
+        &mut self,
+        gi: usize,
+        target: Option<usize>,
+        status: Status,
+        value: JNum,
+        count: u64,
+    ) {
         let total = value.times(count);
         let from = self.groups[gi].recipient;
         if value.units > 0 {
@@ -651,23 +677,23 @@ impl Counter<'_> {
         for a in self.accs_of(gi) {
             let acc = &mut self.accs[a];
             if let Some(t) = acc.tally[c].as_mut() {
-                *t = t.add(v);
+                *t = t.plus(v);
             }
-            acc.by_status[Status::Active.index()] = acc.by_status[Status::Active.index()].add(v);
+            acc.by_status[Status::Active.index()] = acc.by_status[Status::Active.index()].plus(v);
         }
     }
 
     fn add_status(&mut self, gi: usize, s: Status, v: JNum) {
         for a in self.accs_of(gi) {
             let slot = &mut self.accs[a].by_status[s.index()];
-            *slot = slot.add(v);
+            *slot = slot.plus(v);
         }
     }
 
     fn add_transfer(&mut self, gi: usize, key: (Source, Target), v: JNum) {
         for a in self.accs_of(gi) {
             let slot = self.accs[a].transfers.entry(key).or_insert(JNum::ZERO);
-            *slot = slot.add(v);
+            *slot = slot.plus(v);
         }
     }
 
@@ -683,13 +709,12 @@ impl Counter<'_> {
             if multi_seat || rules.first_round_determines_threshold {
                 return p;
             }
-            let elected_before =
-                self.winner_round.iter().flatten().any(|&r| r < self.round);
+            let elected_before = self.winner_round.iter().flatten().any(|&r| r < self.round);
             if rules.continue_until_two && elected_before {
                 return p;
             }
         }
-        let active: JNum = tally.iter().fold(JNum::ZERO, |s, t| s.add(t.1));
+        let active: JNum = tally.iter().fold(JNum::ZERO, |s, t| s.plus(t.1));
         let mut thr = if rules.mode == WinnerMode::BottomsUpUsingPercentageThreshold {
             let pct = rules.bottoms_up_percentage.as_deref().unwrap_or("0");
             // The percentage over 100, with two more decimals than written (15 → 0.15).
@@ -701,7 +726,7 @@ impl Counter<'_> {
             if rules.hare_quota {
                 a.divide_int(active, u64::from(div), k, Rounding::Up)
             } else {
-                a.divide_int(active, u64::from(div), k, Rounding::Down).add(a.ulp(k))
+                a.divide_int(active, u64::from(div), k, Rounding::Down).plus(a.ulp(k))
             }
         };
         if let Some(m) = rules.minimum_vote_threshold.as_deref().and_then(|m| a.parse(m))
@@ -737,7 +762,8 @@ impl Counter<'_> {
         if unfilled > 0 {
             if tally.len() <= unfilled {
                 w = tally.iter().map(|t| t.0).collect();
-            } else if rules.first_round_determines_threshold && tally.len() - 1 == rules.seats as usize
+            } else if rules.first_round_determines_threshold
+                && tally.len() - 1 == rules.seats as usize
             {
                 w = top(tally);
             } else if rules.mode != WinnerMode::BottomsUp {
@@ -827,7 +853,7 @@ impl Counter<'_> {
                         }
                     }
                 }
-                running = running.add(t.times(cands.len() as u64));
+                running = running.plus(t.times(cands.len() as u64));
                 seen.extend(cands.iter().copied());
                 if new.len() > elim.len() {
                     prev = elim;
@@ -888,7 +914,7 @@ impl Counter<'_> {
                     if let Some(k) = kept {
                         let v = k.times(self.ballots.distinct()[gi].count);
                         for a in self.accs_of(gi) {
-                            sums[a] = sums[a].add(v);
+                            sums[a] = sums[a].plus(v);
                         }
                     }
                 }
@@ -897,14 +923,14 @@ impl Counter<'_> {
                 }
                 let t = self.accs[0].tally[w].unwrap_or(JNum::ZERO);
                 if t > thr {
-                    let res = t.sub(thr);
-                    residual = residual.add(res);
+                    let res = t.minus(thr);
+                    residual = residual.plus(res);
                     self.accs[0].tally[w] = Some(thr);
                     let slot = self.accs[0]
                         .transfers
                         .entry((Some(w), Target::ResidualSurplus))
                         .or_insert(JNum::ZERO);
-                    *slot = slot.add(res);
+                    *slot = slot.plus(res);
                 }
             } else {
                 for (a, acc) in self.accs.iter_mut().enumerate() {
@@ -931,7 +957,8 @@ impl Counter<'_> {
                 // A tie of undeclared write-ins (absent from the order) with one candidate.
                 Ok(found.unwrap_or(sorted[0]))
             }
-            TieBreakMode::PreviousRoundCountsThenRandom | TieBreakMode::PreviousRoundCountsThenAsk => {
+            TieBreakMode::PreviousRoundCountsThenRandom
+            | TieBreakMode::PreviousRoundCountsThenAsk => {
                 let mut cand = sorted.clone();
                 for r in (1..self.round).rev() {
                     let figures = &self.rounds[(r - 1) as usize].contest;
@@ -940,8 +967,8 @@ impl Counter<'_> {
                     let in_order: Vec<usize> = order.iter().map(|&k| cand[k]).collect();
                     let value = |c: usize| figures.tally_of(c).unwrap_or(JNum::ZERO);
                     let best = in_order.iter().map(|&c| value(c));
-                    let target =
-                        if selecting_winner { best.max() } else { best.min() }.unwrap_or(JNum::ZERO);
+                    let target = if selecting_winner { best.max() } else { best.min() }
+                        .unwrap_or(JNum::ZERO);
                     cand = in_order.into_iter().filter(|&c| value(c) == target).collect();
                     if cand.len() == 1 {
                         return Ok(cand[0]);
