@@ -103,3 +103,23 @@ pub(crate) fn rankings(set: &BallotSet) -> Vec<(String, u64)> {
 pub(crate) fn count_of(set: &BallotSet, ranking: &str) -> u64 {
     rankings(set).into_iter().filter(|(r, _)| r == ranking).map(|(_, n)| n).sum()
 }
+
+/// A fresh folder under the system's temporary folder, for synthetic files.
+pub(crate) fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("psephos_cvr_{name}_{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temporary folder");
+    dir
+}
+
+/// Reads one source given as JSON, with files relative to `dir`.
+pub(crate) fn read_json_source(
+    dir: &std::path::Path,
+    source: &str,
+    options: &ReadOptions,
+) -> (BallotSet, Vec<Diagnostic>) {
+    let source: CvrSource = serde_json::from_str(source).expect("a source");
+    let mut b = psephos_rcv::BallotSetBuilder::new();
+    let diags = super::read_source(&source, dir, &mut b, options);
+    (b.build(), diags)
+}
