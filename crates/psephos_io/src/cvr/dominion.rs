@@ -7,7 +7,7 @@
 use std::cell::Cell;
 use std::collections::HashMap;
 use std::fmt;
-use std::io::{BufReader, Read};
+use std::io::BufReader;
 use std::path::Path;
 use std::rc::Rc;
 
@@ -17,7 +17,7 @@ use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess,
 use serde_json::Value;
 
 use super::source::Settings;
-use super::{Sink, UNDECLARED_WRITE_INS};
+use super::{CountLines, Sink, UNDECLARED_WRITE_INS};
 
 /// Outstack condition "invalid contest" (Alaska's partial-count ballots): such a contest entry is
 /// left out (RCTab PR #910).
@@ -295,24 +295,6 @@ struct MarkEntry {
     is_ambiguous: bool,
 }
 
-/// A `Read` that counts the line breaks read, shared with the session handler (serde_json reads
-/// its input byte by byte, so the count is the position of the parser).
-struct Counted<R> {
-    inner: R,
-    lines: Rc<Cell<u64>>,
-}
-
-impl<R: Read> Read for Counted<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        let nl = buf[..n].iter().filter(|&&b| b == b'\n').count() as u64;
-        if nl > 0 {
-            self.lines.set(self.lines.get() + nl);
-        }
-        Ok(n)
-    }
-}
-
 /// Reads one export file; returns how many contest entries outstack condition 7 left out.
 fn read_export(path: &Path, s: &Settings, m: &Manifests, sink: &mut Sink) -> u64 {
     let file = match std::fs::File::open(path) {
@@ -323,7 +305,8 @@ fn read_export(path: &Path, s: &Settings, m: &Manifests, sink: &mut Sink) -> u64
         }
     };
     let lines = Rc::new(Cell::new(0));
-    let reader = Counted { inner: BufReader::with_capacity(1 << 16, file), lines: lines.clone() };
+    let reader =
+        CountLines { inner: BufReader::with_capacity(1 << 16, file), lines: lines.clone() };
     let mut de = serde_json::Deserializer::from_reader(reader);
     let mut handler = Handler { s, m, sink, lines, excluded: 0, sessions: false };
     let result = TopLevel(&mut handler).deserialize(&mut de).and_then(|()| de.end());

@@ -7,6 +7,7 @@
 //! whole; reading goes on so that one run reports every problem.
 
 mod blt;
+mod cdf;
 mod clear_ballot;
 mod dominion;
 mod ess;
@@ -73,7 +74,8 @@ pub fn read_source(
         Provider::ClearBallot => clear_ballot::read(&settings, &mut sink),
         Provider::Ess => ess::read(&settings, &mut sink, options),
         Provider::Dominion => dominion::read(&settings, &mut sink),
-        Provider::Cdf | Provider::Hart => sink.diags.push(
+        Provider::Cdf => cdf::read(&settings, &mut sink),
+        Provider::Hart => sink.diags.push(
             Diagnostic::new(Code::CvrUnsupported, "this provider is not read yet")
                 .in_file(settings.display.clone()),
         ),
@@ -260,6 +262,24 @@ impl<'b> Sink<'b> {
         self.marks.clear();
         self.records += 1;
         true
+    }
+}
+
+/// A `Read` that counts the line breaks read into a shared counter: serde_json reads its input
+/// byte by byte, so the count is the line the parser is on.
+pub(crate) struct CountLines<R> {
+    pub(crate) inner: R,
+    pub(crate) lines: std::rc::Rc<std::cell::Cell<u64>>,
+}
+
+impl<R: std::io::Read> std::io::Read for CountLines<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let nl = buf[..n].iter().filter(|&&b| b == b'\n').count() as u64;
+        if nl > 0 {
+            self.lines.set(self.lines.get() + nl);
+        }
+        Ok(n)
     }
 }
 
