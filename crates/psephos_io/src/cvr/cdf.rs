@@ -12,13 +12,13 @@ use std::path::Path;
 use std::rc::Rc;
 
 use psephos_model::{Code, Diagnostic};
-use quick_xml::events::{BytesStart, Event};
+use quick_xml::events::Event;
 use serde::Deserialize;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
 use super::source::Settings;
-use super::xml::{LineCount, local, push_ref, reader};
+use super::xml::{Node, local, read_node, reader, start_node};
 use super::{CountLines, OVERVOTE, Sink, UNDECLARED_WRITE_INS, java_parse_int};
 
 pub(super) fn read(s: &Settings, sink: &mut Sink) {
@@ -41,12 +41,15 @@ pub(super) fn read(s: &Settings, sink: &mut Sink) {
 // ---------------------------------------------------------------------------------------------
 // What both encodings share: definitions, and a CVR reduced to what RCTab reads of it.
 
+/// An id and the name it has, if any.
+type IdName = (String, Option<String>);
+
 /// Definitions as read, before checks.
 #[derive(Default)]
 struct RawDefs {
     /// Per election: candidates `(id, name)` and contests.
-    elections: Vec<(Vec<(String, Option<String>)>, Vec<RawContest>)>,
-    gp_units: Vec<(String, Option<String>)>,
+    elections: Vec<(Vec<IdName>, Vec<RawContest>)>,
+    gp_units: Vec<IdName>,
 }
 
 struct RawContest {
@@ -748,101 +751,6 @@ fn read_json(s: &Settings, sink: &mut Sink) {
 
 // ---------------------------------------------------------------------------------------------
 // XML
-
-/// A small element tree: one CVR, election or GpUnit at a time.
-#[derive(Default)]
-struct Node {
-    name: String,
-    attrs: Vec<(String, String)>,
-    text: String,
-    children: Vec<Node>,
-}
-
-impl Node {
-    fn attr(&self, name: &str) -> Option<&str> {
-        self.attrs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
-    }
-
-    /// The last child of that name (Jackson keeps the last value of a repeated scalar field).
-    fn child(&self, name: &str) -> Option<&Node> {
-        self.children.iter().rev().find(|c| c.name == name)
-    }
-
-    fn text_of(&self, name: &str) -> Option<String> {
-        self.child(name).map(|c| c.text.clone())
-    }
-
-    fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Node> + 'a {
-        self.children.iter().filter(move |c| c.name == name)
-    }
-
-    /// An unwrapped list: `None` when no element of that name is present.
-    fn list<'a>(&'a self, name: &'a str) -> Option<Vec<&'a Node>> {
-        let v: Vec<&Node> = self.all(name).collect();
-        (!v.is_empty()).then_some(v)
-    }
-}
-
-fn start_node(e: &BytesStart<'_>) -> Node {
-    let attrs = e
-        .attributes()
-        .flatten()
-        .map(|a| {
-            let key = a.key.into_inner();
-            let key = key.rsplit(':').next().unwrap_or(key).to_owned();
-            let v = a
-                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                .map(|v| v.into_owned())
-                .unwrap_or_default();
-            (key, v)
-        })
-        .collect();
-    Node { name: local(e).to_owned(), attrs, text: String::new(), children: Vec::new() }
-}
-
-type XmlReader = quick_xml::Reader<LineCount<BufReader<std::fs::File>>>;
-
-/// Reads the rest of an element whose start tag was just read.
-fn read_node(r: &mut XmlReader, start: &BytesStart<'_>, buf: &mut Vec<u8>) -> Result<Node, String> {
-    let mut stack = vec![start_node(start)];
-    loop {
-        buf.clear();
-        match r.read_event_into(buf) {
-            Ok(Event::Start(e)) => stack.push(start_node(&e)),
-            Ok(Event::Empty(e)) => {
-                let n = start_node(&e);
-                if let Some(top) = stack.last_mut() {
-                    top.children.push(n);
-                }
-            }
-            Ok(Event::End(_)) => {
-                let done = stack.pop().unwrap_or_default();
-                match stack.last_mut() {
-                    Some(top) => top.children.push(done),
-                    None => return Ok(done),
-                }
-            }
-            Ok(Event::Text(t)) => {
-                if let Some(top) = stack.last_mut() {
-                    top.text.push_str(&t.xml10_content());
-                }
-            }
-            Ok(Event::CData(t)) => {
-                if let Some(top) = stack.last_mut() {
-                    top.text.push_str(&t.xml10_content());
-                }
-            }
-            Ok(Event::GeneralRef(g)) => {
-                if let Some(top) = stack.last_mut() {
-                    push_ref(&mut top.text, &g)?;
-                }
-            }
-            Ok(Event::Eof) => return Err("the file ends inside an element".into()),
-            Ok(_) => {}
-            Err(e) => return Err(e.to_string()),
-        }
-    }
-}
 
 fn xml_rank(text: &str) -> Rank {
     java_parse_int(text)

@@ -337,23 +337,20 @@ struct Handler<'a, 'b> {
 impl Handler<'_, '_> {
     /// One session (RCTab's loop body): a CVR for each card entry of the contest.
     fn session(&mut self, session: Session) {
-        let line = Some(self.lines.get() + 1);
+        let at = self.lines.get() + 1;
+        let line = Some(at);
         let (s, m) = (self.s, self.m);
         let sink = &mut *self.sink;
-        let who = format!(
-            "tabulator {} batch {} record {}",
-            session.tabulator_id.0, session.batch_id.0, session.record_id
-        );
+        let (tabulator, batch, record) =
+            (&session.tabulator_id.0, &session.batch_id.0, session.record_id);
+        let who = || format!("tabulator {tabulator} batch {batch} record {record}");
         let data = if session.original.is_current {
             session.original
         } else if let Some(modified) = session.modified {
             modified
         } else {
-            let msg = format!("CVR has no adjudicated rankings, skipping: {who}");
-            sink.diags.push(
-                Diagnostic::new(Code::CvrSkippedRecord, msg)
-                    .at(sink.file.clone(), line.unwrap_or(1)),
-            );
+            let msg = format!("CVR has no adjudicated rankings, skipping: {}", who());
+            sink.diags.push(Diagnostic::new(Code::CvrSkippedRecord, msg).at(sink.file.clone(), at));
             return;
         };
         let precinct = match data.precinct_id {
@@ -361,8 +358,10 @@ impl Handler<'_, '_> {
             Some(id) => match m.precincts.as_ref().and_then(|p| p.get(&id)) {
                 Some(name) => Some(name.as_str()),
                 None => {
-                    let msg =
-                        format!("precinct id \"{id}\" of {who} is not in PrecinctManifest.json");
+                    let msg = format!(
+                        "precinct id \"{id}\" of {} is not in PrecinctManifest.json",
+                        who()
+                    );
                     sink.error(line, Code::CvrStructure, Some("PrecinctId"), msg);
                     return;
                 }
@@ -372,7 +371,8 @@ impl Handler<'_, '_> {
             && !m.portions.contains_key(&id)
         {
             let msg = format!(
-                "precinct portion id \"{id}\" of {who} is not in PrecinctPortionManifest.json"
+                "precinct portion id \"{id}\" of {} is not in PrecinctPortionManifest.json",
+                who()
             );
             sink.error(line, Code::CvrStructure, Some("PrecinctPortionId"), msg);
             return;
@@ -381,7 +381,7 @@ impl Handler<'_, '_> {
             (Some(cards), _) => cards,
             (None, Some(contests)) => vec![Card { contests }],
             (None, None) => {
-                let msg = format!("{who} has neither Cards nor Contests");
+                let msg = format!("{} has neither Cards nor Contests", who());
                 sink.error(line, Code::CvrSyntax, None, msg);
                 return;
             }
@@ -415,7 +415,7 @@ impl Handler<'_, '_> {
                             Some(_) => None,
                         };
                         if let Some(p) = problem {
-                            let msg = format!("candidate id '{cid}' of {who} {p}");
+                            let msg = format!("candidate id '{cid}' of {} {p}", who());
                             sink.error(line, Code::CvrStructure, Some("CandidateId"), msg);
                             spoiled = true;
                             continue;
@@ -504,7 +504,7 @@ mod tests {
             "{:?}",
             &rankings(&set)[..3]
         );
-        assert_eq!(set.batches.len() > 1, true);
+        assert!(set.batches.len() > 1);
     }
 
     #[test]

@@ -12,6 +12,7 @@ mod clear_ballot;
 mod dominion;
 mod ess;
 mod generic_csv;
+mod hart;
 mod preflib;
 mod source;
 #[cfg(test)]
@@ -75,10 +76,7 @@ pub fn read_source(
         Provider::Ess => ess::read(&settings, &mut sink, options),
         Provider::Dominion => dominion::read(&settings, &mut sink),
         Provider::Cdf => cdf::read(&settings, &mut sink),
-        Provider::Hart => sink.diags.push(
-            Diagnostic::new(Code::CvrUnsupported, "this provider is not read yet")
-                .in_file(settings.display.clone()),
-        ),
+        Provider::Hart => hart::read(&settings, &mut sink, options),
     }
     sink.diags
 }
@@ -201,10 +199,6 @@ impl<'b> Sink<'b> {
                 self.bad_rank.get_or_insert(rank);
             }
         }
-    }
-
-    pub(crate) fn has_marks(&self) -> bool {
-        !self.marks.is_empty()
     }
 
     /// Drops the record being built.

@@ -3,7 +3,7 @@
 
 use std::io::{BufRead, Read};
 
-use quick_xml::events::{BytesRef, BytesStart};
+use quick_xml::events::{BytesRef, BytesStart, Event};
 
 /// A `BufRead` that counts the line breaks consumed, so that a streaming XML reader can say on
 /// which line an element ends.
@@ -90,4 +90,102 @@ pub(crate) fn push_ref(out: &mut String, r: &BytesRef<'_>) -> Result<(), String>
         other => return Err(format!("unknown entity &{other};")),
     });
     Ok(())
+}
+
+/// A small element tree (one CDF CVR, one Hart file), read whole because it is small and its
+/// parts are looked up by name, as Jackson maps them.
+#[derive(Default)]
+pub(crate) struct Node {
+    pub(crate) name: String,
+    attrs: Vec<(String, String)>,
+    pub(crate) text: String,
+    pub(crate) children: Vec<Node>,
+}
+
+impl Node {
+    pub(crate) fn attr(&self, name: &str) -> Option<&str> {
+        self.attrs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    /// The last child of that name (Jackson keeps the last value of a repeated scalar field).
+    pub(crate) fn child(&self, name: &str) -> Option<&Node> {
+        self.children.iter().rev().find(|c| c.name == name)
+    }
+
+    pub(crate) fn text_of(&self, name: &str) -> Option<String> {
+        self.child(name).map(|c| c.text.clone())
+    }
+
+    pub(crate) fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Node> + 'a {
+        self.children.iter().filter(move |c| c.name == name)
+    }
+
+    /// An unwrapped list: `None` when no element of that name is present.
+    pub(crate) fn list<'a>(&'a self, name: &'a str) -> Option<Vec<&'a Node>> {
+        let v: Vec<&Node> = self.all(name).collect();
+        (!v.is_empty()).then_some(v)
+    }
+}
+
+pub(crate) fn start_node(e: &BytesStart<'_>) -> Node {
+    let attrs = e
+        .attributes()
+        .flatten()
+        .map(|a| {
+            let key = a.key.into_inner();
+            let key = key.rsplit(':').next().unwrap_or(key).to_owned();
+            let v = a
+                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                .map(|v| v.into_owned())
+                .unwrap_or_default();
+            (key, v)
+        })
+        .collect();
+    Node { name: local(e).to_owned(), attrs, text: String::new(), children: Vec::new() }
+}
+
+/// Reads the rest of an element whose start tag was just read.
+pub(crate) fn read_node<R: BufRead>(
+    r: &mut quick_xml::Reader<R>,
+    start: &BytesStart<'_>,
+    buf: &mut Vec<u8>,
+) -> Result<Node, String> {
+    let mut stack = vec![start_node(start)];
+    loop {
+        buf.clear();
+        match r.read_event_into(buf) {
+            Ok(Event::Start(e)) => stack.push(start_node(&e)),
+            Ok(Event::Empty(e)) => {
+                let n = start_node(&e);
+                if let Some(top) = stack.last_mut() {
+                    top.children.push(n);
+                }
+            }
+            Ok(Event::End(_)) => {
+                let done = stack.pop().unwrap_or_default();
+                match stack.last_mut() {
+                    Some(top) => top.children.push(done),
+                    None => return Ok(done),
+                }
+            }
+            Ok(Event::Text(t)) => {
+                if let Some(top) = stack.last_mut() {
+                    top.text.push_str(&t.xml10_content());
+                }
+            }
+            Ok(Event::CData(t)) => {
+                if let Some(top) = stack.last_mut() {
+                    top.text.push_str(&t.xml10_content());
+                }
+            }
+            Ok(Event::GeneralRef(g)) => {
+                if let Some(top) = stack.last_mut() {
+                    push_ref(&mut top.text, &g)?;
+                }
+            }
+            Ok(Event::Eof) => return Err("the file ends inside an element".into()),
+            Ok(_) => {}
+            Err(e) => return Err(e.to_string()),
+        }
+    }
 }
