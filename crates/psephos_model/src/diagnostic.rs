@@ -98,7 +98,7 @@ codes! {
     MissingStation = "W406", "missing-station", Warning, "A station has no form that the phase policy accepts.";
     // Cast-vote records and ballot files (ranked ballots).
     CvrConfig = "E501", "cvr-config", Error, "A CVR source of the RCTab config is invalid: an unknown provider, a missing path, a setting missing, out of range or not allowed for its provider, or labels that clash.";
-    CvrMissingFile = "E502", "cvr-missing-file", Error, "A CVR file or folder is missing or cannot be read, or a folder holds none of the files its provider needs.";
+    CvrMissingFile = "E502", "cvr-missing-file", Error, "A CVR file or folder, or a BLT or PrefLib ballot file, is missing or cannot be read, or a folder holds none of the files its provider needs.";
     CvrSyntax = "E503", "cvr-syntax", Error, "A CVR file is not valid for its format: not an xlsx workbook, malformed XML, JSON or CSV, or a value of the wrong type.";
     CvrStructure = "E504", "cvr-structure", Error, "A CVR file lacks what its reader needs or refers to something it does not define: a header, the contest, a manifest entry, a selection, a precinct unit.";
     CvrBadRank = "E505", "cvr-bad-rank", Error, "A rank in a CVR is not a whole number, or is less than 1.";

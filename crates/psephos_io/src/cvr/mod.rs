@@ -24,8 +24,8 @@ use std::path::Path;
 use psephos_model::{Code, Diagnostic};
 use psephos_rcv::{BallotSet, BallotSetBuilder, Label, Mark};
 
-pub use blt::read_blt;
-pub use preflib::read_preflib;
+pub use blt::{parse_blt, read_blt};
+pub use preflib::{parse_preflib, read_preflib};
 pub use source::{CvrSource, Provider};
 
 /// RCTab's internal marker for an explicit overvote at a rank (`Tabulator.EXPLICIT_OVERVOTE_LABEL`).
