@@ -321,7 +321,7 @@ pub fn parse_blt<R: BufRead>(input: R, file: &str) -> (BallotFile, Vec<Diagnosti
                 header.push(tok);
                 if header.len() == 2 {
                     match (header[0].text.parse::<usize>(), header[1].text.parse::<u32>()) {
-                        (Ok(c), Ok(s)) => {
+                        (Ok(c), Ok(s)) if c <= super::MAX_CANDIDATES => {
                             p.candidates = c;
                             p.seats = Some(s);
                             p.labels = (1..=c).map(|i| p.builder.label(&i.to_string())).collect();
@@ -329,8 +329,10 @@ pub fn parse_blt<R: BufRead>(input: R, file: &str) -> (BallotFile, Vec<Diagnosti
                         }
                         _ => {
                             let msg = format!(
-                                "the header must be the number of candidates and of seats, found \"{} {}\"",
-                                header[0].text, header[1].text
+                                "the header must be the number of candidates (at most {}) and of seats, found \"{} {}\"",
+                                super::MAX_CANDIDATES,
+                                header[0].text,
+                                header[1].text
                             );
                             p.error(header[0].line, Code::BallotFileSyntax, msg);
                             return (BallotFile::default(), p.diags);

@@ -95,7 +95,8 @@ pub(super) fn read(s: &Settings, sink: &mut Sink, options: &ReadOptions) {
         s.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let mut rows = Rows {
         s,
-        max: options.max_rankings.map(|m| m as usize),
+        // No sheet has more columns than this, which bounds the write-in fill of empty cells.
+        max: options.max_rankings.map(|m| (m as usize).min(MAX_COLUMNS)),
         strings: &strings,
         styles: styles.as_ref(),
         file_id: sanitize(&file_name),
@@ -396,7 +397,11 @@ struct Rows<'a> {
     odd_format: Option<String>,
 }
 
-/// A cell reference `AB12` as 0-based column and row; only `A`–`Z` letters, as RCTab accepts.
+/// Columns an xlsx sheet can have (`A` to `XFD`).
+const MAX_COLUMNS: usize = 16_384;
+
+/// A cell reference `AB12` as 0-based column and row; only `A`–`Z` letters, as RCTab accepts,
+/// and no column past Excel's last.
 fn cell_address(r: &str) -> Option<(usize, u64)> {
     let split = r.find(|c: char| c.is_ascii_digit())?;
     let (letters, digits) = r.split_at(split);
@@ -409,6 +414,9 @@ fn cell_address(r: &str) -> Option<(usize, u64)> {
             return None;
         }
         col = col.checked_mul(26)?.checked_add(usize::from(b - b'A') + 1)?;
+    }
+    if col > MAX_COLUMNS {
+        return None;
     }
     let row: u64 = digits.parse().ok()?;
     Some((col - 1, row.checked_sub(1)?))
@@ -468,13 +476,23 @@ impl Rows<'_> {
                         }
                     }
                     "c" => {
-                        let addr = match attr(&e, "r") {
+                        // One pass over the attributes: this runs for every cell.
+                        let (mut r_attr, mut t_attr, mut s_attr) = (None, None, None);
+                        for a in e.attributes().flatten() {
+                            match a.key.local_name().into_inner() {
+                                "r" => r_attr = Some(a.value),
+                                "t" => t_attr = Some(a.value),
+                                "s" => s_attr = Some(a.value),
+                                _ => {}
+                            }
+                        }
+                        let addr = match r_attr.as_deref() {
                             None => Some((next_col, row_num)),
-                            Some(a) => cell_address(&a).or_else(|| {
+                            Some(a) => cell_address(a).or_else(|| {
                                 sink.error(
                                     Some(row_num + 1),
                                     Code::CvrSyntax,
-                                    Some(&a),
+                                    Some(a),
                                     format!("invalid cell address \"{a}\""),
                                 );
                                 None
@@ -483,7 +501,7 @@ impl Rows<'_> {
                         let Some(addr) = addr else { break };
                         next_col = addr.0 + 1;
                         cell = if empty { None } else { Some(addr) };
-                        cell_type = match attr(&e, "t").as_deref() {
+                        cell_type = match t_attr.as_deref() {
                             Some("s") => CellType::Shared,
                             Some("inlineStr") => CellType::Inline,
                             Some("str") => CellType::FormulaString,
@@ -491,7 +509,7 @@ impl Rows<'_> {
                             Some("e") => CellType::Error,
                             _ => CellType::Number,
                         };
-                        style = attr(&e, "s").and_then(|v| v.parse().ok()).unwrap_or(0);
+                        style = s_attr.and_then(|v| v.parse().ok()).unwrap_or(0);
                         has_formula = false;
                         formula.clear();
                         value.clear();

@@ -33,6 +33,10 @@ pub const OVERVOTE: &str = "overvote";
 /// RCTab's one pseudo-candidate for every undeclared write-in.
 pub const UNDECLARED_WRITE_INS: &str = "Undeclared Write-ins";
 
+/// More candidates than any ballot file could mean: a larger header count is refused rather than
+/// allocated.
+const MAX_CANDIDATES: usize = 100_000;
+
 /// Contest-level settings that change how sources are read.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ReadOptions {
@@ -122,9 +126,9 @@ pub fn read_sources(
     (set, diags)
 }
 
-/// Counts, for each label the ballots use, how many ballots mark it, and reports those that
-/// `known` rejects, as RCTab's unrecognized-candidate check does after reading. Labels interned
-/// for records that were left out are not counted.
+/// Counts, for each label the ballots use, how often it is marked (every mark of every ballot, as
+/// RCTab counts), and reports those that `known` rejects, as RCTab's unrecognized-candidate check
+/// does after reading. Labels interned for records that were left out are not counted.
 pub fn unrecognized_labels(set: &BallotSet, known: impl Fn(&str) -> bool) -> Vec<Diagnostic> {
     let mut uses = vec![0u64; set.labels.len()];
     for d in set.distinct() {
@@ -367,5 +371,19 @@ mod tests {
         assert!(java_is_blank(" \t\u{2003}"));
         assert!(!java_is_blank("\u{a0}"));
         assert_eq!(sanitize("simple ess(1).xlsx"), "simple_ess_1_.xlsx");
+    }
+
+    #[test]
+    fn unrecognized_labels_counts_every_mark() {
+        let mut b = BallotSetBuilder::new();
+        let (a, x, unused) = (b.label("A"), b.label("X"), b.label("Y"));
+        let m = |rank, label| Mark { rank, label };
+        b.add(&[m(1, a), m(1, x)], 3, 0, 0);
+        b.add(&[m(1, x), m(2, x)], 2, 0, 0);
+        let _ = unused;
+        let set = b.build();
+        let diags = unrecognized_labels(&set, |l| l == "A");
+        assert_eq!(diags.len(), 1);
+        assert!(diags[0].message.contains("\"X\" appears 7 time(s)"), "{}", diags[0]);
     }
 }

@@ -99,7 +99,7 @@ pub fn parse_preflib<R: BufRead>(
         if !data_started {
             data_started = true;
             match header.get("NUMBER ALTERNATIVES").map(|v| v.parse::<usize>()) {
-                Some(Ok(k)) => {
+                Some(Ok(k)) if k <= super::MAX_CANDIDATES => {
                     n = Some(k);
                     labels = (1..=k).map(|i| builder.label(&i.to_string())).collect();
                 }
@@ -107,7 +107,10 @@ pub fn parse_preflib<R: BufRead>(
                     diags.push(err(
                         line_no,
                         Code::BallotFileSyntax,
-                        "the header has no NUMBER ALTERNATIVES (a whole number)".into(),
+                        format!(
+                            "the header has no NUMBER ALTERNATIVES (a whole number up to {})",
+                            super::MAX_CANDIDATES
+                        ),
                     ));
                     return (BallotFile::default(), diags);
                 }
