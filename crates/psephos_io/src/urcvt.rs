@@ -89,7 +89,8 @@ pub fn summary_json(t: &Tabulation, rules: &Rules, meta: &ReportMeta, scope: Sco
         }));
     }
     let first = t.rounds.first().map(|r| figures(r, scope));
-    let total = first.map_or(JNum::ZERO, |f| f.by_status.iter().fold(JNum::ZERO, |s, v| s.plus(*v)));
+    let total =
+        first.map_or(JNum::ZERO, |f| f.by_status.iter().fold(JNum::ZERO, |s, v| s.plus(*v)));
     let undervotes = first.map_or(0, |f| whole(a, f.status(Status::DidNotRank)));
     let mut config = Map::new();
     config.insert("contest".into(), json!(meta.contest));
@@ -235,7 +236,8 @@ pub fn summary_csv(
     row(&mut out, &[s("Number to be Elected"), to_elect]);
     row(&mut out, &[s("Number of Candidates"), t.num_candidates().to_string()]);
     let first = t.rounds.first().map(|r| figures(r, scope));
-    let total = first.map_or(JNum::ZERO, |f| f.by_status.iter().fold(JNum::ZERO, |s, v| s.plus(*v)));
+    let total =
+        first.map_or(JNum::ZERO, |f| f.by_status.iter().fold(JNum::ZERO, |s, v| s.plus(*v)));
     row(&mut out, &[s("Total Number of Ballots"), text(total)]);
     let undervotes = first.map_or(JNum::ZERO, |f| f.status(Status::DidNotRank));
     row(&mut out, &[s("Number of Undervotes (No Rankings)"), text(undervotes)]);
@@ -270,8 +272,11 @@ pub fn summary_csv(
         .map(|r| {
             let f = figures(r, scope);
             let mut v = f.status(Status::Active).plus(f.status(Status::FinalRoundSurplus));
+            // Winners hold ballots locked in only in multi-seat counts (elsewhere a winner who
+            // keeps counting, under continue-until-two, holds active ballots).
             for &(w, wr) in &t.winner_rounds {
-                if wr < r.number
+                if rules.seats > 1
+                    && wr < r.number
                     && let Some(x) = f.tally_of(w)
                 {
                     v = v.plus(x);
