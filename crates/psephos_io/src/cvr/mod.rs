@@ -85,36 +85,53 @@ pub fn read_source(
     sink.diags
 }
 
-/// Reads every source of an RCTab config in order into one ballot set, as RCTab's session does:
-/// a failed source does not stop the others, two sources with the same path are refused, and no
-/// record at all is an error.
+/// Reads every source of an RCTab config into one ballot set, as RCTab's session does: a failed
+/// source does not stop the others, two sources with the same path are refused, and no record at
+/// all is an error. Sources are read in parallel, each into its own set, and merged in config
+/// order, so the result is the one a sequential read gives.
 pub fn read_sources(
     sources: &[CvrSource],
     base_dir: &Path,
     options: &ReadOptions,
 ) -> (BallotSet, Vec<Diagnostic>) {
-    let mut builder = BallotSetBuilder::new();
-    let mut diags = Vec::new();
+    use rayon::prelude::*;
     let mut seen: Vec<std::path::PathBuf> = Vec::new();
-    for (i, source) in sources.iter().enumerate() {
-        if let Some(p) = source.file_path.as_deref().filter(|p| !p.trim().is_empty()) {
+    let duplicate: Vec<Option<Diagnostic>> = sources
+        .iter()
+        .enumerate()
+        .map(|(i, source)| {
+            let p = source.file_path.as_deref().filter(|p| !p.trim().is_empty())?;
             let resolved = base_dir.join(p);
             let key = resolved.canonicalize().unwrap_or(resolved);
             if seen.contains(&key) {
-                diags.push(
-                    Diagnostic::new(
-                        Code::CvrConfig,
-                        format!(
-                            "cvrFileSources[{i}]: another source already reads {p}; list each file once"
-                        ),
-                    )
-                    .field("filePath"),
+                let msg = format!(
+                    "cvrFileSources[{i}]: another source already reads {p}; list each file once"
                 );
-                continue;
+                return Some(Diagnostic::new(Code::CvrConfig, msg).field("filePath"));
             }
             seen.push(key);
+            None
+        })
+        .collect();
+    let parts: Vec<(Option<BallotSet>, Vec<Diagnostic>)> = sources
+        .par_iter()
+        .zip(duplicate)
+        .map(|(source, dup)| match dup {
+            Some(d) => (None, vec![d]),
+            None => {
+                let mut b = BallotSetBuilder::new();
+                let diags = read_source(source, base_dir, &mut b, options);
+                (Some(b.build()), diags)
+            }
+        })
+        .collect();
+    let mut builder = BallotSetBuilder::new();
+    let mut diags = Vec::new();
+    for (set, d) in parts {
+        if let Some(set) = set {
+            merge(&mut builder, &set);
         }
-        diags.extend(read_source(source, base_dir, &mut builder, options));
+        diags.extend(d);
     }
     let set = builder.build();
     if set.total() == 0 && !sources.is_empty() {
@@ -124,6 +141,22 @@ pub fn read_sources(
         ));
     }
     (set, diags)
+}
+
+/// Adds every ballot of `set` to `builder`, interning its labels, precincts and batches in their
+/// order, so that merging sets read apart equals reading them one after the other.
+fn merge(builder: &mut BallotSetBuilder, set: &BallotSet) {
+    let labels: Vec<Label> = set.labels.iter().map(|l| builder.label(l)).collect();
+    let precincts: Vec<u32> = set.precincts.iter().map(|p| builder.precinct(p)).collect();
+    let batches: Vec<u32> = set.batches.iter().map(|b| builder.batch(b)).collect();
+    let mut marks = Vec::new();
+    for d in set.distinct() {
+        marks.clear();
+        marks.extend(
+            set.marks(d).iter().map(|m| Mark { rank: m.rank, label: labels[m.label.0 as usize] }),
+        );
+        builder.add(&marks, d.count, precincts[d.precinct as usize], batches[d.batch as usize]);
+    }
 }
 
 /// Counts, for each label the ballots use, how often it is marked (every mark of every ballot, as
@@ -385,5 +418,29 @@ mod tests {
         let diags = unrecognized_labels(&set, |l| l == "A");
         assert_eq!(diags.len(), 1);
         assert!(diags[0].message.contains("\"X\" appears 7 time(s)"), "{}", diags[0]);
+    }
+
+    #[test]
+    fn parallel_read_equals_sequential_read() {
+        let dir = test_support::suite_dir().join("test_set_8_multi_cdf");
+        let text = std::fs::read_to_string(dir.join("test_set_8_multi_cdf_config.json")).unwrap();
+        let config: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let sources: Vec<CvrSource> =
+            serde_json::from_value(config["cvrFileSources"].clone()).unwrap();
+        assert_eq!(sources.len(), 2);
+        let options = ReadOptions::default();
+        let mut b = BallotSetBuilder::new();
+        for s in &sources {
+            assert!(read_source(s, &dir, &mut b, &options).is_empty());
+        }
+        let (set, diags) = read_sources(&sources, &dir, &options);
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(set, b.build());
+        // The same file twice is refused.
+        let twice = [sources[0].clone(), sources[0].clone()];
+        let (set, diags) = read_sources(&twice, &dir, &options);
+        assert_eq!(diags.len(), 1);
+        assert_eq!(diags[0].code, Code::CvrConfig);
+        assert_eq!(set.total(), 12);
     }
 }
