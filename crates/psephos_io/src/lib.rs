@@ -1,4 +1,5 @@
-//! Reading and writing psephos election packages and station result forms.
+//! Reading and writing psephos election packages and station result forms, and reading ranked
+//! ballots ([`cvr`]: RCTab's cast-vote-record formats, BLT, PrefLib).
 //!
 //! Readers never stop at the first problem: they return what they could read together with a
 //! [`Diagnostic`] for every problem, each naming the file, line and field. A form with any problem
@@ -19,6 +20,9 @@ pub mod urcvt;
 mod votes_table;
 mod write;
 
+pub use cvr::{
+    BallotFile, CvrSource, ReadOptions, read_blt, read_preflib, read_source, read_sources,
+};
 pub use package::{Package, PackageError, load_package};
 pub use results::{ResultsRead, discover_results, parse_results, read_results};
 pub use votes_table::read_party_votes;
