@@ -155,7 +155,10 @@ fn rctab_config(
         .iter()
         .map(|n| format!("{{\"name\": \"{n}\", \"aliases\": [], \"excluded\": false}}"))
         .collect();
-    let contest_id = if provider == "cdf" { "Synthetic" } else { "" };
+    let cdf = provider == "cdf";
+    let contest_id = if cdf { "Synthetic" } else { "" };
+    // Spreadsheet settings belong to the CSV provider only.
+    let (row, id) = if cdf { ("", "") } else { ("2", "1") };
     format!(
         r#"{{
   "tabulatorVersion": "2.0.1",
@@ -163,7 +166,7 @@ fn rctab_config(
     "contestJurisdiction": "", "contestOffice": "", "tabulateByPrecinct": false,
     "tabulateByBatch": false, "generateCdfJson": false}},
   "cvrFileSources": [{{"filePath": "{file}", "provider": "{provider}", "contestId": "{contest_id}",
-    "firstVoteColumnIndex": "{first_column}", "firstVoteRowIndex": "2", "idColumnIndex": "1",
+    "firstVoteColumnIndex": "{first_column}", "firstVoteRowIndex": "{row}", "idColumnIndex": "{id}",
     "precinctColumnIndex": "", "batchColumnIndex": "", "overvoteDelimiter": "",
     "overvoteLabel": "", "skippedRankLabel": "", "undeclaredWriteInLabel": "",
     "treatBlankAsUndeclaredWriteIn": false}}],
