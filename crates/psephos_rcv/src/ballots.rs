@@ -111,13 +111,19 @@ impl BallotSetBuilder {
     /// within a rank they keep the record's order, and a label marked twice at one rank stays
     /// twice (RCTab reads that as an overvote).
     pub fn add(&mut self, marks: &[Mark], count: u64, precinct: u32, batch: u32) {
+        self.add_distinct(marks, count, precinct, batch);
+    }
+
+    /// [`add`](Self::add), returning the index in [`BallotSet::distinct`] of the ballot that
+    /// counts them, for [`add_to`](Self::add_to).
+    pub fn add_distinct(&mut self, marks: &[Mark], count: u64, precinct: u32, batch: u32) -> u32 {
         self.scratch.clear();
         self.scratch.extend_from_slice(marks);
         self.scratch.sort_by_key(|m| m.rank);
         self.set.total += count;
         if let Some(&i) = self.index.get(&Lookup(precinct, batch, &self.scratch)) {
             self.set.distinct[i as usize].count += count;
-            return;
+            return i;
         }
         let start = u32::try_from(self.set.marks.len()).unwrap_or(u32::MAX);
         self.set.marks.extend_from_slice(&self.scratch);
@@ -125,6 +131,17 @@ impl BallotSetBuilder {
         let i = u32::try_from(self.set.distinct.len()).unwrap_or(u32::MAX);
         self.set.distinct.push(Distinct { start, end, count, precinct, batch });
         self.index.insert((precinct, batch, self.scratch.clone().into_boxed_slice()), i);
+        i
+    }
+
+    /// Adds `count` more ballots to distinct ballot `i`, as returned by
+    /// [`add_distinct`](Self::add_distinct): the same as adding its marks, precinct and batch
+    /// again, without looking them up. An index never returned is ignored.
+    pub fn add_to(&mut self, i: u32, count: u64) {
+        if let Some(d) = self.set.distinct.get_mut(i as usize) {
+            d.count += count;
+            self.set.total += count;
+        }
     }
 
     pub fn build(self) -> BallotSet {
@@ -166,5 +183,20 @@ mod tests {
         assert_eq!(set.distinct()[3].count, 1);
         assert_eq!(set.labels, ["A", "B", "C"]);
         assert_eq!(set.precincts, ["", "P1"]);
+    }
+
+    #[test]
+    fn add_to_equals_adding_again() {
+        let m = |rank, label| Mark { rank, label: Label(label) };
+        let mut a = BallotSetBuilder::new();
+        let mut b = BallotSetBuilder::new();
+        let i = a.add_distinct(&[m(2, 1), m(1, 0)], 2, 0, 0);
+        let j = a.add_distinct(&[m(1, 1)], 1, 0, 0);
+        assert_eq!(a.add_distinct(&[m(1, 0), m(2, 1)], 1, 0, 0), i);
+        a.add_to(j, 3);
+        a.add_to(99, 1);
+        b.add(&[m(1, 0), m(2, 1)], 3, 0, 0);
+        b.add(&[m(1, 1)], 4, 0, 0);
+        assert_eq!(a.build(), b.build());
     }
 }

@@ -11,5 +11,6 @@ pub mod decimal;
 pub mod java_hash;
 pub mod java_random;
 pub mod rctab;
+pub mod stv;
 
 pub use ballots::{BallotSet, BallotSetBuilder, Distinct, Label, Mark};

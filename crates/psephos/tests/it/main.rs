@@ -8,4 +8,5 @@ mod corpus;
 mod docs;
 mod fixtures;
 mod rctab;
+mod stv;
 mod support;
