@@ -140,11 +140,30 @@ pub(crate) struct ApportionArgs {
 
 #[derive(Args)]
 pub(crate) struct RcvArgs {
+    /// A ballot file to count directly: BLT (`.blt`) or PrefLib (`.soi`, `.toi`, `.soc`,
+    /// `.toc`). Not with --rctab-config.
+    pub(crate) ballots: Option<PathBuf>,
     /// An RCTab contest configuration (`*_config.json`): its CVR sources, candidates and rules
     /// are read as RCTab reads them.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "ballots")]
     pub(crate) rctab_config: Option<PathBuf>,
-    /// Output format on standard output: RCTab's summary JSON (urcvt), its CSV, or a table.
+    /// How to count a ballot file: instant-runoff (irv), STV with RCTab's fractional transfer
+    /// (stv), or Scottish STV (scottish-stv).
+    #[arg(long, value_enum, default_value_t = RcvMethod::Irv)]
+    pub(crate) method: RcvMethod,
+    /// Seats to fill. Default: the ballot file's, else 1.
+    #[arg(long)]
+    pub(crate) seats: Option<u32>,
+    /// Ties that earlier rounds do not settle: the candidate listed first in the ballot file
+    /// (order), or a lot drawn from --seed (lot).
+    #[arg(long, value_enum, default_value_t = RcvTiebreak::Order)]
+    pub(crate) tiebreak: RcvTiebreak,
+    /// Seed of the lot: a whole number for irv and stv (Java's random generator, as RCTab), any
+    /// text for scottish-stv (SHA-256 tickets).
+    #[arg(long, default_value = "0")]
+    pub(crate) seed: String,
+    /// Output format on standard output: a table, psephos's JSON, RCTab's summary JSON (urcvt)
+    /// or its CSV (urcvt and csv for irv and stv only).
     #[arg(long, value_enum, default_value_t = RcvFormat::Table)]
     pub(crate) format: RcvFormat,
     /// Write RCTab's result files (detailed JSON and CSV, summary CSV, per-precinct and
@@ -154,8 +173,22 @@ pub(crate) struct RcvArgs {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum RcvMethod {
+    Irv,
+    Stv,
+    ScottishStv,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum RcvTiebreak {
+    Order,
+    Lot,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub(crate) enum RcvFormat {
     Table,
+    Json,
     Urcvt,
     Csv,
 }

@@ -9,7 +9,7 @@ use psephos_io::rctab_config::{RctabConfig, parse_rctab_config};
 use psephos_io::urcvt::{ReportMeta, Scope, summary_csv, summary_json};
 use psephos_rcv::rctab::{SliceRequest, Tabulation, tabulate};
 
-use crate::cli::{RcvArgs, RcvFormat};
+use crate::cli::{RcvArgs, RcvFormat, RcvMethod, RcvTiebreak};
 use crate::output::diagnostics_text;
 use crate::{Exit, eprint_lines};
 
@@ -25,10 +25,11 @@ pub(crate) struct Pass {
 }
 
 pub(crate) fn rcv(args: &RcvArgs) -> Exit {
+    if let Some(path) = &args.ballots {
+        return direct(args, path);
+    }
     let Some(config_path) = &args.rctab_config else {
-        eprint_lines(
-            "error: give --rctab-config FILE (counting a ballot file directly with --method is not available yet)\n",
-        );
+        eprint_lines("error: give a ballot file (BLT or PrefLib) or --rctab-config FILE\n");
         return Exit::Usage;
     };
     let text = match std::fs::read_to_string(config_path) {
@@ -92,6 +93,10 @@ pub(crate) fn rcv(args: &RcvArgs) -> Exit {
                 ));
             }
             RcvFormat::Table => out.push_str(&round_table(&pass.tabulation)),
+            RcvFormat::Json => {
+                out.push_str(&tabulation_json(&pass.tabulation, "rctab", &pass.rules));
+                out.push('\n');
+            }
         }
     }
     print!("{out}");
@@ -256,5 +261,302 @@ fn round_table(t: &Tabulation) -> String {
     }
     let winners: Vec<&str> = t.winners.iter().map(|&w| t.names[w].as_str()).collect();
     out.push_str(&format!("Winners: {}\n", winners.join(", ")));
+    out
+}
+
+/// Counts a BLT or PrefLib ballot file by the method asked for.
+fn direct(args: &RcvArgs, path: &Path) -> Exit {
+    let ext = path.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
+    let (file, diags) = match ext.as_str() {
+        "blt" => psephos_io::read_blt(path),
+        "soi" | "toi" | "soc" | "toc" => psephos_io::read_preflib(path),
+        _ => {
+            eprint_lines(&format!(
+                "error: {}: give a BLT (.blt) or PrefLib (.soi, .toi, .soc, .toc) file, or an RCTab configuration with --rctab-config\n",
+                path.display()
+            ));
+            return Exit::Usage;
+        }
+    };
+    if !diags.is_empty() {
+        eprint_lines(&diagnostics_text(&diags));
+    }
+    if diags.iter().any(|d| d.is_error()) {
+        eprint_lines("error: the ballot file has errors; nothing was counted.\n");
+        return Exit::InputErrors;
+    }
+    let seats = args.seats.or(file.seats).unwrap_or(1);
+    if seats == 0 {
+        eprint_lines("error: --seats must be at least 1\n");
+        return Exit::Usage;
+    }
+    let out = match args.method {
+        RcvMethod::ScottishStv => {
+            let result = match args.tiebreak {
+                RcvTiebreak::Order => {
+                    let mut t = psephos_rcv::stv::CandidateOrder::default();
+                    psephos_rcv::stv::scottish::count(
+                        &file.ballots,
+                        &file.candidates,
+                        &file.withdrawn,
+                        seats as usize,
+                        &mut t,
+                    )
+                }
+                RcvTiebreak::Lot => {
+                    let mut t = psephos_rcv::stv::Lot::new(&args.seed);
+                    psephos_rcv::stv::scottish::count(
+                        &file.ballots,
+                        &file.candidates,
+                        &file.withdrawn,
+                        seats as usize,
+                        &mut t,
+                    )
+                }
+            };
+            let count = match result {
+                Ok(c) => c,
+                Err(e) => {
+                    eprint_lines(&format!("error: {e}\n"));
+                    return Exit::InputErrors;
+                }
+            };
+            match args.format {
+                RcvFormat::Json => format!("{}\n", stv_json(&count, "scottish-stv")),
+                RcvFormat::Table => stv_table(&count),
+                RcvFormat::Urcvt | RcvFormat::Csv => {
+                    eprint_lines(
+                        "error: --format urcvt and csv are RCTab's reports, for --method irv and stv\n",
+                    );
+                    return Exit::Usage;
+                }
+            }
+        }
+        RcvMethod::Irv | RcvMethod::Stv => {
+            if args.method == RcvMethod::Irv && seats != 1 {
+                eprint_lines("error: instant-runoff fills one seat; use --method stv for more\n");
+                return Exit::Usage;
+            }
+            let seed = match args.tiebreak {
+                RcvTiebreak::Lot => match args.seed.trim().parse::<i64>() {
+                    Ok(s) => Some(s),
+                    Err(_) => {
+                        eprint_lines("error: --seed must be a whole number for irv and stv lots\n");
+                        return Exit::Usage;
+                    }
+                },
+                RcvTiebreak::Order => None,
+            };
+            let contest = psephos_rcv::rctab::Contest {
+                candidates: file
+                    .candidates
+                    .iter()
+                    .enumerate()
+                    .map(|(i, name)| psephos_rcv::rctab::Candidate {
+                        name: name.clone(),
+                        aliases: vec![(i + 1).to_string()],
+                        excluded: file.withdrawn.contains(&i),
+                    })
+                    .collect(),
+                undeclared_write_ins: false,
+            };
+            let rules = psephos_rcv::rctab::Rules {
+                mode: if args.method == RcvMethod::Irv {
+                    psephos_rcv::rctab::WinnerMode::SingleWinnerMajority
+                } else {
+                    psephos_rcv::rctab::WinnerMode::MultiWinnerAllowMultipleWinnersPerRound
+                },
+                seats,
+                // Equal preferences end a ballot, as an overvote does.
+                overvote: psephos_rcv::rctab::OvervoteRule::ExhaustImmediately,
+                tiebreak: if seed.is_some() {
+                    psephos_rcv::rctab::TieBreakMode::Random
+                } else {
+                    psephos_rcv::rctab::TieBreakMode::UseCandidateOrder
+                },
+                random_seed: seed,
+                ..psephos_rcv::rctab::Rules::default()
+            };
+            let t = match tabulate(&contest, &rules, &file.ballots, SliceRequest::default()) {
+                Ok(t) => t,
+                Err(e) => {
+                    eprint_lines(&format!("error: {e}\n"));
+                    return Exit::InputErrors;
+                }
+            };
+            let meta = ReportMeta {
+                contest: file.title.clone().unwrap_or_default(),
+                generated_by: generated_by(),
+                ..ReportMeta::default()
+            };
+            let method = if args.method == RcvMethod::Irv { "irv" } else { "stv" };
+            match args.format {
+                RcvFormat::Table => round_table(&t),
+                RcvFormat::Json => format!("{}\n", tabulation_json(&t, method, &rules)),
+                RcvFormat::Urcvt => {
+                    format!("{}\n", summary_json(&t, &rules, &meta, Scope::Contest))
+                }
+                RcvFormat::Csv => summary_csv(&t, &rules, &meta, Scope::Contest, true),
+            }
+        }
+    };
+    print!("{out}");
+    Exit::Ok
+}
+
+/// psephos's JSON for a round-by-round count.
+fn tabulation_json(t: &Tabulation, method: &str, rules: &psephos_rcv::rctab::Rules) -> String {
+    use psephos_rcv::rctab::{Status, Target};
+    use serde_json::json;
+    let a = &t.arith;
+    let name = |c: usize| t.names[c].clone();
+    let rounds: Vec<serde_json::Value> = t
+        .rounds
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let f = &r.contest;
+            let tally: serde_json::Map<String, serde_json::Value> =
+                f.tally.iter().map(|&(c, v)| (name(c), json!(a.text(v)))).collect();
+            // What this round's decisions passed on: the next round's moves.
+            let mut transfers = serde_json::Map::new();
+            if let Some(next) = t.rounds.get(i + 1) {
+                for &c in r.elected.iter().chain(&r.eliminated) {
+                    let moves: serde_json::Map<String, serde_json::Value> = next
+                        .contest
+                        .transfers_from(c)
+                        .into_iter()
+                        .map(|(to, v)| {
+                            let key = match to {
+                                Target::Candidate(k) => name(k),
+                                Target::Exhausted => "exhausted".to_owned(),
+                                Target::ResidualSurplus => "residual surplus".to_owned(),
+                            };
+                            (key, json!(a.text(v)))
+                        })
+                        .collect();
+                    transfers.insert(name(c), serde_json::Value::Object(moves));
+                }
+            }
+            json!({
+                "round": r.number,
+                "threshold": a.text(r.threshold),
+                "tally": tally,
+                "elected": r.elected.iter().map(|&c| name(c)).collect::<Vec<_>>(),
+                "eliminated": r.eliminated.iter().map(|&c| name(c)).collect::<Vec<_>>(),
+                "decided_by_tiebreak": r.by_tiebreak.iter().map(|&c| name(c)).collect::<Vec<_>>(),
+                "transfers": transfers,
+                "inactive": {
+                    "overvotes": a.text(f.status(Status::Overvote)),
+                    "skipped_rankings": a.text(f.status(Status::SkippedRankings)),
+                    "exhausted_choices": a.text(f.status(Status::ExhaustedChoices)),
+                    "repeated_rankings": a.text(f.status(Status::RepeatedRankings)),
+                    "final_round_surplus": a.text(f.status(Status::FinalRoundSurplus)),
+                },
+                "residual_surplus": a.text(r.residual),
+            })
+        })
+        .collect();
+    let v = json!({
+        "method": method,
+        "seats": rules.seats,
+        "candidates": t.names,
+        "ballots": t.total_ballots,
+        "undervotes": t.undervotes,
+        "rounds": rounds,
+        "winners": t.winners.iter().map(|&w| name(w)).collect::<Vec<_>>(),
+    });
+    serde_json::to_string_pretty(&v).unwrap_or_default()
+}
+
+fn stv_value(v: u64, unit: u64) -> String {
+    let places = unit.ilog10() as usize;
+    format!("{}.{:0places$}", v / unit, v % unit)
+}
+
+/// psephos's JSON for a stage-by-stage STV count.
+fn stv_json(c: &psephos_rcv::stv::StvCount, method: &str) -> String {
+    use psephos_rcv::stv::Action;
+    use serde_json::json;
+    let name = |k: usize| c.candidates[k].clone();
+    let stages: Vec<serde_json::Value> = c
+        .stages
+        .iter()
+        .map(|s| {
+            let (action, who, amount) = match s.action {
+                Action::FirstCount => ("first count", None, None),
+                Action::Elect(k) => ("elected", Some(k), None),
+                Action::ElectRemaining(k) => ("elected as one of the last hopefuls", Some(k), None),
+                Action::TransferSurplus(k, v) => ("surplus transferred", Some(k), Some(v)),
+                Action::Exclude(k) => ("excluded", Some(k), None),
+                Action::TransferExcluded(k) => {
+                    ("excluded candidate's ballots transferred", Some(k), None)
+                }
+            };
+            let votes: serde_json::Map<String, serde_json::Value> = (0..c.candidates.len())
+                .filter(|&k| s.status[k] != psephos_rcv::stv::Status::Withdrawn)
+                .map(|k| (name(k), json!(stv_value(s.votes[k], c.unit))))
+                .collect();
+            json!({
+                "action": action,
+                "candidate": who.map(name),
+                "surplus": amount.map(|v| stv_value(v, c.unit)),
+                "votes": votes,
+                "nontransferable": stv_value(s.nontransferable, c.unit),
+                "residual": stv_value(s.residual, c.unit),
+            })
+        })
+        .collect();
+    let v = json!({
+        "method": method,
+        "seats": c.seats,
+        "quota": stv_value(c.quota, c.unit),
+        "candidates": c.candidates,
+        "stages": stages,
+        "elected": c.elected.iter().map(|&k| name(k)).collect::<Vec<_>>(),
+    });
+    serde_json::to_string_pretty(&v).unwrap_or_default()
+}
+
+/// A stage-by-stage table for people.
+fn stv_table(c: &psephos_rcv::stv::StvCount) -> String {
+    use psephos_rcv::stv::Action;
+    let mut out = format!("Quota {}\n", stv_value(c.quota, c.unit));
+    for s in &c.stages {
+        let line = match s.action {
+            Action::FirstCount => "First count".to_owned(),
+            Action::Elect(k) => format!("Elected: {}", c.candidates[k]),
+            Action::ElectRemaining(k) => format!("Elected (last hopefuls): {}", c.candidates[k]),
+            Action::TransferSurplus(k, v) => {
+                format!("Surplus of {} transferred: {}", c.candidates[k], stv_value(v, c.unit))
+            }
+            Action::Exclude(k) => format!("Excluded: {}", c.candidates[k]),
+            Action::TransferExcluded(k) => format!("Ballots of {} transferred", c.candidates[k]),
+        };
+        out.push_str(&line);
+        out.push('\n');
+        if matches!(
+            s.action,
+            Action::FirstCount | Action::TransferSurplus(..) | Action::TransferExcluded(_)
+        ) {
+            for k in 0..c.candidates.len() {
+                if s.status[k] == psephos_rcv::stv::Status::Withdrawn {
+                    continue;
+                }
+                out.push_str(&format!(
+                    "  {:<40} {}\n",
+                    c.candidates[k],
+                    stv_value(s.votes[k], c.unit)
+                ));
+            }
+            out.push_str(&format!(
+                "  {:<40} {}\n",
+                "non-transferable",
+                stv_value(s.nontransferable, c.unit)
+            ));
+        }
+    }
+    let elected: Vec<&str> = c.elected.iter().map(|&k| c.candidates[k].as_str()).collect();
+    out.push_str(&format!("Elected: {}\n", elected.join(", ")));
     out
 }
