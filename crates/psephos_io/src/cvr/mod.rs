@@ -145,7 +145,7 @@ pub fn read_sources(
 
 /// Adds every ballot of `set` to `builder`, interning its labels, precincts and batches in their
 /// order, so that merging sets read apart equals reading them one after the other.
-fn merge(builder: &mut BallotSetBuilder, set: &BallotSet) {
+pub(crate) fn merge(builder: &mut BallotSetBuilder, set: &BallotSet) {
     let labels: Vec<Label> = set.labels.iter().map(|l| builder.label(l)).collect();
     let precincts: Vec<u32> = set.precincts.iter().map(|p| builder.precinct(p)).collect();
     let batches: Vec<u32> = set.batches.iter().map(|b| builder.batch(b)).collect();
@@ -230,12 +230,7 @@ impl<'b> Sink<'b> {
     }
 
     pub(crate) fn mark_label(&mut self, rank: i64, label: Label) {
-        match u32::try_from(rank) {
-            Ok(r) if r >= 1 => self.marks.push(Mark { rank: r, label }),
-            _ => {
-                self.bad_rank.get_or_insert(rank);
-            }
-        }
+        push_mark(&mut self.marks, &mut self.bad_rank, rank, label);
     }
 
     /// Drops the record being built.
@@ -268,22 +263,10 @@ impl<'b> Sink<'b> {
         precinct: &str,
         batch: &str,
     ) -> bool {
-        if let Some(rank) = self.bad_rank {
-            let msg = format!("CVR \"{}\" has rank {rank}; rankings must start at 1", id());
-            self.error(line, Code::CvrBadRank, None, msg);
-            self.discard();
-            return false;
-        }
-        if self.check_limit
-            && let Some(max) = self.max_rankings
-            && let Some(top) = self.marks.iter().map(|m| m.rank).max()
-            && top > max
-        {
-            let msg = format!(
-                "CVR \"{}\" has a ranking {top}, but the contest allows at most {max} (maxRankingsAllowed)",
-                id()
-            );
-            self.error(line, Code::CvrRankLimit, None, msg);
+        let limit = if self.check_limit { self.max_rankings } else { None };
+        if let Some(problem) = RecordProblem::of(&self.marks, self.bad_rank, limit) {
+            let (code, msg) = problem.diagnosis(&id());
+            self.error(line, code, None, msg);
             self.discard();
             return false;
         }
@@ -293,6 +276,80 @@ impl<'b> Sink<'b> {
         self.marks.clear();
         self.records += 1;
         true
+    }
+
+    /// Whether this source checks `maxRankingsAllowed`, and against what.
+    pub(crate) fn rank_limit(&self) -> Option<u32> {
+        if self.check_limit { self.max_rankings } else { None }
+    }
+
+    /// Adds `count` records with these marks, already checked (see [`RecordProblem`]).
+    pub(crate) fn add_checked(&mut self, marks: &[Mark], count: u64, precinct: &str, batch: &str) {
+        let p = self.builder.precinct(precinct);
+        let b = self.builder.batch(batch);
+        self.builder.add(marks, count, p, b);
+        self.records += count;
+    }
+
+    /// Adds every ballot of a set read apart (from checked records), as if its records were
+    /// committed here one by one.
+    pub(crate) fn add_set(&mut self, set: &BallotSet) {
+        merge(self.builder, set);
+        self.records += set.total();
+    }
+}
+
+/// Adds a mark at `rank` to a record's marks, or remembers the first rank below 1 (which spoils
+/// the record, as RCTab's `CandidateRankingsList` does).
+pub(crate) fn push_mark(
+    marks: &mut Vec<Mark>,
+    bad_rank: &mut Option<i64>,
+    rank: i64,
+    label: Label,
+) {
+    match u32::try_from(rank) {
+        Ok(r) if r >= 1 => marks.push(Mark { rank: r, label }),
+        _ => {
+            bad_rank.get_or_insert(rank);
+        }
+    }
+}
+
+/// Why a record whose cells all read cannot be counted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RecordProblem {
+    /// A rank below 1 (the first one found).
+    BadRank(i64),
+    /// A rank above `maxRankingsAllowed`.
+    OverLimit { top: u32, max: u32 },
+}
+
+impl RecordProblem {
+    /// The problem of a record with these marks (and first rank below 1), if any; `limit` is
+    /// `maxRankingsAllowed` where the provider checks it.
+    pub(crate) fn of(marks: &[Mark], bad_rank: Option<i64>, limit: Option<u32>) -> Option<Self> {
+        if let Some(rank) = bad_rank {
+            return Some(RecordProblem::BadRank(rank));
+        }
+        let max = limit?;
+        let top = marks.iter().map(|m| m.rank).max()?;
+        (top > max).then_some(RecordProblem::OverLimit { top, max })
+    }
+
+    /// The code and message for the record with this id.
+    pub(crate) fn diagnosis(self, id: &str) -> (Code, String) {
+        match self {
+            RecordProblem::BadRank(rank) => (
+                Code::CvrBadRank,
+                format!("CVR \"{id}\" has rank {rank}; rankings must start at 1"),
+            ),
+            RecordProblem::OverLimit { top, max } => (
+                Code::CvrRankLimit,
+                format!(
+                    "CVR \"{id}\" has a ranking {top}, but the contest allows at most {max} (maxRankingsAllowed)"
+                ),
+            ),
+        }
     }
 }
 
