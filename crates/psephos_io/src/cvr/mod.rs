@@ -145,7 +145,7 @@ pub fn read_sources(
 
 /// Adds every ballot of `set` to `builder`, interning its labels, precincts and batches in their
 /// order, so that merging sets read apart equals reading them one after the other.
-pub(crate) fn merge(builder: &mut BallotSetBuilder, set: &BallotSet) {
+fn merge(builder: &mut BallotSetBuilder, set: &BallotSet) {
     let labels: Vec<Label> = set.labels.iter().map(|l| builder.label(l)).collect();
     let precincts: Vec<u32> = set.precincts.iter().map(|p| builder.precinct(p)).collect();
     let batches: Vec<u32> = set.batches.iter().map(|b| builder.batch(b)).collect();
@@ -291,11 +291,25 @@ impl<'b> Sink<'b> {
         self.records += count;
     }
 
-    /// Adds every ballot of a set read apart (from checked records), as if its records were
-    /// committed here one by one.
-    pub(crate) fn add_set(&mut self, set: &BallotSet) {
-        merge(self.builder, set);
-        self.records += set.total();
+    /// Adds `count` records with these marks, already checked (see [`RecordProblem`]); returns
+    /// the distinct ballot that counts them, for [`Sink::add_to`].
+    pub(crate) fn add_distinct(
+        &mut self,
+        marks: &[Mark],
+        count: u64,
+        precinct: &str,
+        batch: &str,
+    ) -> u32 {
+        let p = self.builder.precinct(precinct);
+        let b = self.builder.batch(batch);
+        self.records += count;
+        self.builder.add_distinct(marks, count, p, b)
+    }
+
+    /// Adds `count` more records to a distinct ballot [`Sink::add_distinct`] returned.
+    pub(crate) fn add_to(&mut self, distinct: u32, count: u64) {
+        self.builder.add_to(distinct, count);
+        self.records += count;
     }
 }
 
