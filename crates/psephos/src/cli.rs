@@ -148,7 +148,8 @@ pub(crate) struct RcvArgs {
     #[arg(long, value_name = "FILE", conflicts_with = "ballots")]
     pub(crate) rctab_config: Option<PathBuf>,
     /// How to count a ballot file: instant-runoff (irv), STV with RCTab's fractional transfer
-    /// (stv), or Scottish STV (scottish-stv).
+    /// (stv), Scottish STV (scottish-stv), Meek STV in 9-decimal fixed point as stv-rs and
+    /// Droop count it (meek), or the Irish Dáil rules with whole papers (irish).
     #[arg(long, value_enum, default_value_t = RcvMethod::Irv)]
     pub(crate) method: RcvMethod,
     /// Seats to fill. Default: the ballot file's, else 1.
@@ -159,7 +160,7 @@ pub(crate) struct RcvArgs {
     #[arg(long, value_enum, default_value_t = RcvTiebreak::Order)]
     pub(crate) tiebreak: RcvTiebreak,
     /// Seed of the lot: a whole number for irv and stv (Java's random generator, as RCTab), any
-    /// text for scottish-stv (SHA-256 tickets).
+    /// text for scottish-stv and irish (SHA-256 tickets).
     #[arg(long, default_value = "0")]
     pub(crate) seed: String,
     /// Output format on standard output: a table, psephos's JSON, RCTab's summary JSON (urcvt)
@@ -170,6 +171,35 @@ pub(crate) struct RcvArgs {
     /// per-batch reports) into this directory instead.
     #[arg(long, value_name = "DIR")]
     pub(crate) out: Option<PathBuf>,
+    /// Meek: count equal preferences (`a=b`) as the average over their orders (stv-rs
+    /// --equalize), instead of Droop's recursive descent.
+    #[arg(long)]
+    pub(crate) equalize: bool,
+    /// Meek: sum only the positive surpluses (stv-rs --force-positive-surplus).
+    #[arg(long)]
+    pub(crate) force_positive_surplus: bool,
+    /// Meek: omega = 10^-N, the surplus below which iteration stops.
+    #[arg(long, value_name = "N", default_value_t = 6)]
+    pub(crate) omega_exponent: u32,
+    /// Irish: which papers of a surplus move: those last filed in each sub-parcel (last), those
+    /// first filed (first), or every paper of the examined parcel at surplus ÷ transferable
+    /// (fraction).
+    #[arg(long, value_enum, value_name = "PAPERS", default_value_t = IrishPapers::Last)]
+    pub(crate) irish_papers: IrishPapers,
+    /// Irish: exclude one candidate per count, never the lowest together.
+    #[arg(long)]
+    pub(crate) no_multiple_exclusion: bool,
+    /// Irish: defer surpluses while their total is below the gap between the two lowest
+    /// continuing candidates.
+    #[arg(long)]
+    pub(crate) defer_surpluses: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum IrishPapers {
+    Last,
+    First,
+    Fraction,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -177,6 +207,8 @@ pub(crate) enum RcvMethod {
     Irv,
     Stv,
     ScottishStv,
+    Meek,
+    Irish,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -191,6 +223,8 @@ pub(crate) enum RcvFormat {
     Json,
     Urcvt,
     Csv,
+    /// The count's transcript as stv-rs writes it (meek only).
+    Transcript,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -9,7 +9,7 @@ use psephos_io::rctab_config::{RctabConfig, parse_rctab_config};
 use psephos_io::urcvt::{ReportMeta, Scope, summary_csv, summary_json};
 use psephos_rcv::rctab::{SliceRequest, Tabulation, tabulate};
 
-use crate::cli::{RcvArgs, RcvFormat, RcvMethod, RcvTiebreak};
+use crate::cli::{IrishPapers, RcvArgs, RcvFormat, RcvMethod, RcvTiebreak};
 use crate::output::diagnostics_text;
 use crate::{Exit, eprint_lines};
 
@@ -96,6 +96,10 @@ pub(crate) fn rcv(args: &RcvArgs) -> Exit {
             RcvFormat::Json => {
                 out.push_str(&tabulation_json(&pass.tabulation, "rctab", &pass.rules));
                 out.push('\n');
+            }
+            RcvFormat::Transcript => {
+                eprint_lines("error: --format transcript is for --method meek\n");
+                return Exit::Usage;
             }
         }
     }
@@ -324,9 +328,9 @@ fn direct(args: &RcvArgs, path: &Path) -> Exit {
             match args.format {
                 RcvFormat::Json => format!("{}\n", stv_json(&count, "scottish-stv")),
                 RcvFormat::Table => stv_table(&count),
-                RcvFormat::Urcvt | RcvFormat::Csv => {
+                RcvFormat::Urcvt | RcvFormat::Csv | RcvFormat::Transcript => {
                     eprint_lines(
-                        "error: --format urcvt and csv are RCTab's reports, for --method irv and stv\n",
+                        "error: --format urcvt and csv are RCTab's reports, for --method irv and stv; transcript is for meek\n",
                     );
                     return Exit::Usage;
                 }
@@ -397,11 +401,198 @@ fn direct(args: &RcvArgs, path: &Path) -> Exit {
                     format!("{}\n", summary_json(&t, &rules, &meta, Scope::Contest))
                 }
                 RcvFormat::Csv => summary_csv(&t, &rules, &meta, Scope::Contest, true),
+                RcvFormat::Transcript => {
+                    eprint_lines("error: --format transcript is for --method meek\n");
+                    return Exit::Usage;
+                }
             }
         }
+        RcvMethod::Meek => match meek_output(args, &file, seats as usize) {
+            Ok(text) => text,
+            Err(exit) => return exit,
+        },
+        RcvMethod::Irish => match irish_output(args, &file, seats as usize) {
+            Ok(text) => text,
+            Err(exit) => return exit,
+        },
     };
     print!("{out}");
     Exit::Ok
+}
+
+/// An Irish Dáil count of a ballot file, as a table or psephos's JSON.
+fn irish_output(
+    args: &RcvArgs,
+    file: &psephos_io::BallotFile,
+    seats: usize,
+) -> Result<String, Exit> {
+    use psephos_rcv::stv::irish::{self, IrishOptions, Papers};
+    let options = IrishOptions {
+        papers: match args.irish_papers {
+            IrishPapers::Last => Papers::Last,
+            IrishPapers::First => Papers::First,
+            IrishPapers::Fraction => Papers::Fraction,
+        },
+        multiple_exclusion: !args.no_multiple_exclusion,
+        defer_surpluses: args.defer_surpluses,
+    };
+    let result = match args.tiebreak {
+        RcvTiebreak::Order => {
+            let mut t = psephos_rcv::stv::CandidateOrder::default();
+            irish::count(&file.ballots, &file.candidates, &file.withdrawn, seats, &options, &mut t)
+        }
+        RcvTiebreak::Lot => {
+            let mut t = psephos_rcv::stv::Lot::new(&args.seed);
+            irish::count(&file.ballots, &file.candidates, &file.withdrawn, seats, &options, &mut t)
+        }
+    };
+    let count = result.map_err(|e| {
+        eprint_lines(&format!("error: {e}\n"));
+        Exit::InputErrors
+    })?;
+    match args.format {
+        RcvFormat::Json => Ok(format!("{}\n", stv_json(&count, "irish"))),
+        RcvFormat::Table => Ok(stv_table(&count)),
+        _ => {
+            eprint_lines("error: --method irish writes --format table or json\n");
+            Err(Exit::Usage)
+        }
+    }
+}
+
+/// A Meek count of a ballot file, in the format asked for.
+fn meek_output(
+    args: &RcvArgs,
+    file: &psephos_io::BallotFile,
+    seats: usize,
+) -> Result<String, Exit> {
+    use psephos_rcv::stv::meek::{self, EqualRanks, MeekOptions};
+    if args.omega_exponent > 9 {
+        eprint_lines("error: --omega-exponent must be at most 9 (values have 9 decimals)\n");
+        return Err(Exit::Usage);
+    }
+    let options = MeekOptions {
+        equal_ranks: if args.equalize { EqualRanks::Equalize } else { EqualRanks::Droop },
+        force_positive_surplus: args.force_positive_surplus,
+        omega_exponent: args.omega_exponent,
+    };
+    // A lot gives every candidate a SHA-256 ticket; the lowest ticket among the tied is
+    // defeated, which is the same as one order of all candidates by ticket.
+    let lot_order: Option<Vec<usize>> = match args.tiebreak {
+        RcvTiebreak::Order => file.tie_order.clone(),
+        RcvTiebreak::Lot => {
+            let mut all: Vec<usize> = (0..file.candidates.len()).collect();
+            let mut lot = psephos_rcv::stv::Lot::new(&args.seed);
+            psephos_rcv::stv::Tiebreak::order(&mut lot, &mut all, &file.candidates);
+            Some(all)
+        }
+    };
+    let count = meek::count(
+        &file.ballots,
+        &file.candidates,
+        &file.withdrawn,
+        seats,
+        lot_order.as_deref(),
+        options,
+    )
+    .map_err(|e| {
+        eprint_lines(&format!("error: {e}\n"));
+        Exit::InputErrors
+    })?;
+    let title = file.title.clone().unwrap_or_default();
+    Ok(match args.format {
+        RcvFormat::Transcript => meek::transcript(&count, &title, "Implementation: STV-rs"),
+        RcvFormat::Table => meek::transcript(&count, &title, "Implementation: psephos"),
+        RcvFormat::Json => format!("{}\n", meek_json(&count)),
+        RcvFormat::Urcvt | RcvFormat::Csv => {
+            eprint_lines(
+                "error: --format urcvt and csv are RCTab's reports, for --method irv and stv\n",
+            );
+            return Err(Exit::Usage);
+        }
+    })
+}
+
+/// psephos's JSON for a Meek count: every action with the threshold, residual and surplus, and
+/// the candidates' standing and votes where the action shows them.
+fn meek_json(c: &psephos_rcv::stv::meek::MeekCount) -> String {
+    use psephos_rcv::stv::Status;
+    use psephos_rcv::stv::meek::{MeekAction, MeekEvent, Why, fixed9};
+    use serde_json::json;
+    let name = |k: usize| c.candidates[k].clone();
+    let why = |w: &Why| match w {
+        Why::Elected => "elected",
+        Why::Omega => "omega",
+        Why::Stable => "stable",
+    };
+    let mut round = 0u32;
+    let mut actions = Vec::new();
+    for e in &c.events {
+        let a = match e {
+            MeekEvent::Round(r) => {
+                round = *r;
+                continue;
+            }
+            MeekEvent::StableState(_) => continue,
+            MeekEvent::Action(a) => a,
+        };
+        let (kind, who, extra) = match &a.action {
+            MeekAction::BeginCount => ("begin count", None, None),
+            MeekAction::Elect(k) => ("elected", Some(*k), None),
+            MeekAction::Iterate(w) => ("iterated", None, Some(json!({ "stopped": why(w) }))),
+            MeekAction::BreakTie { tied, defeated } => (
+                "tie broken",
+                Some(*defeated),
+                Some(json!({ "tied": tied.iter().map(|&k| name(k)).collect::<Vec<_>>() })),
+            ),
+            MeekAction::Defeat { why: w, candidate } => {
+                ("defeated", Some(*candidate), Some(json!({ "stopped": why(w) })))
+            }
+            MeekAction::ElectRemaining(k) => {
+                ("elected as one of the last hopefuls", Some(*k), None)
+            }
+            MeekAction::DefeatRemaining(k) => ("defeated, seats filled", Some(*k), None),
+            MeekAction::CountComplete => ("count complete", None, None),
+        };
+        let candidates = a.candidates.as_ref().map(|cs| {
+            cs.iter()
+                .enumerate()
+                .filter(|(_, (s, _))| *s != Status::Withdrawn)
+                .map(|(k, (s, v))| {
+                    let status = match s {
+                        Status::Elected => "elected",
+                        Status::Hopeful => "hopeful",
+                        _ => "defeated",
+                    };
+                    json!({ "name": name(k), "status": status, "votes": fixed9(*v) })
+                })
+                .collect::<Vec<_>>()
+        });
+        actions.push(json!({
+            "round": round,
+            "action": kind,
+            "candidate": who.map(name),
+            "detail": extra,
+            "threshold": fixed9(a.threshold),
+            "votes": fixed9(a.votes),
+            "residual": fixed9(a.residual),
+            "surplus": fixed9(a.surplus),
+            "candidates": candidates,
+        }));
+    }
+    let v = json!({
+        "method": "meek",
+        "arithmetic": "fixed-point, 9 decimals",
+        "equal_preferences": if c.options.equal_ranks == psephos_rcv::stv::meek::EqualRanks::Equalize { "equalize" } else { "droop" },
+        "omega": fixed9(c.omega),
+        "seats": c.seats,
+        "ballots": c.ballots.to_string(),
+        "candidates": c.candidates,
+        "withdrawn": (0..c.candidates.len()).filter(|&k| c.withdrawn[k]).map(name).collect::<Vec<_>>(),
+        "actions": actions,
+        "elected": c.elected.iter().map(|&k| name(k)).collect::<Vec<_>>(),
+    });
+    serde_json::to_string_pretty(&v).unwrap_or_default()
 }
 
 /// psephos's JSON for a round-by-round count.
@@ -470,6 +661,9 @@ fn tabulation_json(t: &Tabulation, method: &str, rules: &psephos_rcv::rctab::Rul
 }
 
 fn stv_value(v: u64, unit: u64) -> String {
+    if unit <= 1 {
+        return v.to_string();
+    }
     let places = unit.ilog10() as usize;
     format!("{}.{:0places$}", v / unit, v % unit)
 }
@@ -492,6 +686,10 @@ fn stv_json(c: &psephos_rcv::stv::StvCount, method: &str) -> String {
                 Action::TransferExcluded(k) => {
                     ("excluded candidate's ballots transferred", Some(k), None)
                 }
+                Action::TransferExcludedTogether(_) => {
+                    ("ballots of the candidates just excluded transferred together", None, None)
+                }
+                Action::ElectLastVacancy(k) => ("elected to the last vacancy", Some(k), None),
             };
             let votes: serde_json::Map<String, serde_json::Value> = (0..c.candidates.len())
                 .filter(|&k| s.status[k] != psephos_rcv::stv::Status::Withdrawn)
@@ -522,7 +720,7 @@ fn stv_json(c: &psephos_rcv::stv::StvCount, method: &str) -> String {
 fn stv_table(c: &psephos_rcv::stv::StvCount) -> String {
     use psephos_rcv::stv::Action;
     let mut out = format!("Quota {}\n", stv_value(c.quota, c.unit));
-    for s in &c.stages {
+    for (i, s) in c.stages.iter().enumerate() {
         let line = match s.action {
             Action::FirstCount => "First count".to_owned(),
             Action::Elect(k) => format!("Elected: {}", c.candidates[k]),
@@ -532,12 +730,29 @@ fn stv_table(c: &psephos_rcv::stv::StvCount) -> String {
             }
             Action::Exclude(k) => format!("Excluded: {}", c.candidates[k]),
             Action::TransferExcluded(k) => format!("Ballots of {} transferred", c.candidates[k]),
+            Action::TransferExcludedTogether(n) => {
+                let names: Vec<&str> = c.stages[..i]
+                    .iter()
+                    .rev()
+                    .take(n)
+                    .rev()
+                    .filter_map(|p| match p.action {
+                        Action::Exclude(k) => Some(c.candidates[k].as_str()),
+                        _ => None,
+                    })
+                    .collect();
+                format!("Ballots of {} transferred together", names.join(", "))
+            }
+            Action::ElectLastVacancy(k) => format!("Elected (last vacancy): {}", c.candidates[k]),
         };
         out.push_str(&line);
         out.push('\n');
         if matches!(
             s.action,
-            Action::FirstCount | Action::TransferSurplus(..) | Action::TransferExcluded(_)
+            Action::FirstCount
+                | Action::TransferSurplus(..)
+                | Action::TransferExcluded(_)
+                | Action::TransferExcludedTogether(_)
         ) {
             for k in 0..c.candidates.len() {
                 if s.status[k] == psephos_rcv::stv::Status::Withdrawn {

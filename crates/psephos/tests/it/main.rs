@@ -7,6 +7,7 @@ mod contract;
 mod corpus;
 mod docs;
 mod fixtures;
+mod meek;
 mod rctab;
 mod stv;
 mod support;

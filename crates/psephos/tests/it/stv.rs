@@ -1,9 +1,11 @@
 //! STV counts RCTab lacks, against reference transcripts: Scottish STV on the 21 Glasgow 2007
-//! wards (and Droop's Scottish test elections), stage by stage against Droop's reports.
+//! wards (and Droop's Scottish test elections), stage by stage against Droop's reports; the Irish
+//! Dáil rules on the 2002 e-voting pilot constituencies, whose winners are the oracle.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use psephos_rcv::stv::irish::{self, IrishOptions, Papers};
 use psephos_rcv::stv::{Action, CandidateOrder, StvCount, scottish};
 
 fn tabulation_dir() -> PathBuf {
@@ -185,4 +187,118 @@ fn scottish_stv_matches_droop() {
         cases.len()
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// A candidate's surname: the last word before the party in brackets.
+fn surname(name: &str) -> String {
+    let name = name.split(" (").next().unwrap_or(name);
+    name.split_whitespace().last().unwrap_or("").to_owned()
+}
+
+fn irish_count(stem: &str, options: &IrishOptions) -> StvCount {
+    let blt = tabulation_dir().join(format!("irish_2002/{stem}2002.blt"));
+    let (file, diags) = psephos_io::read_blt(&blt);
+    assert!(diags.iter().all(|d| !d.is_error()), "{stem}: {diags:?}");
+    let seats = file.seats.unwrap_or(1) as usize;
+    let mut lot = CandidateOrder::default();
+    irish::count(&file.ballots, &file.candidates, &file.withdrawn, seats, options, &mut lot)
+        .unwrap_or_else(|e| panic!("{stem}: {e}"))
+}
+
+#[test]
+fn irish_2002_elects_the_dail_winners_under_every_variant() {
+    let oracle: [(&str, &[&str]); 3] = [
+        ("DublinNorth", &["Sargent", "Ryan", "Glennon", "Wright"]),
+        ("DublinWest", &["Lenihan", "Higgins", "Burton"]),
+        ("Meath", &["Dempsey", "Bruton", "Wallace", "English", "Brady"]),
+    ];
+    let mut cases = 0;
+    let mut failures = Vec::new();
+    for (stem, winners) in oracle {
+        let mut expected: Vec<String> = winners.iter().map(|w| (*w).to_owned()).collect();
+        expected.sort();
+        for papers in [Papers::Last, Papers::First, Papers::Fraction] {
+            for multiple_exclusion in [true, false] {
+                for defer_surpluses in [false, true] {
+                    let options = IrishOptions { papers, multiple_exclusion, defer_surpluses };
+                    let count = irish_count(stem, &options);
+                    let mut elected: Vec<String> =
+                        count.elected.iter().map(|&c| surname(&count.candidates[c])).collect();
+                    elected.sort();
+                    cases += 1;
+                    if elected != expected {
+                        failures.push(format!(
+                            "{stem} {options:?}: elected {elected:?}, expected {expected:?}"
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    eprintln!(
+        "Irish Dáil STV: {} of {cases} counts (3 constituencies × 12 variants) elect the 2002 winners",
+        cases - failures.len()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Dublin West with the default options, count by count. The figures are the reference's of
+/// docs/internals/stv-variants.md (Appendix A) with the last parcel taken as every paper received
+/// at the count that brought the candidate over the quota; the appendix as printed files each
+/// paper of an exclusion as a parcel of its own, so Higgins' surplus there examines one ballot
+/// line only, which gives §4.3's Burton 6,304 and Terry 5,8xx.
+#[test]
+fn irish_dublin_west_count_by_count() {
+    let count = irish_count("DublinWest", &IrishOptions::default());
+    let name = |c: usize| surname(&count.candidates[c]);
+    assert_eq!(count.quota, 7498);
+    assert_eq!(count.unit, 1);
+    let index = |s: &str| (0..count.candidates.len()).find(|&c| name(c) == s).unwrap();
+    let counts: Vec<(String, Vec<u64>)> = count
+        .stages
+        .iter()
+        .filter_map(|s| {
+            let what = match s.action {
+                Action::FirstCount => "first".to_owned(),
+                Action::TransferSurplus(c, v) => format!("surplus {} {v}", name(c)),
+                Action::TransferExcluded(c) => format!("exclude {}", name(c)),
+                Action::TransferExcludedTogether(n) => format!("exclude {n} together"),
+                Action::ElectLastVacancy(c) => format!("last vacancy {}", name(c)),
+                _ => return None,
+            };
+            Some((what, s.votes.clone()))
+        })
+        .collect();
+    let actions: Vec<&str> = counts.iter().map(|(a, _)| a.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "first",
+            "surplus Lenihan 588",
+            "exclude 2 together",
+            "exclude Donald",
+            "surplus Higgins 351",
+            "exclude Morrissey",
+            "exclude Ryan",
+            "last vacancy Burton",
+        ]
+    );
+    // Candidates in file order: Bonnie, Burton, Doherty Ryan, Higgins, Lenihan, Mc Donald,
+    // Morrissey, Smyth, Terry.
+    let expected: [[u64; 9]; 7] = [
+        [748, 3810, 2300, 6442, 8086, 2404, 2370, 134, 3694],
+        [756, 3867, 2609, 6512, 7498, 2429, 2443, 135, 3739],
+        [0, 4077, 2695, 6730, 7498, 2523, 2553, 0, 3837],
+        [0, 4371, 3043, 7849, 7498, 0, 2672, 0, 3996],
+        [0, 4555, 3128, 7498, 7498, 0, 2712, 0, 4038],
+        [0, 5311, 3785, 7498, 7498, 0, 0, 0, 4978],
+        [0, 6554, 0, 7498, 7498, 0, 0, 0, 5898],
+    ];
+    for (k, want) in expected.iter().enumerate() {
+        assert_eq!(counts[k].1, want, "after {}", counts[k].0);
+    }
+    let (burton, terry) = (index("Burton"), index("Terry"));
+    assert!(counts[6].1[burton] > counts[6].1[terry]);
+    let elected: Vec<String> = count.elected.iter().map(|&c| name(c)).collect();
+    assert_eq!(elected, ["Lenihan", "Higgins", "Burton"]);
 }

@@ -111,6 +111,7 @@ struct Blt {
     seats: Option<u32>,
     nicks: Vec<String>,
     withdrawn: Vec<usize>,
+    tie_order: Option<Vec<usize>>,
     builder: BallotSetBuilder,
     labels: Vec<Label>,
     /// Total weight so far: the ballot set counts in `u64`.
@@ -182,6 +183,8 @@ impl Blt {
                         Code::BallotFileSyntax,
                         "[tie] must list each candidate exactly once".into(),
                     );
+                } else {
+                    self.tie_order = Some(args.iter().filter_map(|a| self.candidate(a)).collect());
                 }
             }
             "droop" => {}
@@ -276,6 +279,7 @@ pub fn parse_blt<R: BufRead>(input: R, file: &str) -> (BallotFile, Vec<Diagnosti
         seats: None,
         nicks: Vec::new(),
         withdrawn: Vec::new(),
+        tie_order: None,
         builder: BallotSetBuilder::new(),
         labels: Vec::new(),
         total: 0,
@@ -510,6 +514,7 @@ pub fn parse_blt<R: BufRead>(input: R, file: &str) -> (BallotFile, Vec<Diagnosti
         seats: p.seats,
         title,
         withdrawn: p.withdrawn,
+        tie_order: p.tie_order,
     };
     (out, p.diags)
 }

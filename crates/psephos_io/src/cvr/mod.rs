@@ -57,6 +57,8 @@ pub struct BallotFile {
     pub title: Option<String>,
     /// Withdrawn candidates, 0-based.
     pub withdrawn: Vec<usize>,
+    /// The BLT `[tie]` order (0-based, first = first chosen by the lot), if the file gives one.
+    pub tie_order: Option<Vec<usize>>,
 }
 
 /// Reads one `cvrFileSources` entry into `builder`. `base_dir` is the config file's folder, which

@@ -209,6 +209,7 @@ pub fn parse_preflib<R: BufRead>(
             seats: None,
             title,
             withdrawn: Vec::new(),
+            tie_order: None,
         },
         diags,
     )

@@ -2,6 +2,8 @@
 //! ([`scottish`]). Ballots come from BLT or PrefLib files, whose labels are candidate numbers
 //! from 1.
 
+pub mod irish;
+pub mod meek;
 pub mod scottish;
 
 use sha2::{Digest, Sha256};
@@ -32,6 +34,12 @@ pub enum Action {
     Exclude(usize),
     /// The excluded candidate's ballots passed on.
     TransferExcluded(usize),
+    /// The ballots of the candidates excluded at the preceding `n` stages passed on together,
+    /// as one count (Irish multiple exclusion).
+    TransferExcludedTogether(usize),
+    /// Elected to the last vacancy with more votes than all other hopeful candidates together
+    /// and the untransferred surpluses (Irish s.124).
+    ElectLastVacancy(usize),
 }
 
 /// The state after one action.
@@ -65,12 +73,34 @@ pub struct StvCount {
 pub enum StvError {
     /// A ballot label that is not a candidate number.
     UnknownLabel(String),
+    /// A value outside the arithmetic's range (128-bit fixed point).
+    Overflow,
+    /// Meek: more candidates reached the threshold in one pass than seats remained.
+    TooManyElected,
+    /// Meek: the surplus is negative, so no candidate is within it of the lowest.
+    NegativeSurplus,
+    /// Meek: an elected candidate's votes fell to zero, so its keep factor is undefined.
+    ZeroVotesElected,
 }
 
 impl std::fmt::Display for StvError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             StvError::UnknownLabel(l) => write!(f, "ballot label {l:?} is not a candidate number"),
+            StvError::Overflow => {
+                write!(f, "a value passed the 128-bit fixed-point range; the count stopped")
+            }
+            StvError::TooManyElected => write!(
+                f,
+                "more candidates reached the threshold at once than seats remain; the count stopped"
+            ),
+            StvError::NegativeSurplus => write!(
+                f,
+                "the surplus is negative, so no candidate can be defeated; count with --force-positive-surplus"
+            ),
+            StvError::ZeroVotesElected => {
+                write!(f, "an elected candidate has no votes left, so its keep factor is undefined")
+            }
         }
     }
 }
