@@ -242,11 +242,12 @@ fn irish_2002_elects_the_dail_winners_under_every_variant() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// Dublin West with the default options, count by count. The figures are the reference's of
-/// docs/internals/stv-variants.md (Appendix A) with the last parcel taken as every paper received
-/// at the count that brought the candidate over the quota; the appendix as printed files each
-/// paper of an exclusion as a parcel of its own, so Higgins' surplus there examines one ballot
-/// line only, which gives §4.3's Burton 6,304 and Terry 5,8xx.
+/// Dublin West with the default options, count by count. The figures are those of the reference
+/// in docs/internals/stv-variants.md (Appendix A) once its last parcel is every paper received at
+/// the count that brought the candidate over the quota, and with s.124's last-vacancy rule. As
+/// printed, the appendix files each ballot line of an exclusion as a parcel of its own, so
+/// Higgins' surplus (351) examines one line and moves one paper; that is where §4.3's "Burton
+/// 6,304 vs Terry 5,817" comes from (the printed script gives Terry 5,822).
 #[test]
 fn irish_dublin_west_count_by_count() {
     let count = irish_count("DublinWest", &IrishOptions::default());

@@ -1,6 +1,6 @@
 //! Single transferable vote as the laws RCTab does not implement count it: Scottish STV
-//! ([`scottish`]). Ballots come from BLT or PrefLib files, whose labels are candidate numbers
-//! from 1.
+//! ([`scottish`]) and the Irish Dáil rules ([`irish`]). Ballots come from BLT or PrefLib files,
+//! whose labels are candidate numbers from 1.
 
 pub mod irish;
 pub mod meek;
