@@ -201,7 +201,9 @@ fn checked_for_counting(
     }
     let stations = checked.package.election.stations.len();
     let counted = checked.selection.counted().count();
-    if counted == 0 {
+    // Ranked contests are counted from their ballots, whatever the stations.
+    let ranked = !checked.ranked.is_empty();
+    if counted == 0 && !ranked {
         eprint_lines(&notes);
         eprint_lines(&format!(
             "error: no station has a form that the {} policy counts; there is nothing to count.\n",
@@ -210,6 +212,12 @@ fn checked_for_counting(
         return Err(Exit::InputErrors);
     }
     let ballots = checked.selection.ballots();
+    for r in checked.ranked.iter().filter(|r| r.errors) {
+        notes.push_str(&format!(
+            "warning: the ballots of ranked contest {} have errors: records with errors are left out of its count, and a ballot naming an unknown candidate stops it (its seats are then left empty).\n",
+            checked.package.election.contest(r.contest).id
+        ));
+    }
     if counted < ballots {
         notes.push_str(&format!(
             "note: provisional: {} of {} {} counted.\n",
@@ -244,7 +252,10 @@ pub(crate) fn tabulate(args: &TabulateArgs, quiet: bool) -> Exit {
 pub(crate) fn counted(checked: &Checked) -> (Tabulation, Allocation) {
     let e = &checked.package.election;
     let t = psephos_count::tabulate(e, &checked.forms, &checked.selection);
-    let a = psephos_count::allocate(e, &t);
+    let aliases = &checked.package.aliases;
+    let a = psephos_count::allocate_with_ranked(e, &t, &checked.ranked, &|c| {
+        aliases.get(c.index()).cloned().unwrap_or_default()
+    });
     (t, a)
 }
 

@@ -8,6 +8,7 @@ mod commands;
 mod demo;
 mod output;
 mod pipeline;
+mod ranked;
 mod rcv;
 mod views;
 

@@ -16,6 +16,8 @@ pub(crate) struct Checked {
     pub(crate) rows: u64,
     pub(crate) validation: Validation,
     pub(crate) selection: Selection,
+    /// The ballots of the ranked contests (instant-runoff, STV), as read.
+    pub(crate) ranked: Vec<psephos_count::RankedBallots>,
     /// Every diagnostic: package warnings, reading, validation, missing stations; sorted.
     pub(crate) diagnostics: Vec<Diagnostic>,
 }
@@ -94,10 +96,15 @@ pub(crate) fn check(
     let policy = policy.unwrap_or_else(|| election.phase_policy.clone());
     let selection = psephos_count::select(election, &read.forms, &validation, &policy);
     timer.lap("select");
+    let (ranked, ranked_diagnostics) = psephos_io::read_ranked_ballots(&package);
+    if !ranked.is_empty() {
+        timer.lap("read ranked ballots");
+    }
 
     diagnostics.extend(package.warnings.iter().cloned());
     diagnostics.extend(read.diagnostics);
     diagnostics.extend(validation.diagnostics.iter().cloned());
+    diagnostics.extend(ranked_diagnostics);
     let stations_file = package.stations_file.clone();
     for d in &selection.diagnostics {
         let mut d = d.clone();
@@ -114,6 +121,7 @@ pub(crate) fn check(
         package,
         validation,
         selection,
+        ranked,
         diagnostics,
     })
 }

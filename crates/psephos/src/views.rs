@@ -425,6 +425,7 @@ pub(crate) fn allocation_json(
                 "votes": seat.votes,
                 "reason": seat.reason.as_str(),
                 "replaced": seat.replaced.map(|r| e.candidate(r).id.clone()),
+                "round": a.ranked.iter().find(|r| r.contest == seat.contest).and_then(|r| r.elected_in(seat.candidate)),
             })
         })
         .collect();
@@ -556,6 +557,7 @@ pub(crate) fn allocation_json(
             "reserved_seats": a.seats().filter(|s| e.system_of(s.contest).reserved_for.is_some()).count(),
             "lot": count(psephos_count::Reason::Lot),
             "leveling": count(psephos_count::Reason::Leveling),
+            "rcv": count(psephos_count::Reason::Rcv),
             "women": women,
             "by_bloc": by_bloc,
         },
@@ -568,6 +570,7 @@ pub(crate) fn allocation_json(
         "apportionment": apportionment,
         "mmp": mmp,
         "biproportional": biproportional,
+        "ranked": crate::ranked::ranked_json(e, a),
     })
 }
 
@@ -674,7 +677,7 @@ fn lists_table(e: &Election, a: &Allocation) -> String {
         psephos_model::Method::ListPr(lp) => {
             psephos_count::list_pr::formula_method(lp.formula).is_divisor()
         }
-        psephos_model::Method::Sntv => true,
+        psephos_model::Method::Sntv | psephos_model::Method::Ranked(_) => true,
     };
     let mut table = Table::new(&[
         ("contest", false),
@@ -970,6 +973,14 @@ pub(crate) fn allocation_table(
         }
         out.push_str(&table.render());
     }
+    for r in &a.ranked {
+        if let Err(why) = &r.outcome {
+            out.push_str(&format!(
+                "Ranked contest {} was not counted: {why}.\n",
+                e.contest(r.contest).id
+            ));
+        }
+    }
     let empty: u32 = a.contests.iter().map(|c| c.empty_seats).sum();
     if empty > 0 {
         out.push_str(&format!(
@@ -1013,6 +1024,9 @@ pub(crate) fn allocation_table(
                 thousands(seat.votes),
                 match seat.replaced {
                     Some(r) => format!("quota, replacing {}", e.candidate(r).id),
+                    None if seat.reason == psephos_count::Reason::Rcv => {
+                        crate::ranked::reason(a, seat)
+                    }
                     None => seat.reason.as_str().to_owned(),
                 },
             ]);

@@ -30,6 +30,8 @@ pub enum Reason {
     Lot,
     /// A leveling seat of the national tier, placed in this contest.
     Leveling,
+    /// Elected in a ranked count (instant-runoff or STV).
+    Rcv,
 }
 
 impl Reason {
@@ -40,6 +42,7 @@ impl Reason {
             Reason::Reserved => "reserved",
             Reason::Lot => "lot",
             Reason::Leveling => "leveling",
+            Reason::Rcv => "rcv",
         }
     }
 }
@@ -117,6 +120,8 @@ pub struct Allocation {
     pub mmp: Option<crate::mmp::MmpOutcome>,
     /// The biproportional apportionment, when the election has one.
     pub biproportional: Option<crate::biproportional::BiproportionalOutcome>,
+    /// The counts of the ranked contests, in contest order.
+    pub ranked: Vec<crate::ranked::RankedCount>,
 }
 
 /// A party in the leveling tier's national calculation.
@@ -180,15 +185,38 @@ impl Allocation {
     }
 }
 
-/// Allocates the seats of every contest from the tabulated votes.
+/// Allocates the seats of every contest from the tabulated votes. Ranked contests have no
+/// ballots here: their seats stay empty (see [`allocate_with_ranked`]).
 pub fn allocate(election: &Election, tabulation: &Tabulation) -> Allocation {
-    // SNTV contests first: a list-PR threshold may count the seats a party won in them.
+    allocate_with_ranked(election, tabulation, &[], &|_| Vec::new())
+}
+
+/// Allocates the seats of every contest: SNTV and list PR from the tabulated votes, ranked
+/// contests from their ballots (`ranked`, one entry per ranked contest that has ballots).
+/// `aliases` gives a candidate's aliases, for matching ballot labels.
+pub fn allocate_with_ranked(
+    election: &Election,
+    tabulation: &Tabulation,
+    ranked: &[crate::ranked::RankedBallots],
+    aliases: &dyn Fn(CandidateIdx) -> Vec<String>,
+) -> Allocation {
+    let mut ranked_counts = Vec::new();
+    // SNTV and ranked contests first: a list-PR threshold may count the seats a party won in
+    // SNTV contests.
     let mut results: Vec<Option<ContestResult>> = (0..election.contests.len())
         .map(|i| {
             let contest = ContestIdx::from_index(i);
             match &election.system_of(contest).method {
                 Method::Sntv => Some(sntv(election, tabulation, contest)),
                 Method::ListPr(_) => None,
+                Method::Ranked(rules) => {
+                    let empty = crate::ranked::RankedBallots::empty(contest);
+                    let input = ranked.iter().find(|r| r.contest == contest).unwrap_or(&empty);
+                    let (result, count) =
+                        crate::ranked::count_ranked(election, rules, input, aliases);
+                    ranked_counts.push(count);
+                    Some(result)
+                }
             }
         })
         .collect();
@@ -209,7 +237,13 @@ pub fn allocate(election: &Election, tabulation: &Tabulation) -> Allocation {
         }
     }
     let contests = results.into_iter().flatten().collect();
-    let mut allocation = Allocation { contests, leveling: None, mmp: None, biproportional: None };
+    let mut allocation = Allocation {
+        contests,
+        leveling: None,
+        mmp: None,
+        biproportional: None,
+        ranked: ranked_counts,
+    };
     if let Some(b) = &election.biproportional {
         allocation.biproportional =
             Some(crate::biproportional::tier(election, tabulation, b, &mut allocation.contests));

@@ -13,15 +13,17 @@ pub mod list_pr;
 pub mod lists;
 mod lot;
 pub mod mmp;
+pub mod ranked;
 mod select;
 mod tabulate;
 mod validate;
 
 pub use allocate::{
     Allocation, ContestResult, LevelingOutcome, LevelingParty, LevelingPlacement, PlacementTie,
-    QuotaOutcome, Reason, Replacement, Seat, TieRecord, allocate,
+    QuotaOutcome, Reason, Replacement, Seat, TieRecord, allocate, allocate_with_ranked,
 };
 pub use lot::{lot_ticket, lot_ticket_hex};
+pub use ranked::{RankedBallots, RankedCount, RankedOutcome};
 pub use select::{Selection, StationStatus, select};
 pub use tabulate::{BallotTotals, Tabulation, tabulate};
 pub use validate::{FormStatus, Validation, validate};

@@ -12,6 +12,7 @@ mod count_cell;
 pub mod cvr;
 mod json_forms;
 mod package;
+pub mod ranked;
 pub mod rctab_config;
 mod results;
 mod split;
@@ -24,6 +25,7 @@ pub use cvr::{
     BallotFile, CvrSource, ReadOptions, read_blt, read_preflib, read_source, read_sources,
 };
 pub use package::{Package, PackageError, load_package};
+pub use ranked::{RankedSource, SourceKind, read_ranked_ballots};
 pub use results::{ResultsRead, discover_results, parse_results, read_results};
 pub use votes_table::read_party_votes;
 pub use write::{

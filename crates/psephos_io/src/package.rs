@@ -10,8 +10,9 @@ use std::path::{Path, PathBuf};
 use psephos_model::{
     Candidate, CandidateFilter, Coalition, Code, Contest, Diagnostic, Election, ElectionParts,
     Electorate, Formula, Fraction, Gender, GovernorateIdx, ListKind, ListPr, ListThreshold, Meta,
-    Method, Minimum, Party, Phase, PhasePolicy, QuotaRule, QuotaScope, Rounding, Station, System,
-    SystemIdx, ThresholdBase, ThresholdScope, TieMethod, TiePolicy,
+    Method, Minimum, OvervoteRule, Party, Phase, PhasePolicy, QuotaRule, QuotaScope, Ranked,
+    RankedKind, RankedQuota, RankedTiebreak, Rounding, Station, System, SystemIdx, ThresholdBase,
+    ThresholdScope, TieMethod, TiePolicy,
 };
 use serde::Deserialize;
 use toml::Spanned;
@@ -41,6 +42,12 @@ pub struct Package {
     /// The stations table as displayed in diagnostics, and the line of each station in it.
     pub stations_file: String,
     station_lines: LineRuns,
+    /// election.toml as displayed in diagnostics.
+    pub election_toml: String,
+    /// The ballot sources of the ranked contests (`[[cvr_sources]]`), in election.toml order.
+    pub ranked_sources: Vec<crate::ranked::RankedSource>,
+    /// Per candidate: the other labels cast-vote records may use for it (`aliases` column).
+    pub aliases: Vec<Vec<String>>,
 }
 
 impl Package {
@@ -76,6 +83,8 @@ struct ElectionToml {
     mmp: Option<MmpToml>,
     #[serde(default)]
     biproportional: Option<BiproportionalToml>,
+    #[serde(default)]
+    cvr_sources: Vec<crate::ranked::CvrSourceToml>,
 }
 
 #[derive(Deserialize)]
@@ -198,6 +207,25 @@ struct SystemToml {
     ties: Option<TiesToml>,
     #[serde(default)]
     quotas: Vec<QuotaToml>,
+    // Ranked methods (irv, stv, scottish-stv).
+    #[serde(default)]
+    quota: Option<Spanned<String>>,
+    #[serde(default)]
+    decimal_places: Option<Spanned<u32>>,
+    #[serde(default)]
+    tiebreak: Option<Spanned<String>>,
+    #[serde(default)]
+    overvote_rule: Option<Spanned<String>>,
+    #[serde(default)]
+    max_skipped_ranks: Option<Spanned<toml::Value>>,
+    #[serde(default)]
+    max_rankings: Option<Spanned<toml::Value>>,
+    #[serde(default)]
+    exhaust_on_duplicate: Option<Spanned<bool>>,
+    #[serde(default)]
+    batch_elimination: Option<Spanned<bool>>,
+    #[serde(default)]
+    continue_until_two: Option<Spanned<bool>>,
 }
 
 #[derive(Deserialize)]
@@ -321,6 +349,31 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
             Some(t) => resolve_ties(t, &mut diags, &toml_diag),
             None => ties.clone(),
         };
+        if let Method::Ranked(r) = &method {
+            if let Some(e) = s.electorate.as_ref().filter(|_| electorate != Electorate::Own) {
+                diags.push(toml_diag(
+                    Code::TomlSyntax,
+                    e.span(),
+                    format!("system {id:?}: method {} is voted on ranked ballots of its own, so its electorate is \"own\"; remove electorate", r.kind.as_str()),
+                ));
+            }
+            // RCTab draws its lot with Java's Random, whose seed is a whole number.
+            if r.kind != RankedKind::ScottishStv
+                && r.tiebreak != RankedTiebreak::Order
+                && !ties.seed.trim().parse::<i64>().is_ok_and(|n| n.unsigned_abs() <= 1 << 47)
+                && let Some(t) = &s.tiebreak
+            {
+                diags.push(toml_diag(
+                    Code::TomlSyntax,
+                    t.span(),
+                    format!(
+                        "system {id:?}: tiebreak {:?} draws RCTab's lot, whose seed must be a whole number within ±2^47; the tie seed is {:?}",
+                        r.tiebreak.as_str(),
+                        ties.seed
+                    ),
+                ));
+            }
+        }
         let mut quotas = Vec::new();
         for q in &s.quotas {
             if let Some(rule) = resolve_quota(id, q, &mut diags, &toml_diag) {
@@ -761,6 +814,48 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
             });
         });
     }
+    let ranked_sources = {
+        let systems = &parts.systems;
+        let contests = &parts.contests;
+        crate::ranked::resolve_sources(
+            &doc.cvr_sources,
+            dir,
+            &|id| contest_by_id.get(id).copied(),
+            &|c| systems[contests[c].system.index()].method.clone(),
+            &line,
+            &toml_name,
+            &mut diags,
+        )
+    };
+    {
+        let contests_file = display(&t.contests);
+        for (i, c) in parts.contests.iter().enumerate() {
+            let Method::Ranked(r) = &parts.systems[c.system.index()].method else { continue };
+            let at = |d: Diagnostic, field: &str| {
+                d.at(&contests_file, contest_lines.get(i).copied().unwrap_or(0)).field(field)
+            };
+            if r.kind == RankedKind::Irv && c.seats != 1 {
+                diags.push(at(
+                    Diagnostic::new(
+                        Code::InconsistentDefinition,
+                        format!("contest {} has {} seats, but instant-runoff (irv) fills one; use method stv for more", c.id, c.seats),
+                    ),
+                    "seats",
+                ));
+            }
+            let has_source = ranked_sources.iter().any(|s| s.contest.index() == i);
+            let named = doc.cvr_sources.iter().any(|s| s.contest_name() == c.id);
+            if !has_source && !named {
+                diags.push(at(
+                    Diagnostic::new(
+                        Code::InconsistentDefinition,
+                        format!("contest {} is counted from ranked ballots (system {:?}, method {}), but no [[cvr_sources]] entry in election.toml gives its ballots", c.id, parts.systems[c.system.index()].id, r.kind.as_str()),
+                    ),
+                    "system",
+                ));
+            }
+        }
+    }
     if let Some((rule, span)) = &apportionment {
         let mut rule = rule.clone();
         let contests_file = display(&t.contests);
@@ -864,6 +959,8 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
 
     // candidates.csv
     let mut candidate_by_id = HashMap::new();
+    let mut aliases: Vec<Vec<String>> = Vec::new();
+    let mut candidate_lines: Vec<u64> = Vec::new();
     if let Some(table) = read_table(&t.candidates, &mut diags) {
         let c_id = table.column("id", &mut diags);
         let c_name = table.column("name", &mut diags);
@@ -873,6 +970,7 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
         let c_groups = table.optional_column("groups");
         let c_kind = table.optional_column("kind");
         let c_person = table.optional_column("person");
+        let c_aliases = table.optional_column("aliases");
         table.for_each_row(&mut diags, |row, diags| {
             // A row of kind "list" stands for votes cast for a party's list only.
             let kind = row.get(c_kind);
@@ -984,6 +1082,15 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
                     ));
                     return;
                 }
+                aliases.push(
+                    row.get(c_aliases)
+                        .split(';')
+                        .map(str::trim)
+                        .filter(|a| !a.is_empty())
+                        .map(str::to_owned)
+                        .collect(),
+                );
+                candidate_lines.push(row.line);
                 parts.candidates.push(Candidate {
                     id,
                     name: row.get(c_name).to_owned(),
@@ -996,6 +1103,44 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
                 });
             }
         });
+    }
+
+    // Within a ranked contest, every label a cast-vote record may use (name, id, alias) must
+    // name one candidate.
+    {
+        let candidates_file = display(&t.candidates);
+        let mut owner: HashMap<(usize, String), usize> = HashMap::new();
+        for (k, c) in parts.candidates.iter().enumerate() {
+            let contest = c.contest.index();
+            if parts.systems[parts.contests[contest].system.index()].method.ranked().is_none() {
+                continue;
+            }
+            let mut labels: Vec<(&str, &str)> =
+                vec![("name", c.name.as_str()), ("id", c.id.as_str())];
+            labels.extend(aliases[k].iter().map(|a| ("aliases", a.as_str())));
+            for (field, label) in labels {
+                if label.is_empty() {
+                    continue;
+                }
+                match owner.get(&(contest, label.to_owned())) {
+                    Some(&other) if other != k => diags.push(
+                        Diagnostic::new(
+                            Code::InconsistentDefinition,
+                            format!(
+                                "{label:?} names both {} and {} in ranked contest {}; a cast-vote record could not tell them apart; make names, ids and aliases of the contest's candidates distinct",
+                                parts.candidates[other].id, c.id, parts.contests[contest].id
+                            ),
+                        )
+                        .at(&candidates_file, candidate_lines.get(k).copied().unwrap_or(0))
+                        .field(field),
+                    ),
+                    Some(_) => {}
+                    None => {
+                        owner.insert((contest, label.to_owned()), k);
+                    }
+                }
+            }
+        }
     }
 
     // stations.csv
@@ -1013,10 +1158,13 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
         // Chunks of rows are read in parallel, each into its own small tables (ids, stations,
         // centres named in it); the chunks are then appended in file order, so the result does
         // not depend on the number of threads.
-        let contest_info: Vec<(Option<GovernorateIdx>, Electorate)> = parts
+        let contest_info: Vec<(Option<GovernorateIdx>, Electorate, Option<&'static str>)> = parts
             .contests
             .iter()
-            .map(|c| (c.governorate, parts.systems[c.system.index()].electorate))
+            .map(|c| {
+                let system = &parts.systems[c.system.index()];
+                (c.governorate, system.electorate, system.method.ranked().map(|r| r.kind.as_str()))
+            })
             .collect();
         let governorates = parts.governorates.clone();
         let parse = |row: crate::table::Row<'_>,
@@ -1045,7 +1193,17 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
             let (Some(id), Some(registered), Some(district)) = (id, registered, district) else {
                 return;
             };
-            let (contest_gov, electorate) = contest_info[district];
+            let (contest_gov, electorate, ranked) = contest_info[district];
+            if let Some(method) = ranked {
+                diags.push(row.diag(
+                    Code::InconsistentDefinition,
+                    c_district,
+                    format!(
+                        "district {district_id} is counted by {method} from ranked ballots ([[cvr_sources]] in election.toml), not from station forms; give the station a district counted by sntv or list-pr"
+                    ),
+                ));
+                return;
+            }
             if electorate != Electorate::Own {
                 diags.push(row.diag(
                     Code::InconsistentDefinition,
@@ -1217,13 +1375,15 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
         if !defined_cleanly {
             break;
         }
-        let reachable = match parts.systems[c.system.index()].electorate {
-            Electorate::Own => has_station[i],
-            Electorate::Governorate | Electorate::GovernorateBallot => {
-                c.governorate.is_some_and(|g| governorate_has_station[g.index()])
-            }
-            Electorate::Nationwide | Electorate::NationwideBallot => !parts.stations.is_empty(),
-        };
+        let ranked = parts.systems[c.system.index()].method.ranked().is_some();
+        let reachable = ranked
+            || match parts.systems[c.system.index()].electorate {
+                Electorate::Own => has_station[i],
+                Electorate::Governorate | Electorate::GovernorateBallot => {
+                    c.governorate.is_some_and(|g| governorate_has_station[g.index()])
+                }
+                Electorate::Nationwide | Electorate::NationwideBallot => !parts.stations.is_empty(),
+            };
         if !reachable {
             let why = match parts.systems[c.system.index()].electorate {
                 Electorate::Own => format!("has no polling station in {}", t.stations),
@@ -1275,6 +1435,9 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
         warnings: diags,
         stations_file: display(&t.stations),
         station_lines,
+        election_toml: toml_name.clone(),
+        ranked_sources,
+        aliases,
     })
 }
 
@@ -1322,6 +1485,32 @@ fn resolve_method(
         s.preference_jump.as_ref().map(Spanned::span),
         s.threshold.as_ref().map(|t| t.share.span()),
     ];
+    let ranked_keys = [
+        s.quota.as_ref().map(Spanned::span),
+        s.decimal_places.as_ref().map(Spanned::span),
+        s.tiebreak.as_ref().map(Spanned::span),
+        s.overvote_rule.as_ref().map(Spanned::span),
+        s.max_skipped_ranks.as_ref().map(Spanned::span),
+        s.max_rankings.as_ref().map(Spanned::span),
+        s.exhaust_on_duplicate.as_ref().map(Spanned::span),
+        s.batch_elimination.as_ref().map(Spanned::span),
+        s.continue_until_two.as_ref().map(Spanned::span),
+    ];
+    if let Some(kind) = RankedKind::parse(s.method.get_ref()) {
+        if let Some(span) = list_keys.into_iter().flatten().next() {
+            bad(
+                span,
+                format!(
+                    "formula, first_divisor, lists, preference_jump and threshold belong to method \"list-pr\", not {:?}",
+                    kind.as_str()
+                ),
+            );
+        }
+        return Method::Ranked(resolve_ranked(kind, s, &mut bad));
+    }
+    if let Some(span) = ranked_keys.into_iter().flatten().next() {
+        bad(span, "quota, decimal_places, tiebreak, overvote_rule, max_skipped_ranks, max_rankings, exhaust_on_duplicate, batch_elimination and continue_until_two belong to the ranked methods irv, stv and scottish-stv".to_owned());
+    }
     match s.method.get_ref().as_str() {
         "sntv" => {
             if let Some(span) = list_keys.into_iter().flatten().next() {
@@ -1495,6 +1684,148 @@ fn resolve_method(
             Method::Sntv
         }
     }
+}
+
+/// The rules of a ranked system: RCTab's suggested values, then what the system says.
+fn resolve_ranked(
+    kind: RankedKind,
+    s: &SystemToml,
+    bad: &mut dyn FnMut(std::ops::Range<usize>, String),
+) -> Ranked {
+    let mut r = Ranked::new(kind);
+    let scottish = kind == RankedKind::ScottishStv;
+    let name = kind.as_str();
+    if let Some(q) = &s.quota {
+        match q.get_ref().as_str() {
+            _ if kind == RankedKind::Irv => bad(
+                q.span(),
+                "quota belongs to stv and scottish-stv; instant-runoff elects by a majority of the continuing ballots".to_owned(),
+            ),
+            "droop" => r.quota = RankedQuota::Droop,
+            "hare" if !scottish => r.quota = RankedQuota::Hare,
+            "hare" => bad(q.span(), "scottish-stv uses the Droop quota; remove quota or write \"droop\"".to_owned()),
+            other => bad(q.span(), format!("quota {other:?}: use droop or hare")),
+        }
+    }
+    if let Some(d) = &s.decimal_places {
+        if scottish {
+            bad(
+                d.span(),
+                "scottish-stv counts with 5 decimals, as the order says; remove decimal_places"
+                    .to_owned(),
+            );
+        } else if (1..=20).contains(d.get_ref()) {
+            r.decimal_places = *d.get_ref();
+        } else {
+            bad(d.span(), format!("decimal_places {} must be from 1 to 20", d.get_ref()));
+        }
+    }
+    if let Some(t) = &s.tiebreak {
+        match RankedTiebreak::parse(t.get_ref()) {
+            Some(RankedTiebreak::PreviousRoundThenLot) if scottish => bad(
+                t.span(),
+                "scottish-stv already looks at earlier stages before its lot; use order or lot"
+                    .to_owned(),
+            ),
+            Some(tb) => r.tiebreak = tb,
+            None => bad(
+                t.span(),
+                format!(
+                    "tiebreak {:?}: use {}",
+                    t.get_ref(),
+                    RankedTiebreak::ALL.map(RankedTiebreak::as_str).join(", ")
+                ),
+            ),
+        }
+    }
+    // RCTab's rules for reading rankings; the Scottish order has its own.
+    let rctab_only = [
+        ("overvote_rule", s.overvote_rule.as_ref().map(Spanned::span)),
+        ("max_skipped_ranks", s.max_skipped_ranks.as_ref().map(Spanned::span)),
+        ("exhaust_on_duplicate", s.exhaust_on_duplicate.as_ref().map(Spanned::span)),
+    ];
+    for (key, span) in rctab_only {
+        if let (Some(span), true) = (span, scottish) {
+            bad(
+                span,
+                format!(
+                    "{key} is an RCTab rule for irv and stv; scottish-stv ends a ballot at equal preferences and passes over skipped ranks"
+                ),
+            );
+        }
+    }
+    if let Some(o) = s.overvote_rule.as_ref().filter(|_| !scottish) {
+        match OvervoteRule::parse(o.get_ref()) {
+            Some(rule) => r.overvote = rule,
+            None => bad(
+                o.span(),
+                format!(
+                    "overvote_rule {:?}: use {}",
+                    o.get_ref(),
+                    OvervoteRule::ALL.map(OvervoteRule::as_str).join(", ")
+                ),
+            ),
+        }
+    }
+    let count_or = |v: &Spanned<toml::Value>,
+                    word: &str,
+                    min: i64,
+                    key: &str,
+                    bad: &mut dyn FnMut(std::ops::Range<usize>, String)|
+     -> Option<Option<u32>> {
+        match v.get_ref() {
+            toml::Value::String(w) if w == word => Some(None),
+            toml::Value::Integer(n) if (min..=i64::from(u32::MAX)).contains(n) => {
+                Some(u32::try_from(*n).ok())
+            }
+            other => {
+                bad(
+                    v.span(),
+                    format!(
+                        "{key} is {other}; write a whole number of at least {min} or \"{word}\""
+                    ),
+                );
+                None
+            }
+        }
+    };
+    if let Some(v) = s.max_skipped_ranks.as_ref().filter(|_| !scottish)
+        && let Some(m) = count_or(v, "unlimited", 0, "max_skipped_ranks", bad)
+    {
+        r.max_skipped_ranks = m;
+    }
+    if let Some(v) = &s.max_rankings
+        && let Some(m) = count_or(v, "max", 1, "max_rankings", bad)
+    {
+        r.max_rankings = m;
+    }
+    if let Some(b) = s.exhaust_on_duplicate.as_ref().filter(|_| !scottish) {
+        r.exhaust_on_duplicate = *b.get_ref();
+    }
+    for (key, value, set) in [
+        ("batch_elimination", &s.batch_elimination, &mut r.batch_elimination),
+        ("continue_until_two", &s.continue_until_two, &mut r.continue_until_two),
+    ] {
+        if let Some(b) = value {
+            if kind == RankedKind::Irv {
+                *set = *b.get_ref();
+            } else {
+                bad(
+                    b.span(),
+                    format!(
+                        "{key} applies to irv only (RCTab allows it with one winner), not {name}"
+                    ),
+                );
+            }
+        }
+    }
+    if !s.quotas.is_empty() {
+        bad(
+            s.method.span(),
+            format!("quotas apply to sntv and list-pr; a {name} count elects by the ballots alone"),
+        );
+    }
+    r
 }
 
 fn resolve_ties(

@@ -22,16 +22,168 @@ pub enum Method {
     Sntv,
     /// List proportional representation: seats to parties by a formula, then to their candidates.
     ListPr(ListPr),
+    /// Ranked ballots (instant-runoff or single transferable vote), read from cast-vote records
+    /// or ballot files rather than station forms.
+    Ranked(Ranked),
 }
 
 impl Method {
     /// The names `method` takes in election.toml.
-    pub const NAMES: [&'static str; 2] = ["sntv", "list-pr"];
+    pub const NAMES: [&'static str; 5] = ["sntv", "list-pr", "irv", "stv", "scottish-stv"];
 
     pub fn as_str(&self) -> &'static str {
         match self {
             Method::Sntv => "sntv",
             Method::ListPr(_) => "list-pr",
+            Method::Ranked(r) => r.kind.as_str(),
+        }
+    }
+
+    /// The ranked rules, for a system counted from ranked ballots.
+    pub fn ranked(&self) -> Option<&Ranked> {
+        match self {
+            Method::Ranked(r) => Some(r),
+            _ => None,
+        }
+    }
+}
+
+/// Which ranked count a system uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RankedKind {
+    /// Instant-runoff, one seat: RCTab's `singleWinnerMajority`.
+    Irv,
+    /// Multi-winner STV with fractional surplus transfer: RCTab's
+    /// `multiWinnerAllowMultipleWinnersPerRound`.
+    Stv,
+    /// The Scottish Local Government Elections Order 2007: weighted inclusive Gregory, values
+    /// truncated to 5 decimals.
+    ScottishStv,
+}
+
+impl RankedKind {
+    pub const ALL: [RankedKind; 3] = [RankedKind::Irv, RankedKind::Stv, RankedKind::ScottishStv];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RankedKind::Irv => "irv",
+            RankedKind::Stv => "stv",
+            RankedKind::ScottishStv => "scottish-stv",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<RankedKind> {
+        RankedKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// The quota (winning threshold) of a multi-seat ranked count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RankedQuota {
+    /// votes / (seats + 1), as RCTab rounds it.
+    Droop,
+    /// votes / seats (RCTab's `hareQuota`).
+    Hare,
+}
+
+impl RankedQuota {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RankedQuota::Droop => "droop",
+            RankedQuota::Hare => "hare",
+        }
+    }
+}
+
+/// How ties that the count cannot settle are broken in a ranked count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RankedTiebreak {
+    /// The candidate listed first in candidates.csv (RCTab's `useCandidateOrder`).
+    Order,
+    /// A lot from the system's tie seed (RCTab's `random`; SHA-256 tickets for scottish-stv).
+    Lot,
+    /// The candidate with fewer (more) votes in the latest round where the tied differ, then the
+    /// lot (RCTab's `previousRoundCountsThenRandom`).
+    PreviousRoundThenLot,
+}
+
+impl RankedTiebreak {
+    pub const ALL: [RankedTiebreak; 3] =
+        [RankedTiebreak::Order, RankedTiebreak::Lot, RankedTiebreak::PreviousRoundThenLot];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RankedTiebreak::Order => "order",
+            RankedTiebreak::Lot => "lot",
+            RankedTiebreak::PreviousRoundThenLot => "previous-round-then-lot",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<RankedTiebreak> {
+        RankedTiebreak::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// What a ranking with several candidates at one rank does (RCTab's `overvoteRule`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OvervoteRule {
+    ExhaustImmediately,
+    AlwaysSkipToNextRank,
+    ExhaustIfMultipleContinuing,
+}
+
+impl OvervoteRule {
+    pub const ALL: [OvervoteRule; 3] = [
+        OvervoteRule::ExhaustImmediately,
+        OvervoteRule::AlwaysSkipToNextRank,
+        OvervoteRule::ExhaustIfMultipleContinuing,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OvervoteRule::ExhaustImmediately => "exhaust-immediately",
+            OvervoteRule::AlwaysSkipToNextRank => "always-skip-to-next-rank",
+            OvervoteRule::ExhaustIfMultipleContinuing => "exhaust-if-multiple-continuing",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<OvervoteRule> {
+        OvervoteRule::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// The rules of a ranked count, as election.toml states them (see docs/package.md).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ranked {
+    pub kind: RankedKind,
+    pub quota: RankedQuota,
+    /// Decimal places of the vote arithmetic (RCTab's `decimalPlacesForVoteArithmetic`).
+    pub decimal_places: u32,
+    pub tiebreak: RankedTiebreak,
+    pub overvote: OvervoteRule,
+    /// `maxSkippedRanksAllowed`; `None` = unlimited.
+    pub max_skipped_ranks: Option<u32>,
+    /// `maxRankingsAllowed`; `None` = as many as there are candidates.
+    pub max_rankings: Option<u32>,
+    pub exhaust_on_duplicate: bool,
+    pub batch_elimination: bool,
+    pub continue_until_two: bool,
+}
+
+impl Ranked {
+    /// RCTab's suggested rules for a new contest of this kind (overvotes exhaust the ballot).
+    pub fn new(kind: RankedKind) -> Ranked {
+        Ranked {
+            kind,
+            quota: RankedQuota::Droop,
+            decimal_places: if kind == RankedKind::ScottishStv { 5 } else { 4 },
+            tiebreak: RankedTiebreak::Order,
+            overvote: OvervoteRule::ExhaustImmediately,
+            max_skipped_ranks: Some(1),
+            max_rankings: None,
+            exhaust_on_duplicate: false,
+            batch_elimination: false,
+            continue_until_two: false,
         }
     }
 }

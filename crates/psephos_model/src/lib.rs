@@ -18,8 +18,9 @@ pub use election::{
     Ballot, BiproportionalTier, Candidate, CandidateFilter, Coalition, Contest,
     ContestApportionment, Election, ElectionParts, Electorate, Formula, Fraction, Gender,
     LevelingTier, ListKind, ListPr, ListThreshold, Meta, Method, Minimum, MixedMember, Overhang,
-    Party, PhasePolicy, QuotaRule, QuotaScope, Rounding, SeatsAlternative, Station, System,
-    ThresholdBase, ThresholdScope, TieMethod, TiePolicy,
+    OvervoteRule, Party, PhasePolicy, QuotaRule, QuotaScope, Ranked, RankedKind, RankedQuota,
+    RankedTiebreak, Rounding, SeatsAlternative, Station, System, ThresholdBase, ThresholdScope,
+    TieMethod, TiePolicy,
 };
 pub use forms::{Form, FormKey, FormSet, Phase, RejectedForm, Source, Votes, VotesAt};
 pub use ids::{

@@ -7,7 +7,7 @@ mod contract;
 mod corpus;
 mod docs;
 mod fixtures;
-mod meek;
+mod ranked;
 mod rctab;
 mod stv;
 mod support;
