@@ -8,6 +8,7 @@ mod corpus;
 mod docs;
 mod fixtures;
 mod ranked;
+mod meek;
 mod rctab;
 mod stv;
 mod support;
