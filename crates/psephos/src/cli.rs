@@ -168,9 +168,15 @@ pub(crate) struct RcvArgs {
     #[arg(long, value_enum, default_value_t = RcvFormat::Table)]
     pub(crate) format: RcvFormat,
     /// Write RCTab's result files (detailed JSON and CSV, summary CSV, per-precinct and
-    /// per-batch reports) into this directory instead.
+    /// per-batch reports, and the CDF JSON of the records when the config sets
+    /// generateCdfJson) into this directory instead.
     #[arg(long, value_name = "DIR")]
     pub(crate) out: Option<PathBuf>,
+    /// With --rctab-config: convert the cast vote records instead of counting them, record by
+    /// record, to RCTab's CSV (`<stem>_rctab_cvr.csv`) or NIST CDF JSON (`<stem>_cdf_cvr.json`),
+    /// written into --out, else to standard output.
+    #[arg(long, value_enum, value_name = "FORMAT", requires = "rctab_config")]
+    pub(crate) convert_to: Option<ConvertTo>,
     /// Meek: count equal preferences (`a=b`) as the average over their orders (stv-rs
     /// --equalize), instead of Droop's recursive descent.
     #[arg(long)]
@@ -209,6 +215,14 @@ pub(crate) enum RcvMethod {
     ScottishStv,
     Meek,
     Irish,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ConvertTo {
+    /// RCTab's "convert to CSV" (`rctab_cvr.csv`).
+    Csv,
+    /// RCTab's "convert to CDF" (`cdf_cvr.json`, NIST SP 1500-103).
+    Cdf,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

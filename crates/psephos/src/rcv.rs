@@ -4,12 +4,15 @@
 
 use std::path::{Path, PathBuf};
 
-use psephos_io::cvr::{CvrSource, ReadOptions, read_sources};
+use psephos_io::cvr::convert::{ConvertContest, ConvertSource, cdf_cvr_json, rctab_cvr_csv};
+use psephos_io::cvr::{
+    CvrRecord, CvrSource, ReadOptions, read_sources, read_sources_records, unrecognized_labels,
+};
 use psephos_io::rctab_config::{RctabConfig, parse_rctab_config};
 use psephos_io::urcvt::{ReportMeta, Scope, summary_csv, summary_json};
 use psephos_rcv::rctab::{SliceRequest, Tabulation, tabulate};
 
-use crate::cli::{IrishPapers, RcvArgs, RcvFormat, RcvMethod, RcvTiebreak};
+use crate::cli::{ConvertTo, IrishPapers, RcvArgs, RcvFormat, RcvMethod, RcvTiebreak};
 use crate::output::diagnostics_text;
 use crate::{Exit, eprint_lines};
 
@@ -52,7 +55,12 @@ pub(crate) fn rcv(args: &RcvArgs) -> Exit {
         }
     };
     let base = config_path.parent().unwrap_or(Path::new(".")).to_path_buf();
-    let passes = match count(&config, &base) {
+    if let Some(to) = args.convert_to {
+        return convert(args, to, config_path, &config, &base);
+    }
+    // The CDF export needs every record; reading them one by one costs more, so only then.
+    let mut records = (args.out.is_some() && config.generate_cdf_json).then(Vec::new);
+    let passes = match count_records(&config, &base, records.as_mut()) {
         Ok(p) => p,
         Err(message) => {
             eprint_lines(&message);
@@ -68,7 +76,15 @@ pub(crate) fn rcv(args: &RcvArgs) -> Exit {
     };
     if let Some(dir) = &args.out {
         let stem = stem_of(config_path);
-        return match write_reports(dir, &stem, &config, &passes, &meta) {
+        let written = write_reports(dir, &stem, &config, &passes, &meta).and_then(|()| {
+            let Some(records) = &records else { return Ok(()) };
+            eprint_lines(
+                "warning: the CDF JSON holds each record's original snapshot only; RCTab also writes one snapshot per round\n",
+            );
+            let text = conversion(ConvertTo::Cdf, &config, records);
+            std::fs::write(dir.join(format!("{stem}_cdf_cvr.json")), text)
+        });
+        return match written {
             Ok(()) => Exit::Ok,
             Err(e) => {
                 eprint_lines(&format!("error: cannot write {}: {e}\n", dir.display()));
@@ -107,8 +123,8 @@ pub(crate) fn rcv(args: &RcvArgs) -> Exit {
     Exit::Ok
 }
 
-/// Reads the sources and counts every pass. The error is the message to print.
-pub(crate) fn count(config: &RctabConfig, base: &Path) -> Result<Vec<Pass>, String> {
+/// The config's CVR sources. The error is the message to print.
+fn sources_of(config: &RctabConfig) -> Result<Vec<CvrSource>, String> {
     let mut sources = Vec::new();
     let mut problems = String::new();
     for (i, v) in config.sources.iter().enumerate() {
@@ -117,11 +133,24 @@ pub(crate) fn count(config: &RctabConfig, base: &Path) -> Result<Vec<Pass>, Stri
             Err(e) => problems.push_str(&format!("error: cvrFileSources[{i}]: {e}\n")),
         }
     }
-    if !problems.is_empty() {
-        return Err(problems);
-    }
+    if problems.is_empty() { Ok(sources) } else { Err(problems) }
+}
+
+/// Reads the sources and counts every pass, also keeping every record as read (with its
+/// source's index) when `records` is given. The error is the message to print.
+fn count_records(
+    config: &RctabConfig,
+    base: &Path,
+    records: Option<&mut Vec<(usize, CvrRecord)>>,
+) -> Result<Vec<Pass>, String> {
+    let sources = sources_of(config)?;
     let options = ReadOptions { max_rankings: config.max_rankings, verify_signatures: false };
-    let (ballots, diags) = read_sources(&sources, base, &options);
+    let (ballots, diags) = match records {
+        None => read_sources(&sources, base, &options),
+        Some(records) => read_sources_records(&sources, base, &options, &mut |i, r| {
+            records.push((i, r.clone()));
+        }),
+    };
     if diags.iter().any(|d| d.is_error()) {
         return Err(format!(
             "{}error: the cast vote records have errors; nothing was counted.\n",
@@ -163,6 +192,139 @@ pub(crate) fn count(config: &RctabConfig, base: &Path) -> Result<Vec<Pass>, Stri
         passes.push(Pass { tabulation: t, rules });
     }
     Ok(passes)
+}
+
+/// `--convert-to`: RCTab's conversion of the config's records, into `--out` or to standard
+/// output.
+fn convert(
+    args: &RcvArgs,
+    to: ConvertTo,
+    config_path: &Path,
+    config: &RctabConfig,
+    base: &Path,
+) -> Exit {
+    let sources = match sources_of(config) {
+        Ok(s) => s,
+        Err(message) => {
+            eprint_lines(&message);
+            return Exit::InputErrors;
+        }
+    };
+    let options = ReadOptions { max_rankings: config.max_rankings, verify_signatures: false };
+    let mut records = Vec::new();
+    let (ballots, mut diags) = read_sources_records(&sources, base, &options, &mut |i, r| {
+        records.push((i, r.clone()));
+    });
+    let known = known_labels(config);
+    diags.extend(unrecognized_labels(&ballots, |l| known.contains_key(l)));
+    if diags.iter().any(|d| d.is_error()) {
+        eprint_lines(&format!(
+            "{}error: the cast vote records have errors; nothing was converted.\n",
+            diagnostics_text(&diags)
+        ));
+        return Exit::InputErrors;
+    }
+    if !diags.is_empty() {
+        eprint_lines(&diagnostics_text(&diags));
+    }
+    let text = conversion(to, config, &records);
+    let Some(dir) = &args.out else {
+        print!("{text}");
+        return Exit::Ok;
+    };
+    let stem = stem_of(config_path);
+    let name = match to {
+        ConvertTo::Csv => format!("{stem}_rctab_cvr.csv"),
+        ConvertTo::Cdf => format!("{stem}_cdf_cvr.json"),
+    };
+    match std::fs::create_dir_all(dir).and_then(|()| std::fs::write(dir.join(name), text)) {
+        Ok(()) => Exit::Ok,
+        Err(e) => {
+            eprint_lines(&format!("error: cannot write {}: {e}\n", dir.display()));
+            Exit::Io
+        }
+    }
+}
+
+/// Every label a record may use, mapped to the candidate's name (RCTab's
+/// `candidateAliasesToNameMap`): names, aliases, and the write-in and overvote tokens.
+fn known_labels(config: &RctabConfig) -> std::collections::HashMap<String, String> {
+    let mut known = std::collections::HashMap::new();
+    for c in &config.contest.candidates {
+        for a in &c.aliases {
+            known.entry(a.clone()).or_insert_with(|| c.name.clone());
+        }
+    }
+    for c in &config.contest.candidates {
+        known.insert(c.name.clone(), c.name.clone());
+    }
+    let uwi = psephos_io::cvr::UNDECLARED_WRITE_INS;
+    if config.contest.undeclared_write_ins {
+        known.insert(uwi.to_owned(), uwi.to_owned());
+    }
+    known.insert(psephos_io::cvr::OVERVOTE.to_owned(), psephos_io::cvr::OVERVOTE.to_owned());
+    known
+}
+
+/// The text of a conversion of these records.
+fn conversion(to: ConvertTo, config: &RctabConfig, records: &[(usize, CvrRecord)]) -> String {
+    let known = known_labels(config);
+    let name_of = |l: &str| known.get(l).cloned();
+    let mut names: Vec<String> = config.contest.candidates.iter().map(|c| c.name.clone()).collect();
+    if config.contest.undeclared_write_ins {
+        names.push(psephos_io::cvr::UNDECLARED_WRITE_INS.to_owned());
+    }
+    let declared = u32::try_from(config.contest.candidates.len()).unwrap_or(u32::MAX);
+    let contest = ConvertContest {
+        name: &config.contest_name,
+        jurisdiction: &config.jurisdiction,
+        candidate_names: &names,
+        name_of: &name_of,
+        max_rank: config.max_rankings.unwrap_or(declared),
+        by_precinct: config.tabulate_by_precinct,
+    };
+    let text = |v: &serde_json::Value, key: &str| {
+        v.get(key).and_then(serde_json::Value::as_str).unwrap_or_default().trim().to_owned()
+    };
+    let sources: Vec<ConvertSource> = config
+        .sources
+        .iter()
+        .map(|v| ConvertSource {
+            file_path: text(v, "filePath"),
+            provider: text(v, "provider"),
+            uwi_label: text(v, "undeclaredWriteInLabel"),
+            overvote_label: text(v, "overvoteLabel"),
+        })
+        .collect();
+    match to {
+        ConvertTo::Csv => rctab_cvr_csv(&contest, &sources, records),
+        ConvertTo::Cdf => cdf_cvr_json(&contest, &sources, records, &generated_date()),
+    }
+}
+
+/// `GeneratedDate` as RCTab writes it (`yyyy-MM-dd'T'HH:mm:ssXXX`), in UTC.
+fn generated_date() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 fn stem_of(config: &Path) -> String {

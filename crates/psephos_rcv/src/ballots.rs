@@ -97,6 +97,11 @@ impl BallotSetBuilder {
         Label(intern(&mut self.set.labels, &mut self.label_index, text))
     }
 
+    /// The text of a label this builder made ("" for any other).
+    pub fn label_text(&self, label: Label) -> &str {
+        self.set.labels.get(label.0 as usize).map_or("", String::as_str)
+    }
+
     /// The index of a precinct id, adding it if new ("" is 0, none recorded).
     pub fn precinct(&mut self, id: &str) -> u32 {
         intern(&mut self.set.precincts, &mut self.precinct_index, id)

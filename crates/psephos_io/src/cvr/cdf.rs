@@ -384,6 +384,10 @@ impl CvrPass<'_> {
             sink.discard();
             return;
         }
+        if sink.observing() {
+            sink.meta.computed_id = format!("{}({})", self.file_name, self.index);
+            sink.meta.supplied_id = cvr.supplied_id.clone().unwrap_or_default();
+        }
         sink.commit(|| id.clone(), line, precinct.as_deref().unwrap_or(""), "");
     }
 }

@@ -11,6 +11,7 @@ use super::{Sink, UNDECLARED_WRITE_INS, java_parse_int, java_split, open_text, s
 const FIXED: usize = 10;
 const BALLOT_ID: usize = 3;
 const PRECINCT_ID: usize = 4;
+const SCAN_COMPUTER: usize = 7;
 
 pub(super) fn read(s: &Settings, sink: &mut Sink) {
     let mut file = match open_text(&s.path) {
@@ -143,6 +144,11 @@ pub(super) fn read(s: &Settings, sink: &mut Sink) {
         }
         let text = |c: usize| String::from_utf8_lossy(rec.get(c).unwrap_or_default());
         let precinct = text(PRECINCT_ID);
+        if sink.observing() {
+            sink.meta.contest_id.clone_from(&s.contest_id);
+            sink.meta.tabulator_id = text(SCAN_COMPUTER).into_owned();
+            sink.meta.supplied_id = text(BALLOT_ID).into_owned();
+        }
         sink.commit(|| text(BALLOT_ID).into_owned(), line, &precinct, "");
     }
 }

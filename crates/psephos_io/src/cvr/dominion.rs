@@ -428,6 +428,16 @@ impl Handler<'_, '_> {
                     continue;
                 }
                 let id = session.record_id;
+                if sink.observing() {
+                    sink.meta.contest_id.clone_from(&s.contest_id);
+                    sink.meta.tabulator_id.clone_from(&session.tabulator_id.0);
+                    sink.meta.supplied_id = id.to_string();
+                    sink.meta.precinct_portion = data
+                        .precinct_portion_id
+                        .and_then(|p| m.portions.get(&p))
+                        .cloned()
+                        .unwrap_or_default();
+                }
                 sink.commit(|| id.to_string(), line, precinct.unwrap_or(""), &session.batch_id.0);
             }
         }

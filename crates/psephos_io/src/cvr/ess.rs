@@ -759,6 +759,10 @@ impl Rows<'_> {
             return;
         }
         let id = rec.id.take();
+        if sink.observing() {
+            sink.meta.computed_id.clone_from(&computed);
+            sink.meta.supplied_id = id.clone().unwrap_or_default();
+        }
         sink.commit(|| id.unwrap_or(computed), Some(rec.row), &precinct, &batch);
     }
 }

@@ -155,8 +155,9 @@ fn read_with(s: &Settings, sink: &mut Sink, split: Option<Blocks>) -> Route {
         limit: sink.rank_limit(),
     };
     let skip = s.first_row.saturating_sub(1);
-    // Rows to skip (firstVoteRowIndex > 2, which RCTab ignores) go through the csv crate.
-    let Some(blocks) = split.filter(|_| skip == 0) else {
+    // Rows to skip (firstVoteRowIndex > 2, which RCTab ignores) go through the csv crate, and so
+    // do observed records, which are handed over one by one.
+    let Some(blocks) = split.filter(|_| skip == 0 && !sink.observing()) else {
         read_records(rdr, &cols, skip, 0, crlf, 0, sink);
         return Route::Csv;
     };
@@ -347,6 +348,14 @@ fn read_records<R: Read>(
         cells.extend(rec.iter());
         let mut report = Report { diags: &mut sink.diags, file: &file, line, index };
         if let Some((precinct, batch)) = read_row(cols, &cells, &mut marks, Some(&mut report)) {
+            if sink.observing() {
+                sink.meta.computed_id = index.to_string();
+                sink.meta.supplied_id = cols
+                    .id
+                    .and_then(|c| cells.get(c))
+                    .map(|b| lossy(b).into_owned())
+                    .unwrap_or_default();
+            }
             sink.add_checked(&marks, 1, &precinct, &batch);
         }
         spare = reuse(cells);

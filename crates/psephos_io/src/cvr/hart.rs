@@ -144,6 +144,11 @@ fn sheet(
         let precinct = split.and_then(|p| p.text_of("Name")).unwrap_or_default();
         let batch = root.text_of("BatchNumber").unwrap_or_default();
         let id = guid.clone().unwrap_or_else(|| file.to_owned());
+        if sink.observing() {
+            sink.meta.contest_id.clone_from(&s.contest_id);
+            sink.meta.supplied_id = guid.clone().unwrap_or_default();
+            sink.meta.precinct_portion = split.and_then(|p| p.text_of("Id")).unwrap_or_default();
+        }
         sink.commit(|| id, None, &precinct, &batch);
     }
 }

@@ -9,6 +9,7 @@
 mod blt;
 mod cdf;
 mod clear_ballot;
+pub mod convert;
 mod dominion;
 mod ess;
 mod generic_csv;
@@ -61,6 +62,26 @@ pub struct BallotFile {
     pub tie_order: Option<Vec<usize>>,
 }
 
+/// One accepted cast-vote record as RCTab's `CastVoteRecord` holds it, for conversions: its ids,
+/// slices and marks with their raw labels. Blank means "none" (RCTab's `null`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CvrRecord {
+    /// The id the reader makes (ES&S `<file>-<n>`, CDF `<file>(<n>)`, generic CSV the row index).
+    pub computed_id: String,
+    /// The vendor's id (ES&S id column, CDF `BallotPrePrintedId`, Dominion `RecordId`, ...).
+    pub supplied_id: String,
+    pub contest_id: String,
+    pub tabulator_id: String,
+    pub batch: String,
+    pub precinct: String,
+    pub precinct_portion: String,
+    /// `(rank, raw label)` by rank; a rank's marks keep the record's order.
+    pub marks: Vec<(u32, String)>,
+}
+
+/// Receives every record a source accepts, in read order.
+pub type RecordObserver<'o> = &'o mut dyn FnMut(&CvrRecord);
+
 /// Reads one `cvrFileSources` entry into `builder`. `base_dir` is the config file's folder, which
 /// relative paths start from. Returns every problem found; records with errors are left out.
 pub fn read_source(
@@ -69,6 +90,28 @@ pub fn read_source(
     builder: &mut BallotSetBuilder,
     options: &ReadOptions,
 ) -> Vec<Diagnostic> {
+    read_source_with(source, base_dir, builder, options, None)
+}
+
+/// [`read_source`], also handing every accepted record, whole, to `observer` (records read one
+/// by one: the generic CSV reader then takes its `csv`-crate route).
+pub fn read_source_records(
+    source: &CvrSource,
+    base_dir: &Path,
+    builder: &mut BallotSetBuilder,
+    options: &ReadOptions,
+    observer: RecordObserver<'_>,
+) -> Vec<Diagnostic> {
+    read_source_with(source, base_dir, builder, options, Some(observer))
+}
+
+fn read_source_with(
+    source: &CvrSource,
+    base_dir: &Path,
+    builder: &mut BallotSetBuilder,
+    options: &ReadOptions,
+    observer: Option<RecordObserver<'_>>,
+) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     let Some(settings) = source.settings(base_dir, &mut diags) else {
         return diags;
@@ -76,6 +119,7 @@ pub fn read_source(
     let check_limit = !matches!(settings.provider, Provider::Ess | Provider::Dominion);
     let mut sink = Sink::new(builder, settings.display.clone(), options.max_rankings, check_limit);
     sink.diags = diags;
+    sink.observer = observer.map(|o| -> RecordObserver<'_> { o });
     match settings.provider {
         Provider::GenericCsv => generic_csv::read(&settings, &mut sink),
         Provider::ClearBallot => clear_ballot::read(&settings, &mut sink),
@@ -97,24 +141,7 @@ pub fn read_sources(
     options: &ReadOptions,
 ) -> (BallotSet, Vec<Diagnostic>) {
     use rayon::prelude::*;
-    let mut seen: Vec<std::path::PathBuf> = Vec::new();
-    let duplicate: Vec<Option<Diagnostic>> = sources
-        .iter()
-        .enumerate()
-        .map(|(i, source)| {
-            let p = source.file_path.as_deref().filter(|p| !p.trim().is_empty())?;
-            let resolved = base_dir.join(p);
-            let key = resolved.canonicalize().unwrap_or(resolved);
-            if seen.contains(&key) {
-                let msg = format!(
-                    "cvrFileSources[{i}]: another source already reads {p}; list each file once"
-                );
-                return Some(Diagnostic::new(Code::CvrConfig, msg).field("filePath"));
-            }
-            seen.push(key);
-            None
-        })
-        .collect();
+    let duplicate = duplicates(sources, base_dir);
     let parts: Vec<(Option<BallotSet>, Vec<Diagnostic>)> = sources
         .par_iter()
         .zip(duplicate)
@@ -136,13 +163,70 @@ pub fn read_sources(
         diags.extend(d);
     }
     let set = builder.build();
+    no_records(&set, sources, &mut diags);
+    (set, diags)
+}
+
+/// [`read_sources`], one source after the other, handing every accepted record to `observer`
+/// with the index of its source in `sources`. The ballots are those `read_sources` gives.
+pub fn read_sources_records(
+    sources: &[CvrSource],
+    base_dir: &Path,
+    options: &ReadOptions,
+    observer: &mut dyn FnMut(usize, &CvrRecord),
+) -> (BallotSet, Vec<Diagnostic>) {
+    let duplicate = duplicates(sources, base_dir);
+    let mut builder = BallotSetBuilder::new();
+    let mut diags = Vec::new();
+    for (i, (source, dup)) in sources.iter().zip(duplicate).enumerate() {
+        match dup {
+            Some(d) => diags.push(d),
+            None => {
+                let mut each = |r: &CvrRecord| observer(i, r);
+                diags.extend(read_source_records(
+                    source,
+                    base_dir,
+                    &mut builder,
+                    options,
+                    &mut each,
+                ));
+            }
+        }
+    }
+    let set = builder.build();
+    no_records(&set, sources, &mut diags);
+    (set, diags)
+}
+
+fn no_records(set: &BallotSet, sources: &[CvrSource], diags: &mut Vec<Diagnostic>) {
     if set.total() == 0 && !sources.is_empty() {
         diags.push(Diagnostic::new(
             Code::CvrNoRecords,
             "no cast vote records found in any source; check the paths and contestId",
         ));
     }
-    (set, diags)
+}
+
+/// For each source, the diagnostic that refuses it when an earlier source reads the same file.
+fn duplicates(sources: &[CvrSource], base_dir: &Path) -> Vec<Option<Diagnostic>> {
+    let mut seen: Vec<std::path::PathBuf> = Vec::new();
+    sources
+        .iter()
+        .enumerate()
+        .map(|(i, source)| {
+            let p = source.file_path.as_deref().filter(|p| !p.trim().is_empty())?;
+            let resolved = base_dir.join(p);
+            let key = resolved.canonicalize().unwrap_or(resolved);
+            if seen.contains(&key) {
+                let msg = format!(
+                    "cvrFileSources[{i}]: another source already reads {p}; list each file once"
+                );
+                return Some(Diagnostic::new(Code::CvrConfig, msg).field("filePath"));
+            }
+            seen.push(key);
+            None
+        })
+        .collect()
 }
 
 /// Adds every ballot of `set` to `builder`, interning its labels, precincts and batches in their
@@ -200,6 +284,10 @@ pub(crate) struct Sink<'b> {
     bad_rank: Option<i64>,
     /// Records added from this source.
     pub(crate) records: u64,
+    /// Who wants each record whole (conversions); `None` on the counting path.
+    observer: Option<RecordObserver<'b>>,
+    /// The ids of the record being built, set by readers when [`Sink::observing`].
+    pub(crate) meta: CvrRecord,
 }
 
 impl<'b> Sink<'b> {
@@ -218,7 +306,30 @@ impl<'b> Sink<'b> {
             marks: Vec::new(),
             bad_rank: None,
             records: 0,
+            observer: None,
+            meta: CvrRecord::default(),
         }
+    }
+
+    /// Whether records are observed one by one: readers then fill [`Sink::meta`] before each
+    /// commit, and take no path that counts identical records together.
+    pub(crate) fn observing(&self) -> bool {
+        self.observer.is_some()
+    }
+
+    /// Hands the record being added to the observer, with `meta`'s ids (then cleared).
+    fn observe(&mut self, marks: &[Mark], precinct: &str, batch: &str) {
+        let Some(observer) = self.observer.as_mut() else { return };
+        let mut record = std::mem::take(&mut self.meta);
+        let mut sorted: Vec<&Mark> = marks.iter().collect();
+        sorted.sort_by_key(|m| m.rank);
+        record.marks = sorted
+            .into_iter()
+            .map(|m| (m.rank, self.builder.label_text(m.label).to_owned()))
+            .collect();
+        precinct.clone_into(&mut record.precinct);
+        batch.clone_into(&mut record.batch);
+        observer(&record);
     }
 
     pub(crate) fn label(&mut self, text: &str) -> Label {
@@ -239,6 +350,7 @@ impl<'b> Sink<'b> {
     pub(crate) fn discard(&mut self) {
         self.marks.clear();
         self.bad_rank = None;
+        self.meta = CvrRecord::default();
     }
 
     pub(crate) fn error(
@@ -272,6 +384,11 @@ impl<'b> Sink<'b> {
             self.discard();
             return false;
         }
+        if self.observer.is_some() {
+            let marks = std::mem::take(&mut self.marks);
+            self.observe(&marks, precinct, batch);
+            self.marks = marks;
+        }
         let p = self.builder.precinct(precinct);
         let b = self.builder.batch(batch);
         self.builder.add(&self.marks, 1, p, b);
@@ -287,6 +404,11 @@ impl<'b> Sink<'b> {
 
     /// Adds `count` records with these marks, already checked (see [`RecordProblem`]).
     pub(crate) fn add_checked(&mut self, marks: &[Mark], count: u64, precinct: &str, batch: &str) {
+        if self.observer.is_some() {
+            for _ in 0..count {
+                self.observe(marks, precinct, batch);
+            }
+        }
         let p = self.builder.precinct(precinct);
         let b = self.builder.batch(batch);
         self.builder.add(marks, count, p, b);
@@ -491,6 +613,27 @@ mod tests {
         let diags = unrecognized_labels(&set, |l| l == "A");
         assert_eq!(diags.len(), 1);
         assert!(diags[0].message.contains("\"X\" appears 7 time(s)"), "{}", diags[0]);
+    }
+
+    #[test]
+    fn observed_records_give_the_same_ballots() {
+        for case in ["generic_csv_test", "conversions_from_ess", "test_set_8_multi_cdf"] {
+            let dir = test_support::suite_dir().join(case);
+            let text = std::fs::read_to_string(dir.join(format!("{case}_config.json"))).unwrap();
+            let config: serde_json::Value = serde_json::from_str(&text).unwrap();
+            let sources: Vec<CvrSource> =
+                serde_json::from_value(config["cvrFileSources"].clone()).unwrap();
+            let options = ReadOptions::default();
+            let (set, diags) = read_sources(&sources, &dir, &options);
+            let mut records = Vec::new();
+            let (observed, odiags) = read_sources_records(&sources, &dir, &options, &mut |i, r| {
+                records.push((i, r.clone()));
+            });
+            assert_eq!(diags, odiags, "{case}");
+            assert_eq!(set, observed, "{case}");
+            assert_eq!(records.len() as u64, set.total(), "{case}");
+            assert!(records.iter().all(|(_, r)| !r.computed_id.is_empty()), "{case}");
+        }
     }
 
     #[test]
