@@ -19,7 +19,7 @@ use serde_json::Value;
 
 use super::source::Settings;
 use super::xml::{Node, local, read_node, reader, start_node};
-use super::{CountLines, OVERVOTE, Sink, UNDECLARED_WRITE_INS, java_parse_int};
+use super::{CountLines, OVERVOTE, Sink, UNDECLARED_WRITE_INS, java_parse_int, json_split};
 
 pub(super) fn read(s: &Settings, sink: &mut Sink) {
     // RCTab tests the exact suffixes.
@@ -563,6 +563,8 @@ struct JsonPass<'a, 'b, 'd> {
     /// The CVR array was passed over for lack of definitions.
     skipped_cvrs: bool,
     seen_cvr: bool,
+    /// How many top-level `CVR` keys the pass met.
+    cvr_keys: usize,
 }
 
 impl<'de> DeserializeSeed<'de> for &mut JsonPass<'_, '_, '_> {
@@ -634,10 +636,12 @@ impl<'de> Visitor<'de> for &mut JsonPass<'_, '_, '_> {
                 }
                 "CVR" if self.cvrs.is_some() => {
                     self.seen_cvr = true;
+                    self.cvr_keys += 1;
                     map.next_value_seed(JsonCvrs(self))?;
                 }
                 "CVR" => {
                     self.seen_cvr = true;
+                    self.cvr_keys += 1;
                     self.skipped_cvrs = true;
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -693,6 +697,11 @@ fn json_pass(path: &Path, pass: &mut JsonPass) -> Result<(), (String, Option<u64
 }
 
 fn read_json(s: &Settings, sink: &mut Sink) {
+    read_json_with(s, sink, true);
+}
+
+/// [`read_json`]; `split` allows the scanner's path (tests compare it with the plain one).
+fn read_json_with(s: &Settings, sink: &mut Sink, split: bool) {
     let file_name =
         s.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let lines = Rc::new(std::cell::Cell::new(0));
@@ -705,13 +714,29 @@ fn read_json(s: &Settings, sink: &mut Sink) {
         cvrs: None,
         skipped_cvrs: false,
         seen_cvr: false,
+        cvr_keys: 0,
     };
-    // First pass: the definitions, skipping the CVRs.
-    if let Err((msg, line)) = json_pass(&s.path, &mut first) {
+    // First pass: the definitions, from the report without its CVRs when the scanner can
+    // cut them out (the usual case), else from the whole file, skipping the CVRs.
+    let skeleton = std::fs::File::open(&s.path)
+        .and_then(|f| json_split::skeleton(BufReader::with_capacity(1 << 16, f)));
+    let (split_arrays, first_result) = match skeleton {
+        Ok((skel, arrays)) => {
+            let mut de = serde_json::Deserializer::from_slice(&skel);
+            let r = (&mut first).deserialize(&mut de).and_then(|()| de.end()).map_err(|e| {
+                (format!("malformed CDF JSON: {e}"), (e.line() > 0).then_some(e.line() as u64))
+            });
+            (Some(arrays), r)
+        }
+        Err(e) => (None, Err((format!("cannot read the CVR file: {e}"), None))),
+    };
+    if let Err((msg, line)) = first_result {
         let code = if line.is_none() { Code::CvrMissingFile } else { Code::CvrSyntax };
         first.sink.error(line, code, None, msg);
         return;
     }
+    // Every CVR array was cut out by the scanner: the second pass reads them as slices.
+    let split = split && split_arrays == Some(first.cvr_keys);
     let sink = first.sink;
     let missing: Vec<&str> = [
         ("CVR", first.seen_cvr),
@@ -732,24 +757,71 @@ fn read_json(s: &Settings, sink: &mut Sink) {
         return;
     }
     let Some(defs) = check_defs(first.defs_raw.unwrap_or_default(), s, sink) else { return };
+    let mut cvrs = CvrPass {
+        defs: &defs,
+        encoding: Encoding::Json,
+        file_name,
+        index: 0,
+        warned_multiple: false,
+    };
+    if split {
+        read_json_cvrs_split(s, &mut cvrs, sink);
+        return;
+    }
     let mut second = JsonPass {
         sink,
         lines,
         defs_raw: None,
         seen_election: false,
         seen_gp_unit: false,
-        cvrs: Some(CvrPass {
-            defs: &defs,
-            encoding: Encoding::Json,
-            file_name,
-            index: 0,
-            warned_multiple: false,
-        }),
+        cvrs: Some(cvrs),
         skipped_cvrs: false,
         seen_cvr: false,
+        cvr_keys: 0,
     };
     if let Err((msg, line)) = json_pass(&s.path, &mut second) {
         second.sink.error(line, Code::CvrSyntax, None, msg);
+    }
+}
+
+/// The second pass when the CVR arrays could be found: each CVR is parsed from its own slice,
+/// a block of them in parallel, and counted in file order. The first CVR that is not valid JSON
+/// (or not a CVR) stops the reading, as a syntax error stops the plain reader.
+fn read_json_cvrs_split(s: &Settings, cvrs: &mut CvrPass, sink: &mut Sink) {
+    use rayon::prelude::*;
+    let file = match std::fs::File::open(&s.path) {
+        Ok(f) => f,
+        Err(e) => {
+            sink.error(None, Code::CvrMissingFile, None, format!("cannot read the CVR file: {e}"));
+            return;
+        }
+    };
+    let mut batch = |buf: &[u8], elements: &[json_split::Element]| -> bool {
+        let parsed: Vec<Result<RawCvr, serde_json::Error>> = elements
+            .par_iter()
+            .map(|(r, _)| serde_json::from_slice::<JCvr>(&buf[r.clone()]).map(JCvr::raw))
+            .collect();
+        for (cvr, (_, line)) in parsed.into_iter().zip(elements) {
+            match cvr {
+                Ok(raw) => cvrs.cvr(raw, Some(*line), sink),
+                Err(e) => {
+                    let at = line + (e.line().max(1) as u64) - 1;
+                    let text = e.to_string();
+                    let msg = text.rsplit_once(" at line ").map_or(text.as_str(), |(m, _)| m);
+                    sink.error(
+                        Some(at),
+                        Code::CvrSyntax,
+                        None,
+                        format!("malformed CDF JSON: {msg}"),
+                    );
+                    return false;
+                }
+            }
+        }
+        true
+    };
+    if let Err(e) = json_split::cvr_elements(BufReader::with_capacity(1 << 16, file), &mut batch) {
+        sink.error(None, Code::CvrMissingFile, None, format!("cannot read the CVR file: {e}"));
     }
 }
 
@@ -1040,5 +1112,60 @@ mod tests {
             .join("conversions_from_cdf/conversions_from_cdf_expected.csv");
         let rows = std::fs::read_to_string(csv).unwrap().lines().count() as u64 - 1;
         assert_eq!(set.total(), rows);
+    }
+
+    /// Both JSON paths read the same ballots and report the same problems (lines aside: the
+    /// plain reader only knows the line its buffer reached).
+    #[test]
+    fn split_and_plain_json_readers_agree() {
+        use super::super::{CvrSource, Sink};
+        use psephos_rcv::BallotSetBuilder;
+        let read = |dir: &std::path::Path, src: &CvrSource, split: bool| {
+            let mut diags = Vec::new();
+            let s = src.settings(dir, &mut diags).expect("valid settings");
+            let mut b = BallotSetBuilder::new();
+            let mut sink = Sink::new(&mut b, "f.json".into(), None, true);
+            super::read_json_with(&s, &mut sink, split);
+            let diags: Vec<String> = std::mem::take(&mut sink.diags)
+                .into_iter()
+                .map(|d| format!("{:?}", d.code))
+                .collect();
+            (b.build(), diags)
+        };
+        let mut compared = 0;
+        for case in JSON_CASES {
+            let dir = super::super::test_support::suite_dir().join(case);
+            let config: serde_json::Value = serde_json::from_str(
+                &std::fs::read_to_string(dir.join(format!("{case}_config.json"))).unwrap(),
+            )
+            .unwrap();
+            let sources: Vec<CvrSource> =
+                serde_json::from_value(config["cvrFileSources"].clone()).unwrap();
+            for src in sources
+                .iter()
+                .filter(|s| s.file_path.as_deref().is_some_and(|p| p.ends_with(".json")))
+            {
+                assert_eq!(read(&dir, src, true), read(&dir, src, false), "{case}");
+                compared += 1;
+                // The same file broken inside its last CVR: both stop there with an error.
+                let text =
+                    std::fs::read_to_string(dir.join(src.file_path.as_deref().unwrap_or_default()))
+                        .unwrap();
+                if let Some(at) = text.rfind("\"Rank\"") {
+                    let tmp = super::super::test_support::temp_dir(&format!("split_{case}"));
+                    let name = format!("broken_{compared}.json");
+                    std::fs::write(tmp.join(&name), format!("{}{{{}", &text[..at], &text[at..]))
+                        .unwrap();
+                    let mut broken = src.clone();
+                    broken.file_path = Some(tmp.join(&name).display().to_string());
+                    let (a, da) = read(&tmp, &broken, true);
+                    let (b, db) = read(&tmp, &broken, false);
+                    assert_eq!(a, b, "{case} broken");
+                    assert_eq!(da.len(), db.len(), "{case} broken: {da:?} {db:?}");
+                    assert!(da.iter().any(|d| d == "CvrSyntax"), "{case}: {da:?}");
+                }
+            }
+        }
+        assert!(compared >= 5, "only {compared} JSON files compared");
     }
 }

@@ -14,6 +14,7 @@ mod dominion;
 mod ess;
 mod generic_csv;
 mod hart;
+mod json_split;
 mod preflib;
 mod source;
 #[cfg(test)]
