@@ -408,6 +408,14 @@ fn opt_text(v: &Option<Value>) -> Option<String> {
     v.as_ref().and_then(text)
 }
 
+/// [`opt_text`], moving a string out instead of copying it.
+fn take_text(v: Option<Value>) -> Option<String> {
+    match v? {
+        Value::String(s) => Some(s),
+        other => text(&other),
+    }
+}
+
 /// A JSON rank: Jackson casts it to Integer, so only a whole number in `i32` range is one.
 fn json_rank(v: &Value) -> Rank {
     v.as_i64()
@@ -472,9 +480,9 @@ struct JPosition {
 impl JCvr {
     fn raw(self) -> RawCvr {
         RawCvr {
-            supplied_id: opt_text(&self.ballot_id),
-            unit: opt_text(&self.unit),
-            current_snapshot: opt_text(&self.current),
+            supplied_id: take_text(self.ballot_id),
+            unit: take_text(self.unit),
+            current_snapshot: take_text(self.current),
             snapshots: self
                 .snapshots
                 .unwrap_or_default()
@@ -483,19 +491,19 @@ impl JCvr {
                     let contests = sn.contests.map(|cs| {
                         cs.into_iter()
                             .map(|c| RawCvrContest {
-                                contest_id: opt_text(&c.contest_id),
+                                contest_id: take_text(c.contest_id),
                                 selections: c.selections.map(|sels| {
                                     sels.into_iter()
                                         .map(|sel| RawCvrSelection {
-                                            id: opt_text(&sel.id),
+                                            id: take_text(sel.id),
                                             status: None,
                                             rank: sel.rank.as_ref().map(json_rank),
                                             positions: sel.positions.map(|ps| {
                                                 ps.into_iter()
                                                     .map(|p| RawPosition {
                                                         write_in: p.write_in,
-                                                        has_indication: opt_text(&p.has_indication),
-                                                        is_allocable: opt_text(&p.is_allocable),
+                                                        has_indication: take_text(p.has_indication),
+                                                        is_allocable: take_text(p.is_allocable),
                                                         // Jackson's (Integer) cast of a missing Rank fails later.
                                                         rank: p.rank.as_ref().map(json_rank),
                                                     })
@@ -507,7 +515,7 @@ impl JCvr {
                             })
                             .collect()
                     });
-                    (opt_text(&sn.id), contests)
+                    (take_text(sn.id), contests)
                 })
                 .collect(),
         }
