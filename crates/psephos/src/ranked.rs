@@ -1,6 +1,6 @@
-//! The ranked contests of a package in `allocate`'s output: round by round (RCTab's rules) or
-//! stage by stage (Scottish STV), in the shapes of `psephos rcv --format json`, with candidates
-//! named by their ids in candidates.csv.
+//! The ranked contests of a package in `allocate`'s output: round by round (RCTab's rules),
+//! stage by stage (Scottish STV, Irish rules) or action by action (Meek), in the shapes of
+//! `psephos rcv --format json`, with candidates named by their ids in candidates.csv.
 
 use psephos_count::{Allocation, RankedCount, RankedOutcome};
 use psephos_model::Election;
@@ -85,11 +85,16 @@ fn count_json(e: &Election, r: &RankedCount) -> Value {
                 "winners": t.winners.iter().map(|&w| id(w)).collect::<Vec<_>>(),
             })
         }
-        Ok(RankedOutcome::Scottish(c)) => {
+        Ok(RankedOutcome::Meek(c)) => meek_value(c, &id),
+        Ok(RankedOutcome::Stages(c)) => {
             use psephos_rcv::stv::Action;
+            // Whole papers (the Irish count) show as integers.
             let value = |v: u64| {
-                let places = c.unit.max(1).ilog10() as usize;
-                format!("{}.{:0places$}", v / c.unit.max(1), v % c.unit.max(1))
+                if c.unit <= 1 {
+                    return v.to_string();
+                }
+                let places = c.unit.ilog10() as usize;
+                format!("{}.{:0places$}", v / c.unit, v % c.unit)
             };
             let stages: Vec<Value> = c
                 .stages
@@ -106,9 +111,14 @@ fn count_json(e: &Election, r: &RankedCount) -> Value {
                         Action::TransferExcluded(k) => {
                             ("excluded candidate's ballots transferred", Some(k), None)
                         }
-                        // Actions of other STV laws, should the engine gain them.
-                        #[allow(unreachable_patterns)]
-                        _ => ("other", None, None),
+                        Action::TransferExcludedTogether(_) => (
+                            "ballots of the candidates just excluded transferred together",
+                            None,
+                            None,
+                        ),
+                        Action::ElectLastVacancy(k) => {
+                            ("elected to the last vacancy", Some(k), None)
+                        }
                     };
                     let votes: Map<String, Value> = (0..c.candidates.len())
                         .filter(|&k| s.status.get(k) != Some(&psephos_rcv::stv::Status::Withdrawn))
@@ -142,11 +152,94 @@ pub(crate) fn reason(a: &Allocation, seat: &psephos_count::Seat) -> String {
         return seat.reason.as_str().to_owned();
     };
     let unit = match r.outcome {
-        Ok(RankedOutcome::Scottish(_)) => "stage",
+        Ok(RankedOutcome::Stages(_)) => "stage",
         _ => "round",
     };
     match r.elected_in(seat.candidate) {
         Some(n) => format!("rcv, {unit} {n}"),
         None => "rcv".to_owned(),
     }
+}
+
+/// A Meek count as JSON (`psephos rcv --method meek --format json`, and a `meek` contest under
+/// `ranked`): every action with the threshold, residual and surplus, and the candidates' standing
+/// and votes where the action shows them; `name` names a candidate by its index.
+pub(crate) fn meek_value(
+    c: &psephos_rcv::stv::meek::MeekCount,
+    name: &dyn Fn(usize) -> String,
+) -> Value {
+    use psephos_rcv::stv::Status;
+    use psephos_rcv::stv::meek::{EqualRanks, MeekAction, MeekEvent, Why, fixed9};
+    let why = |w: &Why| match w {
+        Why::Elected => "elected",
+        Why::Omega => "omega",
+        Why::Stable => "stable",
+    };
+    let mut round = 0u32;
+    let mut actions = Vec::new();
+    for e in &c.events {
+        let a = match e {
+            MeekEvent::Round(r) => {
+                round = *r;
+                continue;
+            }
+            MeekEvent::StableState(_) => continue,
+            MeekEvent::Action(a) => a,
+        };
+        let (kind, who, extra) = match &a.action {
+            MeekAction::BeginCount => ("begin count", None, None),
+            MeekAction::Elect(k) => ("elected", Some(*k), None),
+            MeekAction::Iterate(w) => ("iterated", None, Some(json!({ "stopped": why(w) }))),
+            MeekAction::BreakTie { tied, defeated } => (
+                "tie broken",
+                Some(*defeated),
+                Some(json!({ "tied": tied.iter().map(|&k| name(k)).collect::<Vec<_>>() })),
+            ),
+            MeekAction::Defeat { why: w, candidate } => {
+                ("defeated", Some(*candidate), Some(json!({ "stopped": why(w) })))
+            }
+            MeekAction::ElectRemaining(k) => {
+                ("elected as one of the last hopefuls", Some(*k), None)
+            }
+            MeekAction::DefeatRemaining(k) => ("defeated, seats filled", Some(*k), None),
+            MeekAction::CountComplete => ("count complete", None, None),
+        };
+        let candidates = a.candidates.as_ref().map(|cs| {
+            cs.iter()
+                .enumerate()
+                .filter(|(_, (s, _))| *s != Status::Withdrawn)
+                .map(|(k, (s, v))| {
+                    let status = match s {
+                        Status::Elected => "elected",
+                        Status::Hopeful => "hopeful",
+                        _ => "defeated",
+                    };
+                    json!({ "name": name(k), "status": status, "votes": fixed9(*v) })
+                })
+                .collect::<Vec<_>>()
+        });
+        actions.push(json!({
+            "round": round,
+            "action": kind,
+            "candidate": who.map(name),
+            "detail": extra,
+            "threshold": fixed9(a.threshold),
+            "votes": fixed9(a.votes),
+            "residual": fixed9(a.residual),
+            "surplus": fixed9(a.surplus),
+            "candidates": candidates,
+        }));
+    }
+    json!({
+        "method": "meek",
+        "arithmetic": "fixed-point, 9 decimals",
+        "equal_preferences": if c.options.equal_ranks == EqualRanks::Equalize { "equalize" } else { "droop" },
+        "omega": fixed9(c.omega),
+        "seats": c.seats,
+        "ballots": c.ballots.to_string(),
+        "candidates": (0..c.candidates.len()).map(name).collect::<Vec<_>>(),
+        "withdrawn": (0..c.candidates.len()).filter(|&k| c.withdrawn.get(k) == Some(&true)).map(name).collect::<Vec<_>>(),
+        "actions": actions,
+        "elected": c.elected.iter().map(|&k| name(k)).collect::<Vec<_>>(),
+    })
 }

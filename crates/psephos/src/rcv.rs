@@ -675,86 +675,10 @@ fn meek_output(
     })
 }
 
-/// psephos's JSON for a Meek count: every action with the threshold, residual and surplus, and
-/// the candidates' standing and votes where the action shows them.
+/// psephos's JSON for a Meek count (shared with `allocate`'s ranked contests).
 fn meek_json(c: &psephos_rcv::stv::meek::MeekCount) -> String {
-    use psephos_rcv::stv::Status;
-    use psephos_rcv::stv::meek::{MeekAction, MeekEvent, Why, fixed9};
-    use serde_json::json;
     let name = |k: usize| c.candidates[k].clone();
-    let why = |w: &Why| match w {
-        Why::Elected => "elected",
-        Why::Omega => "omega",
-        Why::Stable => "stable",
-    };
-    let mut round = 0u32;
-    let mut actions = Vec::new();
-    for e in &c.events {
-        let a = match e {
-            MeekEvent::Round(r) => {
-                round = *r;
-                continue;
-            }
-            MeekEvent::StableState(_) => continue,
-            MeekEvent::Action(a) => a,
-        };
-        let (kind, who, extra) = match &a.action {
-            MeekAction::BeginCount => ("begin count", None, None),
-            MeekAction::Elect(k) => ("elected", Some(*k), None),
-            MeekAction::Iterate(w) => ("iterated", None, Some(json!({ "stopped": why(w) }))),
-            MeekAction::BreakTie { tied, defeated } => (
-                "tie broken",
-                Some(*defeated),
-                Some(json!({ "tied": tied.iter().map(|&k| name(k)).collect::<Vec<_>>() })),
-            ),
-            MeekAction::Defeat { why: w, candidate } => {
-                ("defeated", Some(*candidate), Some(json!({ "stopped": why(w) })))
-            }
-            MeekAction::ElectRemaining(k) => {
-                ("elected as one of the last hopefuls", Some(*k), None)
-            }
-            MeekAction::DefeatRemaining(k) => ("defeated, seats filled", Some(*k), None),
-            MeekAction::CountComplete => ("count complete", None, None),
-        };
-        let candidates = a.candidates.as_ref().map(|cs| {
-            cs.iter()
-                .enumerate()
-                .filter(|(_, (s, _))| *s != Status::Withdrawn)
-                .map(|(k, (s, v))| {
-                    let status = match s {
-                        Status::Elected => "elected",
-                        Status::Hopeful => "hopeful",
-                        _ => "defeated",
-                    };
-                    json!({ "name": name(k), "status": status, "votes": fixed9(*v) })
-                })
-                .collect::<Vec<_>>()
-        });
-        actions.push(json!({
-            "round": round,
-            "action": kind,
-            "candidate": who.map(name),
-            "detail": extra,
-            "threshold": fixed9(a.threshold),
-            "votes": fixed9(a.votes),
-            "residual": fixed9(a.residual),
-            "surplus": fixed9(a.surplus),
-            "candidates": candidates,
-        }));
-    }
-    let v = json!({
-        "method": "meek",
-        "arithmetic": "fixed-point, 9 decimals",
-        "equal_preferences": if c.options.equal_ranks == psephos_rcv::stv::meek::EqualRanks::Equalize { "equalize" } else { "droop" },
-        "omega": fixed9(c.omega),
-        "seats": c.seats,
-        "ballots": c.ballots.to_string(),
-        "candidates": c.candidates,
-        "withdrawn": (0..c.candidates.len()).filter(|&k| c.withdrawn[k]).map(name).collect::<Vec<_>>(),
-        "actions": actions,
-        "elected": c.elected.iter().map(|&k| name(k)).collect::<Vec<_>>(),
-    });
-    serde_json::to_string_pretty(&v).unwrap_or_default()
+    serde_json::to_string_pretty(&crate::ranked::meek_value(c, &name)).unwrap_or_default()
 }
 
 /// psephos's JSON for a round-by-round count.

@@ -1,13 +1,14 @@
 //! Ranked contests of a package: instant-runoff and STV counted from cast-vote records.
 //!
 //! The counting itself is `psephos_rcv`'s: RCTab's rules (`rctab::tabulate`) for `irv` and
-//! `stv`, the Scottish order (`stv::scottish`) for `scottish-stv`. This module only turns the
-//! package's rules into theirs, and their winners into the package's seats (reason
+//! `stv`, the Scottish order (`stv::scottish`) for `scottish-stv`, Meek as stv-rs
+//! (`stv::meek`) for `meek` and the Dáil rules (`stv::irish`) for `irish`. This module only
+//! turns the package's rules into theirs, and their winners into the package's seats (reason
 //! [`Reason::Rcv`]).
 
 use psephos_model::{
-    CandidateIdx, ContestIdx, Election, OvervoteRule, Ranked, RankedKind, RankedQuota,
-    RankedTiebreak,
+    CandidateIdx, ContestIdx, Election, EqualPreferences, IrishPapers, OvervoteRule, Ranked,
+    RankedKind, RankedQuota, RankedTiebreak,
 };
 use psephos_rcv::rctab;
 use psephos_rcv::{BallotSet, BallotSetBuilder, Mark};
@@ -47,8 +48,10 @@ impl RankedBallots {
 pub enum RankedOutcome {
     /// By RCTab's rules: the round-by-round tabulation and the rules it used.
     Rctab { tabulation: Box<rctab::Tabulation>, rules: Box<rctab::Rules> },
-    /// By the Scottish order: the stage-by-stage count.
-    Scottish(Box<psephos_rcv::stv::StvCount>),
+    /// By the Scottish order or the Irish rules: the stage-by-stage count.
+    Stages(Box<psephos_rcv::stv::StvCount>),
+    /// By Meek's method: every round and action.
+    Meek(Box<psephos_rcv::stv::meek::MeekCount>),
 }
 
 /// The count of one ranked contest.
@@ -62,24 +65,44 @@ pub struct RankedCount {
 }
 
 impl RankedCount {
-    /// The round (rctab) or stage (scottish-stv) in which a candidate was elected.
+    /// The round (rctab, meek) or stage (scottish-stv, irish) in which a candidate was elected.
+    /// Meek's last hopefuls elected when the seats left equal them are in the last round (0 when
+    /// no round was needed).
     pub fn elected_in(&self, c: CandidateIdx) -> Option<u32> {
         let k = self.candidates.iter().position(|&x| x == c)?;
         match self.outcome.as_ref().ok()? {
             RankedOutcome::Rctab { tabulation, .. } => {
                 tabulation.winner_rounds.iter().find(|w| w.0 == k).map(|w| w.1)
             }
-            RankedOutcome::Scottish(count) => count
+            RankedOutcome::Stages(count) => count
                 .stages
                 .iter()
                 .position(|s| {
                     matches!(
                         s.action,
                         psephos_rcv::stv::Action::Elect(x)
-                            | psephos_rcv::stv::Action::ElectRemaining(x) if x == k
+                            | psephos_rcv::stv::Action::ElectRemaining(x)
+                            | psephos_rcv::stv::Action::ElectLastVacancy(x) if x == k
                     )
                 })
                 .and_then(|i| u32::try_from(i + 1).ok()),
+            RankedOutcome::Meek(count) => {
+                use psephos_rcv::stv::meek::{MeekAction, MeekEvent};
+                let mut round = 0;
+                for e in &count.events {
+                    match e {
+                        MeekEvent::Round(r) => round = *r,
+                        MeekEvent::Action(a)
+                            if matches!(a.action, MeekAction::Elect(x)
+                                | MeekAction::ElectRemaining(x) if x == k) =>
+                        {
+                            return Some(round);
+                        }
+                        _ => {}
+                    }
+                }
+                None
+            }
         }
     }
 }
@@ -208,8 +231,9 @@ pub fn count_ranked(
                     .map_err(|e| e.to_string())
             })
         }
-        RankedKind::ScottishStv => scottish(election, rules, input, aliases, &candidates, seats)
-            .map(|c| RankedOutcome::Scottish(Box::new(c))),
+        RankedKind::ScottishStv | RankedKind::Meek | RankedKind::Irish => {
+            stv(election, rules, input, aliases, &candidates, seats)
+        }
     };
     // First preferences, and the winners in the order elected.
     let (first, winners): (Vec<u64>, Vec<usize>) = match &outcome {
@@ -225,9 +249,27 @@ pub fn count_ranked(
                 .collect();
             (first, t.winners.iter().copied().filter(|&w| w < candidates.len()).collect())
         }
-        Ok(RankedOutcome::Scottish(c)) => {
+        Ok(RankedOutcome::Stages(c)) => {
             let first = (0..candidates.len())
-                .map(|k| c.stages.first().and_then(|s| s.votes.get(k)).map_or(0, |v| v / c.unit))
+                .map(|k| {
+                    c.stages.first().and_then(|s| s.votes.get(k)).map_or(0, |v| v / c.unit.max(1))
+                })
+                .collect();
+            (first, c.elected.clone())
+        }
+        Ok(RankedOutcome::Meek(c)) => {
+            use psephos_rcv::stv::meek::{MeekEvent, ONE};
+            // The first count: every ballot at full value to its first preference.
+            let begin = c.events.iter().find_map(|e| match e {
+                MeekEvent::Action(a) => a.candidates.as_ref(),
+                _ => None,
+            });
+            let first = (0..candidates.len())
+                .map(|k| {
+                    begin
+                        .and_then(|cs| cs.get(k))
+                        .map_or(0, |&(_, v)| u64::try_from(v / ONE).unwrap_or(0))
+                })
                 .collect();
             (first, c.elected.clone())
         }
@@ -261,16 +303,19 @@ pub fn count_ranked(
     (result, RankedCount { contest, candidates, outcome })
 }
 
-/// The Scottish count: labels become candidate numbers; a rank holding an overvote or an
-/// undeclared write-in ends the ballot there.
-fn scottish(
+/// The counts of `psephos_rcv::stv` (Scottish, Meek, Irish): labels become candidate numbers;
+/// a rank holding an overvote or an undeclared write-in ends the ballot there. Several
+/// candidates at one rank stay together: equal preferences, which Meek counts and the Scottish
+/// and Irish counts treat as the end of the ballot.
+fn stv(
     election: &Election,
     rules: &Ranked,
     input: &RankedBallots,
     aliases: &dyn Fn(CandidateIdx) -> Vec<String>,
     candidates: &[CandidateIdx],
     seats: u32,
-) -> Result<psephos_rcv::stv::StvCount, String> {
+) -> Result<RankedOutcome, String> {
+    use psephos_rcv::stv::{CandidateOrder, Lot, Tiebreak, irish, meek, scottish};
     let mut by_label: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     let own: Vec<Vec<String>> = candidates.iter().map(|&c| aliases(c)).collect();
     for (k, &c) in candidates.iter().enumerate() {
@@ -311,17 +356,52 @@ fn scottish(
         .filter(|(_, c)| input.withdrawn.contains(c))
         .map(|(k, _)| k)
         .collect();
-    let system = election.system_of(input.contest);
+    let seed = &election.system_of(input.contest).ties.seed;
     let seats = seats as usize;
-    let result = match rules.tiebreak {
-        RankedTiebreak::Order => {
-            let mut t = psephos_rcv::stv::CandidateOrder::default();
-            psephos_rcv::stv::scottish::count(&ballots, &names, &withdrawn, seats, &mut t)
+    let mut order = CandidateOrder::default();
+    let mut lot = Lot::new(seed);
+    let tiebreak: &mut dyn Tiebreak = match rules.tiebreak {
+        RankedTiebreak::Order => &mut order,
+        RankedTiebreak::Lot | RankedTiebreak::PreviousRoundThenLot => &mut lot,
+    };
+    let result = match rules.kind {
+        RankedKind::Meek => {
+            let options = meek::MeekOptions {
+                equal_ranks: match rules.equal_preferences {
+                    EqualPreferences::Droop => meek::EqualRanks::Droop,
+                    EqualPreferences::Equalize => meek::EqualRanks::Equalize,
+                },
+                force_positive_surplus: rules.force_positive_surplus,
+                omega_exponent: rules.omega_exponent,
+            };
+            // Meek takes one order of all candidates, first = defeated first: under a lot, the
+            // candidates in the order of their tickets (as `psephos rcv --method meek`).
+            let tie_order: Option<Vec<usize>> = match rules.tiebreak {
+                RankedTiebreak::Order => None,
+                _ => {
+                    let mut all: Vec<usize> = (0..names.len()).collect();
+                    tiebreak.order(&mut all, &names);
+                    Some(all)
+                }
+            };
+            meek::count(&ballots, &names, &withdrawn, seats, tie_order.as_deref(), options)
+                .map(|c| RankedOutcome::Meek(Box::new(c)))
         }
-        RankedTiebreak::Lot | RankedTiebreak::PreviousRoundThenLot => {
-            let mut t = psephos_rcv::stv::Lot::new(&system.ties.seed);
-            psephos_rcv::stv::scottish::count(&ballots, &names, &withdrawn, seats, &mut t)
+        RankedKind::Irish => {
+            let options = irish::IrishOptions {
+                papers: match rules.irish_papers {
+                    IrishPapers::Last => irish::Papers::Last,
+                    IrishPapers::First => irish::Papers::First,
+                    IrishPapers::Fraction => irish::Papers::Fraction,
+                },
+                multiple_exclusion: rules.multiple_exclusion,
+                defer_surpluses: rules.defer_surpluses,
+            };
+            irish::count(&ballots, &names, &withdrawn, seats, &options, tiebreak)
+                .map(|c| RankedOutcome::Stages(Box::new(c)))
         }
+        _ => scottish::count(&ballots, &names, &withdrawn, seats, tiebreak)
+            .map(|c| RankedOutcome::Stages(Box::new(c))),
     };
     result.map_err(|e| e.to_string())
 }

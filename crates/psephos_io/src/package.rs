@@ -9,10 +9,10 @@ use std::path::{Path, PathBuf};
 
 use psephos_model::{
     Candidate, CandidateFilter, Coalition, Code, Contest, Diagnostic, Election, ElectionParts,
-    Electorate, Formula, Fraction, Gender, GovernorateIdx, ListKind, ListPr, ListThreshold, Meta,
-    Method, Minimum, OvervoteRule, Party, Phase, PhasePolicy, QuotaRule, QuotaScope, Ranked,
-    RankedKind, RankedQuota, RankedTiebreak, Rounding, Station, System, SystemIdx, ThresholdBase,
-    ThresholdScope, TieMethod, TiePolicy,
+    Electorate, EqualPreferences, Formula, Fraction, Gender, GovernorateIdx, IrishPapers, ListKind,
+    ListPr, ListThreshold, Meta, Method, Minimum, OvervoteRule, Party, Phase, PhasePolicy,
+    QuotaRule, QuotaScope, Ranked, RankedKind, RankedQuota, RankedTiebreak, Rounding, Station,
+    System, SystemIdx, ThresholdBase, ThresholdScope, TieMethod, TiePolicy,
 };
 use serde::Deserialize;
 use toml::Spanned;
@@ -207,7 +207,7 @@ struct SystemToml {
     ties: Option<TiesToml>,
     #[serde(default)]
     quotas: Vec<QuotaToml>,
-    // Ranked methods (irv, stv, scottish-stv).
+    // Ranked methods (irv, stv, scottish-stv, meek, irish).
     #[serde(default)]
     quota: Option<Spanned<String>>,
     #[serde(default)]
@@ -226,6 +226,18 @@ struct SystemToml {
     batch_elimination: Option<Spanned<bool>>,
     #[serde(default)]
     continue_until_two: Option<Spanned<bool>>,
+    #[serde(default)]
+    equal_preferences: Option<Spanned<String>>,
+    #[serde(default)]
+    force_positive_surplus: Option<Spanned<bool>>,
+    #[serde(default)]
+    omega_exponent: Option<Spanned<i64>>,
+    #[serde(default)]
+    irish_papers: Option<Spanned<String>>,
+    #[serde(default)]
+    multiple_exclusion: Option<Spanned<bool>>,
+    #[serde(default)]
+    defer_surpluses: Option<Spanned<bool>>,
 }
 
 #[derive(Deserialize)]
@@ -358,7 +370,7 @@ pub fn load_package(dir: &Path) -> Result<Package, PackageError> {
                 ));
             }
             // RCTab draws its lot with Java's Random, whose seed is a whole number.
-            if r.kind != RankedKind::ScottishStv
+            if r.kind.is_rctab()
                 && r.tiebreak != RankedTiebreak::Order
                 && !ties.seed.trim().parse::<i64>().is_ok_and(|n| n.unsigned_abs() <= 1 << 47)
                 && let Some(t) = &s.tiebreak
@@ -1495,6 +1507,12 @@ fn resolve_method(
         s.exhaust_on_duplicate.as_ref().map(Spanned::span),
         s.batch_elimination.as_ref().map(Spanned::span),
         s.continue_until_two.as_ref().map(Spanned::span),
+        s.equal_preferences.as_ref().map(Spanned::span),
+        s.force_positive_surplus.as_ref().map(Spanned::span),
+        s.omega_exponent.as_ref().map(Spanned::span),
+        s.irish_papers.as_ref().map(Spanned::span),
+        s.multiple_exclusion.as_ref().map(Spanned::span),
+        s.defer_surpluses.as_ref().map(Spanned::span),
     ];
     if let Some(kind) = RankedKind::parse(s.method.get_ref()) {
         if let Some(span) = list_keys.into_iter().flatten().next() {
@@ -1509,7 +1527,7 @@ fn resolve_method(
         return Method::Ranked(resolve_ranked(kind, s, &mut bad));
     }
     if let Some(span) = ranked_keys.into_iter().flatten().next() {
-        bad(span, "quota, decimal_places, tiebreak, overvote_rule, max_skipped_ranks, max_rankings, exhaust_on_duplicate, batch_elimination and continue_until_two belong to the ranked methods irv, stv and scottish-stv".to_owned());
+        bad(span, "quota, decimal_places, tiebreak, overvote_rule, max_skipped_ranks, max_rankings, exhaust_on_duplicate, batch_elimination, continue_until_two, equal_preferences, force_positive_surplus, omega_exponent, irish_papers, multiple_exclusion and defer_surpluses belong to the ranked methods irv, stv, scottish-stv, meek and irish".to_owned());
     }
     match s.method.get_ref().as_str() {
         "sntv" => {
@@ -1693,39 +1711,57 @@ fn resolve_ranked(
     bad: &mut dyn FnMut(std::ops::Range<usize>, String),
 ) -> Ranked {
     let mut r = Ranked::new(kind);
-    let scottish = kind == RankedKind::ScottishStv;
+    let rctab = kind.is_rctab();
     let name = kind.as_str();
     if let Some(q) = &s.quota {
-        match q.get_ref().as_str() {
-            _ if kind == RankedKind::Irv => bad(
+        match (kind, q.get_ref().as_str()) {
+            (RankedKind::Irv, _) => bad(
                 q.span(),
                 "quota belongs to stv and scottish-stv; instant-runoff elects by a majority of the continuing ballots".to_owned(),
             ),
-            "droop" => r.quota = RankedQuota::Droop,
-            "hare" if !scottish => r.quota = RankedQuota::Hare,
-            "hare" => bad(q.span(), "scottish-stv uses the Droop quota; remove quota or write \"droop\"".to_owned()),
-            other => bad(q.span(), format!("quota {other:?}: use droop or hare")),
+            (RankedKind::Meek, _) => bad(
+                q.span(),
+                "meek has its own threshold, (votes − exhausted) ÷ (seats + 1) recomputed as it counts; remove quota".to_owned(),
+            ),
+            (RankedKind::Irish, _) => bad(
+                q.span(),
+                "the Irish quota is fixed by law, ⌊valid papers ÷ (seats + 1)⌋ + 1; remove quota".to_owned(),
+            ),
+            (_, "droop") => r.quota = RankedQuota::Droop,
+            (RankedKind::Stv, "hare") => r.quota = RankedQuota::Hare,
+            (_, "hare") => bad(q.span(), "scottish-stv uses the Droop quota; remove quota or write \"droop\"".to_owned()),
+            (_, other) => bad(q.span(), format!("quota {other:?}: use droop or hare")),
         }
     }
     if let Some(d) = &s.decimal_places {
-        if scottish {
-            bad(
+        match kind {
+            RankedKind::ScottishStv => bad(
                 d.span(),
                 "scottish-stv counts with 5 decimals, as the order says; remove decimal_places"
                     .to_owned(),
-            );
-        } else if (1..=20).contains(d.get_ref()) {
-            r.decimal_places = *d.get_ref();
-        } else {
-            bad(d.span(), format!("decimal_places {} must be from 1 to 20", d.get_ref()));
+            ),
+            RankedKind::Meek => bad(
+                d.span(),
+                "meek counts in fixed point with 9 decimals, as stv-rs and Droop; remove decimal_places"
+                    .to_owned(),
+            ),
+            RankedKind::Irish => bad(
+                d.span(),
+                "irish moves whole papers (exact fractions with irish_papers = \"fraction\"); remove decimal_places"
+                    .to_owned(),
+            ),
+            _ if (1..=20).contains(d.get_ref()) => r.decimal_places = *d.get_ref(),
+            _ => bad(d.span(), format!("decimal_places {} must be from 1 to 20", d.get_ref())),
         }
     }
     if let Some(t) = &s.tiebreak {
         match RankedTiebreak::parse(t.get_ref()) {
-            Some(RankedTiebreak::PreviousRoundThenLot) if scottish => bad(
+            Some(RankedTiebreak::PreviousRoundThenLot) if !rctab => bad(
                 t.span(),
-                "scottish-stv already looks at earlier stages before its lot; use order or lot"
-                    .to_owned(),
+                match kind {
+                    RankedKind::Meek => "meek defeats the first of the tied in one order of all candidates; use order or lot".to_owned(),
+                    _ => format!("{name} already looks at earlier stages before its lot; use order or lot"),
+                },
             ),
             Some(tb) => r.tiebreak = tb,
             None => bad(
@@ -1738,23 +1774,28 @@ fn resolve_ranked(
             ),
         }
     }
-    // RCTab's rules for reading rankings; the Scottish order has its own.
+    // RCTab's rules for reading rankings; the other counts have their own.
     let rctab_only = [
         ("overvote_rule", s.overvote_rule.as_ref().map(Spanned::span)),
         ("max_skipped_ranks", s.max_skipped_ranks.as_ref().map(Spanned::span)),
         ("exhaust_on_duplicate", s.exhaust_on_duplicate.as_ref().map(Spanned::span)),
     ];
     for (key, span) in rctab_only {
-        if let (Some(span), true) = (span, scottish) {
+        if let (Some(span), false) = (span, rctab) {
+            let how = if kind == RankedKind::Meek {
+                "counts candidates at one rank as equal preferences"
+            } else {
+                "ends a ballot at equal preferences"
+            };
             bad(
                 span,
                 format!(
-                    "{key} is an RCTab rule for irv and stv; scottish-stv ends a ballot at equal preferences and passes over skipped ranks"
+                    "{key} is an RCTab rule for irv and stv; {name} {how} and passes over skipped ranks"
                 ),
             );
         }
     }
-    if let Some(o) = s.overvote_rule.as_ref().filter(|_| !scottish) {
+    if let Some(o) = s.overvote_rule.as_ref().filter(|_| rctab) {
         match OvervoteRule::parse(o.get_ref()) {
             Some(rule) => r.overvote = rule,
             None => bad(
@@ -1789,7 +1830,7 @@ fn resolve_ranked(
             }
         }
     };
-    if let Some(v) = s.max_skipped_ranks.as_ref().filter(|_| !scottish)
+    if let Some(v) = s.max_skipped_ranks.as_ref().filter(|_| rctab)
         && let Some(m) = count_or(v, "unlimited", 0, "max_skipped_ranks", bad)
     {
         r.max_skipped_ranks = m;
@@ -1799,7 +1840,7 @@ fn resolve_ranked(
     {
         r.max_rankings = m;
     }
-    if let Some(b) = s.exhaust_on_duplicate.as_ref().filter(|_| !scottish) {
+    if let Some(b) = s.exhaust_on_duplicate.as_ref().filter(|_| rctab) {
         r.exhaust_on_duplicate = *b.get_ref();
     }
     for (key, value, set) in [
@@ -1818,6 +1859,65 @@ fn resolve_ranked(
                 );
             }
         }
+    }
+    // Meek's and the Irish count's own rules.
+    let meek = kind == RankedKind::Meek;
+    let irish = kind == RankedKind::Irish;
+    let own = [
+        ("equal_preferences", "meek", meek, s.equal_preferences.as_ref().map(Spanned::span)),
+        (
+            "force_positive_surplus",
+            "meek",
+            meek,
+            s.force_positive_surplus.as_ref().map(Spanned::span),
+        ),
+        ("omega_exponent", "meek", meek, s.omega_exponent.as_ref().map(Spanned::span)),
+        ("irish_papers", "irish", irish, s.irish_papers.as_ref().map(Spanned::span)),
+        ("multiple_exclusion", "irish", irish, s.multiple_exclusion.as_ref().map(Spanned::span)),
+        ("defer_surpluses", "irish", irish, s.defer_surpluses.as_ref().map(Spanned::span)),
+    ];
+    for (key, owner, applies, span) in own {
+        if let (Some(span), false) = (span, applies) {
+            bad(span, format!("{key} is a rule of method {owner}, not {name}"));
+        }
+    }
+    if let Some(e) = s.equal_preferences.as_ref().filter(|_| meek) {
+        match EqualPreferences::parse(e.get_ref()) {
+            Some(v) => r.equal_preferences = v,
+            None => {
+                bad(e.span(), format!("equal_preferences {:?}: use droop or equalize", e.get_ref()))
+            }
+        }
+    }
+    if let Some(b) = s.force_positive_surplus.as_ref().filter(|_| meek) {
+        r.force_positive_surplus = *b.get_ref();
+    }
+    if let Some(o) = s.omega_exponent.as_ref().filter(|_| meek) {
+        match u32::try_from(*o.get_ref()).ok().filter(|n| (1..=9).contains(n)) {
+            Some(n) => r.omega_exponent = n,
+            None => bad(
+                o.span(),
+                format!(
+                    "omega_exponent {} must be from 1 to 9 (omega = 10^-N; values have 9 decimals)",
+                    o.get_ref()
+                ),
+            ),
+        }
+    }
+    if let Some(p) = s.irish_papers.as_ref().filter(|_| irish) {
+        match IrishPapers::parse(p.get_ref()) {
+            Some(v) => r.irish_papers = v,
+            None => bad(
+                p.span(),
+                format!("irish_papers {:?}: use last, first or fraction", p.get_ref()),
+            ),
+        }
+    }
+    if let Some(b) = s.multiple_exclusion.as_ref().filter(|_| irish) {
+        r.multiple_exclusion = *b.get_ref();
+    }
+    if let Some(b) = s.defer_surpluses.as_ref().filter(|_| irish) {
+        r.defer_surpluses = *b.get_ref();
     }
     if !s.quotas.is_empty() {
         bad(

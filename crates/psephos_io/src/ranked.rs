@@ -142,7 +142,7 @@ pub(crate) fn resolve_sources(
                 e.contest.span(),
                 "contest",
                 format!(
-                    "[[cvr_sources]] gives ranked ballots for contest {contest_id}, but its system counts by {}; give the contest a system with method irv, stv or scottish-stv",
+                    "[[cvr_sources]] gives ranked ballots for contest {contest_id}, but its system counts by {}; give the contest a system with method irv, stv, scottish-stv, meek or irish",
                     contest_method(c).as_str()
                 ),
             )),

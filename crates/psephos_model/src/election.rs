@@ -29,7 +29,8 @@ pub enum Method {
 
 impl Method {
     /// The names `method` takes in election.toml.
-    pub const NAMES: [&'static str; 5] = ["sntv", "list-pr", "irv", "stv", "scottish-stv"];
+    pub const NAMES: [&'static str; 7] =
+        ["sntv", "list-pr", "irv", "stv", "scottish-stv", "meek", "irish"];
 
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -59,17 +60,34 @@ pub enum RankedKind {
     /// The Scottish Local Government Elections Order 2007: weighted inclusive Gregory, values
     /// truncated to 5 decimals.
     ScottishStv,
+    /// Meek STV as stv-rs and Droop count it: keep factors, fixed point with 9 decimals.
+    Meek,
+    /// The Irish Dáil rules (Electoral Act 1992): whole papers, the last parcel received.
+    Irish,
 }
 
 impl RankedKind {
-    pub const ALL: [RankedKind; 3] = [RankedKind::Irv, RankedKind::Stv, RankedKind::ScottishStv];
+    pub const ALL: [RankedKind; 5] = [
+        RankedKind::Irv,
+        RankedKind::Stv,
+        RankedKind::ScottishStv,
+        RankedKind::Meek,
+        RankedKind::Irish,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             RankedKind::Irv => "irv",
             RankedKind::Stv => "stv",
             RankedKind::ScottishStv => "scottish-stv",
+            RankedKind::Meek => "meek",
+            RankedKind::Irish => "irish",
         }
+    }
+
+    /// Whether RCTab counts it (`irv`, `stv`): RCTab's rules for rankings and its lot apply.
+    pub fn is_rctab(self) -> bool {
+        matches!(self, RankedKind::Irv | RankedKind::Stv)
     }
 
     pub fn parse(s: &str) -> Option<RankedKind> {
@@ -100,7 +118,8 @@ impl RankedQuota {
 pub enum RankedTiebreak {
     /// The candidate listed first in candidates.csv (RCTab's `useCandidateOrder`).
     Order,
-    /// A lot from the system's tie seed (RCTab's `random`; SHA-256 tickets for scottish-stv).
+    /// A lot from the system's tie seed (RCTab's `random`; SHA-256 tickets for scottish-stv,
+    /// meek and irish).
     Lot,
     /// The candidate with fewer (more) votes in the latest round where the tied differ, then the
     /// lot (RCTab's `previousRoundCountsThenRandom`).
@@ -152,6 +171,58 @@ impl OvervoteRule {
     }
 }
 
+/// How Meek counts a rank with several candidates (stv-rs's default, or `--equalize`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EqualPreferences {
+    /// Droop's recursive descent.
+    Droop,
+    /// The average over every order of the equal candidates.
+    Equalize,
+}
+
+impl EqualPreferences {
+    pub const ALL: [EqualPreferences; 2] = [EqualPreferences::Droop, EqualPreferences::Equalize];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EqualPreferences::Droop => "droop",
+            EqualPreferences::Equalize => "equalize",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<EqualPreferences> {
+        EqualPreferences::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// Which papers of a surplus move in an Irish count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IrishPapers {
+    /// Those last filed in each sub-parcel (the law's choice).
+    Last,
+    /// Those first filed (a sensitivity check).
+    First,
+    /// Every paper of the examined parcel at surplus ÷ transferable (exact Gregory).
+    Fraction,
+}
+
+impl IrishPapers {
+    pub const ALL: [IrishPapers; 3] =
+        [IrishPapers::Last, IrishPapers::First, IrishPapers::Fraction];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IrishPapers::Last => "last",
+            IrishPapers::First => "first",
+            IrishPapers::Fraction => "fraction",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<IrishPapers> {
+        IrishPapers::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
 /// The rules of a ranked count, as election.toml states them (see docs/package.md).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Ranked {
@@ -168,6 +239,18 @@ pub struct Ranked {
     pub exhaust_on_duplicate: bool,
     pub batch_elimination: bool,
     pub continue_until_two: bool,
+    /// Meek: how equal preferences are counted.
+    pub equal_preferences: EqualPreferences,
+    /// Meek: sum only positive surpluses (stv-rs `--force-positive-surplus`).
+    pub force_positive_surplus: bool,
+    /// Meek: ω = 10^-omega_exponent, 1 to 9.
+    pub omega_exponent: u32,
+    /// Irish: which papers of a surplus move.
+    pub irish_papers: IrishPapers,
+    /// Irish: exclude the lowest candidates together when they cannot overtake the next.
+    pub multiple_exclusion: bool,
+    /// Irish: defer surpluses too small to matter.
+    pub defer_surpluses: bool,
 }
 
 impl Ranked {
@@ -184,6 +267,12 @@ impl Ranked {
             exhaust_on_duplicate: false,
             batch_elimination: false,
             continue_until_two: false,
+            equal_preferences: EqualPreferences::Droop,
+            force_positive_surplus: false,
+            omega_exponent: 6,
+            irish_papers: IrishPapers::Last,
+            multiple_exclusion: true,
+            defer_surpluses: false,
         }
     }
 }

@@ -16,11 +16,11 @@ mod index;
 pub use diagnostic::{Code, Diagnostic, Severity};
 pub use election::{
     Ballot, BiproportionalTier, Candidate, CandidateFilter, Coalition, Contest,
-    ContestApportionment, Election, ElectionParts, Electorate, Formula, Fraction, Gender,
-    LevelingTier, ListKind, ListPr, ListThreshold, Meta, Method, Minimum, MixedMember, Overhang,
-    OvervoteRule, Party, PhasePolicy, QuotaRule, QuotaScope, Ranked, RankedKind, RankedQuota,
-    RankedTiebreak, Rounding, SeatsAlternative, Station, System, ThresholdBase, ThresholdScope,
-    TieMethod, TiePolicy,
+    ContestApportionment, Election, ElectionParts, Electorate, EqualPreferences, Formula, Fraction,
+    Gender, IrishPapers, LevelingTier, ListKind, ListPr, ListThreshold, Meta, Method, Minimum,
+    MixedMember, Overhang, OvervoteRule, Party, PhasePolicy, QuotaRule, QuotaScope, Ranked,
+    RankedKind, RankedQuota, RankedTiebreak, Rounding, SeatsAlternative, Station, System,
+    ThresholdBase, ThresholdScope, TieMethod, TiePolicy,
 };
 pub use forms::{Form, FormKey, FormSet, Phase, RejectedForm, Source, Votes, VotesAt};
 pub use ids::{

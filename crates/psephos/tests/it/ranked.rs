@@ -320,3 +320,306 @@ fn definition_errors_are_all_reported() {
         assert!(text.contains(expected), "missing {expected:?} in\n{text}");
     }
 }
+
+fn boards() -> PathBuf {
+    tests_dir().join("ranked/boards")
+}
+
+/// The school board's ballots (`boards/ballots/board.csv`) as a BLT file; `3=4` is an equal
+/// preference, a rank the CSV marks for both Cleo and Dev.
+const BOARD_BLT: &str = "5 3
+12 1 2 0
+6 2 1 0
+4 3=4 5 0
+2 3 4 0
+3 4 3 0
+3 5 4 0
+2 1=5 0
+0
+\"Ana\"
+\"Ben\"
+\"Cleo\"
+\"Dev\"
+\"Eve\"
+\"School board\"
+";
+
+/// The parks commission's ballots (`boards/ballots/parks.csv`) as a BLT file. The last ballot
+/// has no single first preference, so the Irish count leaves it out of the valid papers.
+const PARKS_BLT: &str = "5 3
+10 1 2 3 0
+4 2 1 0
+5 3 4 0
+3 4 5 3 0
+3 5 2 0
+1 1=4 0
+0
+\"Finn\"
+\"Gail\"
+\"Hugh\"
+\"Ida\"
+\"Joe\"
+\"Parks commission\"
+";
+
+/// Replaces every candidate name in `v` (strings and object keys) by its id.
+fn to_ids(v: &Value, ids: &HashMap<String, String>) -> Value {
+    match v {
+        Value::String(s) => json!(ids.get(s).unwrap_or(s)),
+        Value::Array(a) => Value::Array(a.iter().map(|x| to_ids(x, ids)).collect()),
+        Value::Object(m) => Value::Object(
+            m.iter().map(|(k, x)| (ids.get(k).unwrap_or(k).clone(), to_ids(x, ids))).collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// The seats of `contest`: (candidate, round) in order, each with reason rcv.
+fn seats_of(allocation: &Value, contest: &str) -> Vec<(String, u64)> {
+    allocation["seats"]
+        .as_array()
+        .expect("seats")
+        .iter()
+        .filter(|s| s["contest"] == contest)
+        .map(|s| {
+            assert_eq!(s["reason"], "rcv", "{s}");
+            (s["candidate"].as_str().expect("id").to_owned(), s["round"].as_u64().expect("round"))
+        })
+        .collect()
+}
+
+#[test]
+fn meek_and_irish_contests_match_psephos_rcv() {
+    let scratch = Scratch::new("ranked-meek-irish");
+    let package = boards();
+    let ids = ids_by_label(&package);
+    let a = stdout_json(&psephos(
+        &scratch.0,
+        &["allocate", &package.display().to_string(), "--format", "json"],
+    ));
+
+    // The school board: Meek, Droop's equal preferences, the lot from the package's tie seed.
+    let blt = scratch.0.join("board.blt");
+    std::fs::write(&blt, BOARD_BLT).expect("write blt");
+    let rcv = stdout_json(&psephos(
+        &scratch.0,
+        &[
+            "rcv",
+            &blt.display().to_string(),
+            "--method",
+            "meek",
+            "--tiebreak",
+            "lot",
+            "--seed",
+            "boards-2025",
+            "--format",
+            "json",
+        ],
+    ));
+    let board = &a["ranked"]["BOARD"];
+    // The same count, action by action: every threshold, surplus, residual and vote.
+    assert_eq!(board, &to_ids(&rcv, &ids));
+    assert_eq!(board["elected"], json!(["B1", "B2", "B4"]));
+    // Cleo and Eve tie at the first defeat; the lot defeats Eve (candidate order: Cleo).
+    let tie = board["actions"]
+        .as_array()
+        .expect("actions")
+        .iter()
+        .find(|x| x["action"] == "tie broken")
+        .expect("a tie");
+    assert_eq!((&tie["candidate"], &tie["detail"]["tied"]), (&json!("B5"), &json!(["B3", "B5"])));
+    assert_eq!(seats_of(&a, "BOARD"), [("B1".into(), 1), ("B2".into(), 2), ("B4".into(), 4)]);
+
+    // The parks commission: the Irish rules, the lot from the system's own seed.
+    let blt = scratch.0.join("parks.blt");
+    std::fs::write(&blt, PARKS_BLT).expect("write blt");
+    let rcv = stdout_json(&psephos(
+        &scratch.0,
+        &[
+            "rcv",
+            &blt.display().to_string(),
+            "--method",
+            "irish",
+            "--tiebreak",
+            "lot",
+            "--seed",
+            "boards-1",
+            "--format",
+            "json",
+        ],
+    ));
+    let parks = &a["ranked"]["PARKS"];
+    assert_eq!(parks, &to_ids(&rcv, &ids));
+    // 24 valid papers of 25: the quota is 24 ÷ 4 + 1 = 7. Ida and Joe tie on 3; the lot
+    // excludes Joe (candidate order would exclude Ida and elect Joe).
+    assert_eq!(parks["quota"], "7");
+    assert_eq!(parks["elected"], json!(["P1", "P2", "P3"]));
+    assert_eq!(seats_of(&a, "PARKS"), [("P1".into(), 2), ("P2".into(), 4), ("P3".into(), 7)]);
+    assert_eq!(a["totals"]["rcv"], 10);
+    let table = psephos(&scratch.0, &["allocate", &package.display().to_string(), "--seats"]);
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(text.contains("rcv, stage 7"), "{text}");
+}
+
+#[test]
+fn the_vegetables_by_hand() {
+    // stv-rs's vegetables example (docs/internals/stv-variants.md §3.5): 45 ballots, Banana
+    // and Fig withdrawn, 4 seats. Threshold 45 ÷ 5 + 10⁻⁹ = 9.000000001: Grape (13) is elected
+    // in round 1 with a surplus of 3.999999999. Round 2: Grape's keep factor
+    // ⌈9.000000001 ÷ 13⌉ = 0.692307693 passes 7 × 0.307692307 = 2.153846149 to Hazelnut
+    // (8 → 10.153846149) and exhausts 6 × 0.307692307 = 1.846153842 (`6 fig grape`), so the
+    // threshold is (45 − 1.846153842) ÷ 5 → 8.630769232, and Hazelnut and Jalapeno (9) are
+    // elected. Apple and Date are defeated in rounds 3 and 4; Eggplant is elected in round 5.
+    let scratch = Scratch::new("ranked-vegetables");
+    let a = stdout_json(&psephos(
+        &scratch.0,
+        &["allocate", &boards().display().to_string(), "--format", "json"],
+    ));
+    let veg = &a["ranked"]["VEG"];
+    assert_eq!(veg["withdrawn"], json!(["V2", "V6"]));
+    assert_eq!(veg["ballots"], "45");
+    let actions = veg["actions"].as_array().expect("actions");
+    assert_eq!(actions[0]["threshold"], "9.000000001");
+    let elect_hazelnut = actions
+        .iter()
+        .find(|x| x["action"] == "elected" && x["candidate"] == "V8")
+        .expect("Hazelnut elected");
+    assert_eq!(elect_hazelnut["round"], 2);
+    assert_eq!(elect_hazelnut["threshold"], "8.630769232");
+    assert_eq!(elect_hazelnut["residual"], "1.846153842");
+    assert_eq!(elect_hazelnut["surplus"], "3.999999999");
+    let votes: HashMap<&str, &str> = elect_hazelnut["candidates"]
+        .as_array()
+        .expect("candidates")
+        .iter()
+        .map(|c| (c["name"].as_str().expect("id"), c["votes"].as_str().expect("votes")))
+        .collect();
+    assert_eq!(votes["V7"], "9.000000009");
+    assert_eq!(votes["V8"], "10.153846149");
+    assert_eq!(veg["elected"], json!(["V7", "V8", "V9", "V5"]));
+    assert_eq!(
+        seats_of(&a, "VEG"),
+        [("V7".into(), 1), ("V8".into(), 2), ("V9".into(), 2), ("V5".into(), 5)]
+    );
+    // And every action's threshold, votes, residual and surplus as stv-rs's transcript prints
+    // them, when the conformance data is at hand.
+    let root = std::env::var_os("PSEPHOS_CONFORMANCE").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance"),
+        PathBuf::from,
+    );
+    let log = root.join("tabulation/stv_rs_meek/meek/vegetables.fixed9.log");
+    let Ok(log) = std::fs::read_to_string(&log) else {
+        eprintln!("vegetables: no stv-rs transcript at {}", log.display());
+        return;
+    };
+    let mut blocks: Vec<[String; 4]> = Vec::new();
+    let mut current: Vec<String> = Vec::new();
+    for line in log.lines() {
+        if line.starts_with("Action: ") {
+            current.clear();
+        }
+        for key in ["Quota", "Votes", "Residual", "Surplus"] {
+            if let Some(v) = line.strip_prefix(&format!("\t{key}: ")) {
+                current.push(v.to_owned());
+            }
+        }
+        if current.len() == 4 {
+            blocks.push([0, 1, 2, 3].map(|k| current[k].clone()));
+            current.clear();
+        }
+    }
+    // Every action ends with the four lines (the header's Quota line is dropped at the first).
+    let ours: Vec<[String; 4]> = actions
+        .iter()
+        .map(|x| {
+            ["threshold", "votes", "residual", "surplus"]
+                .map(|k| x[k].as_str().expect("value").to_owned())
+        })
+        .collect();
+    assert_eq!(ours.len(), log.matches("Action: ").count());
+    assert_eq!(blocks, ours);
+}
+
+#[test]
+fn rules_that_do_not_apply_to_meek_or_irish_are_rejected_at_their_line() {
+    let scratch = Scratch::new("ranked-meek-irish-rules");
+    let package = scratch.0.join("pkg");
+    copy_tree(&boards(), &package);
+    let toml = std::fs::read_to_string(package.join("election.toml")).expect("toml");
+    let start = toml.find("# stv-rs's vegetables").expect("systems");
+    let end = toml.find("[[cvr_sources]]").expect("sources");
+    let systems = "[systems.vegetables]
+method = \"meek\"
+quota = \"droop\"
+decimal_places = 9
+overvote_rule = \"always-skip-to-next-rank\"
+irish_papers = \"last\"
+
+[systems.board]
+method = \"meek\"
+equal_preferences = \"average\"
+omega_exponent = 12
+tiebreak = \"previous-round-then-lot\"
+max_skipped_ranks = 2
+
+[systems.parks]
+method = \"irish\"
+quota = \"hare\"
+decimal_places = 2
+force_positive_surplus = true
+irish_papers = \"random\"
+exhaust_on_duplicate = true
+batch_elimination = true
+
+";
+    let toml = format!("{}{systems}{}", &toml[..start], &toml[end..]);
+    let first = toml[..toml.find("[systems.vegetables]").expect("vegetables")].lines().count();
+    std::fs::write(package.join("election.toml"), &toml).expect("write toml");
+    let out = psephos(&package, &["validate", "."]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    // (line within the systems above, message)
+    for (line, expected) in [
+        (3, "system \"vegetables\": meek has its own threshold"),
+        (4, "system \"vegetables\": meek counts in fixed point with 9 decimals"),
+        (
+            5,
+            "system \"vegetables\": overvote_rule is an RCTab rule for irv and stv; meek counts candidates at one rank as equal preferences",
+        ),
+        (6, "system \"vegetables\": irish_papers is a rule of method irish, not meek"),
+        (10, "system \"board\": equal_preferences \"average\": use droop or equalize"),
+        (11, "system \"board\": omega_exponent 12 must be from 1 to 9"),
+        (
+            12,
+            "system \"board\": meek defeats the first of the tied in one order of all candidates; use order or lot",
+        ),
+        (13, "system \"board\": max_skipped_ranks is an RCTab rule for irv and stv"),
+        (17, "system \"parks\": the Irish quota is fixed by law"),
+        (18, "system \"parks\": irish moves whole papers"),
+        (19, "system \"parks\": force_positive_surplus is a rule of method meek, not irish"),
+        (20, "system \"parks\": irish_papers \"random\": use last, first or fraction"),
+        (
+            21,
+            "system \"parks\": exhaust_on_duplicate is an RCTab rule for irv and stv; irish ends a ballot at equal preferences",
+        ),
+        (22, "system \"parks\": batch_elimination applies to irv only"),
+    ] {
+        let expected = format!("./election.toml:{}: E002: {expected}", first + line);
+        assert!(text.contains(&expected), "missing {expected:?} in\n{text}");
+    }
+    assert_eq!(text.matches("E002").count(), 14, "{text}");
+    // And a meek rule in a system that is not ranked.
+    let toml = toml.replace(
+        "[systems.vegetables]\nmethod = \"meek\"",
+        "[systems.other]\nmethod = \"sntv\"\nomega_exponent = 6\n\n[systems.vegetables]\nmethod = \"meek\"",
+    );
+    std::fs::write(package.join("election.toml"), &toml).expect("write toml");
+    let text = String::from_utf8_lossy(&psephos(&package, &["validate", "."]).stdout).into_owned();
+    assert!(
+        text.contains(&format!(
+            "./election.toml:{}: E002: system \"other\": quota, decimal_places",
+            first + 3
+        )),
+        "{text}"
+    );
+}
