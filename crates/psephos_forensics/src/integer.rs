@@ -1,0 +1,260 @@
+//! Integer-percentage excess (Kobak, Shpilkin and Pshenichnikov 2016), with the exact
+//! Poisson-binomial null of forensics.md §3.1.
+//!
+//! A station is *integer* in a fraction k/n when 100·k/n lies within half a width of a point of
+//! the grid (by default within 0.05 percentage points of a whole percentage). Under the null
+//! every station's count is redrawn from its own binomial — issued ballots from
+//! Bin(N, G/N), leader votes from Bin(R, L/R) — so arithmetic artefacts of small or even
+//! denominators are part of the null. The expected number of integer stations and its variance
+//! are exact sums over stations; no simulation.
+
+use crate::Station;
+use crate::binomial;
+
+/// Points on the percentage scale, in hundredths of a percentage point.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Grid {
+    /// Distance between points (100: every whole percentage; 500: multiples of 5 %).
+    pub period: u32,
+    /// Where the points sit (0: whole percentages; 50: half percentages, the control).
+    pub offset: u32,
+    /// Width of the window around each point (10: ±0.05 pp).
+    pub width: u32,
+}
+
+impl Grid {
+    /// Whole percentages, ±0.05 pp: the test.
+    pub const INTEGER: Grid = Grid { period: 100, offset: 0, width: 10 };
+    /// Half percentages, ±0.05 pp: the control, which should show no excess.
+    pub const HALF: Grid = Grid { period: 100, offset: 50, width: 10 };
+
+    /// Whether 100·k/n lies on the grid, decided in exact integer arithmetic (a value exactly
+    /// half a width from a point counts, as Kobak's `<=` does).
+    pub fn contains(&self, k: u64, n: u64) -> bool {
+        if n == 0 || self.period == 0 {
+            return false;
+        }
+        let (k, n) = (i128::from(k), i128::from(n));
+        let (period, offset, width) =
+            (i128::from(self.period), i128::from(self.offset), i128::from(self.width));
+        // |10000·k/n − (offset + m·period)| ≤ width/2, times 2n.
+        let from_offset = 10_000 * k - offset * n;
+        let step = period * n;
+        let m = from_offset.div_euclid(step);
+        [m, m + 1].iter().any(|&m| 2 * (from_offset - m * step).abs() <= width * n)
+    }
+}
+
+/// Which fractions a station must have on the grid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Criterion {
+    /// Turnout (issued ÷ registered) or leader share (leader ÷ found): Kobak's headline.
+    TurnoutOrLeader,
+    LeaderOnly,
+    TurnoutOnly,
+}
+
+/// What each integer station counts for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Weight {
+    Stations,
+    /// Registered voters (fixed under the null).
+    Registered,
+    /// Ballots issued (redrawn with the turnout under the null).
+    Issued,
+    /// Leader votes (redrawn with the share under the null).
+    LeaderVotes,
+}
+
+/// The statistic and its null for one criterion and weight.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Excess {
+    pub criterion: Criterion,
+    pub weight: Weight,
+    pub observed: f64,
+    pub expected: f64,
+    pub sd: f64,
+    /// observed − expected.
+    pub excess: f64,
+    pub z: f64,
+    /// One-sided (an excess of integer stations). Station counts: refined normal
+    /// approximation to the Poisson-binomial (skewness-corrected); weighted: normal.
+    pub p_value: f64,
+    /// The null's 99.9 % quantile minus its mean (normal), the band Kobak plots.
+    pub band_999: f64,
+}
+
+/// Per station, the null probabilities and conditional moments the statistics need.
+#[derive(Clone, Copy, Debug, Default)]
+struct StationNull {
+    /// P(turnout on the grid), P(share on the grid).
+    q_t: f64,
+    q_s: f64,
+    /// E[G*·1T], E[G*²·1T]; E[L*·1S], E[L*²·1S]; and E[G*²], E[L*²].
+    g1: f64,
+    g2: f64,
+    l1: f64,
+    l2: f64,
+    gg: f64,
+    ll: f64,
+}
+
+fn null_of(s: &Station, grid: Grid) -> StationNull {
+    let moments = |n: u64, k_obs: u64| -> (f64, f64, f64, f64) {
+        let p = if n == 0 { 0.0 } else { k_obs as f64 / n as f64 };
+        let (first, pmf) = binomial::window(n, p);
+        let (mut q, mut m1, mut m2) = (0.0, 0.0, 0.0);
+        for (i, &pr) in pmf.iter().enumerate() {
+            let k = first + i as u64;
+            if grid.contains(k, n) {
+                let kf = k as f64;
+                q += pr;
+                m1 += kf * pr;
+                m2 += kf * kf * pr;
+            }
+        }
+        let nf = n as f64;
+        // E[K²] = np(1−p) + (np)².
+        let second = nf * p * (1.0 - p) + (nf * p) * (nf * p);
+        (q, m1, m2, second)
+    };
+    let (q_t, g1, g2, gg) = moments(s.registered, s.issued);
+    let (q_s, l1, l2, ll) = moments(s.found, s.leader);
+    StationNull { q_t, q_s, g1, g2, l1, l2, gg, ll }
+}
+
+/// The test on every station given (apply an inclusion rule first, e.g.
+/// [`Station::kobak_included`]), for the three criteria and four weights.
+pub fn excess(stations: &[Station], grid: Grid) -> Vec<Excess> {
+    let nulls: Vec<StationNull> = stations.iter().map(|s| null_of(s, grid)).collect();
+    let mut out = Vec::new();
+    for criterion in [Criterion::TurnoutOrLeader, Criterion::LeaderOnly, Criterion::TurnoutOnly] {
+        for weight in [Weight::Stations, Weight::Registered, Weight::Issued, Weight::LeaderVotes] {
+            let (mut observed, mut mean, mut var, mut skew) = (0.0, 0.0, 0.0, 0.0);
+            for (s, q) in stations.iter().zip(&nulls) {
+                let on_t = grid.contains(s.issued, s.registered);
+                let on_s = grid.contains(s.leader, s.found);
+                let hit = match criterion {
+                    Criterion::TurnoutOrLeader => on_t || on_s,
+                    Criterion::LeaderOnly => on_s,
+                    Criterion::TurnoutOnly => on_t,
+                };
+                let w_obs = match weight {
+                    Weight::Stations => 1.0,
+                    Weight::Registered => s.registered as f64,
+                    Weight::Issued => s.issued as f64,
+                    Weight::LeaderVotes => s.leader as f64,
+                };
+                if hit {
+                    observed += w_obs;
+                }
+                let (e1, e2) = moments(criterion, weight, s, q);
+                mean += e1;
+                var += e2 - e1 * e1;
+                if weight == Weight::Stations {
+                    skew += e1 * (1.0 - e1) * (1.0 - 2.0 * e1);
+                }
+            }
+            let sd = var.max(0.0).sqrt();
+            let z = if sd > 0.0 { (observed - mean) / sd } else { 0.0 };
+            let p_value = if sd == 0.0 {
+                if observed > mean { 0.0 } else { 1.0 }
+            } else if weight == Weight::Stations {
+                // Refined normal approximation (Volkova): P(X ≥ x) = 1 − G((x − ½ − μ)/σ),
+                // G(t) = Φ(t) + γ(1 − t²)φ(t)/6.
+                let gamma = skew / (sd * sd * sd);
+                let t = (observed - 0.5 - mean) / sd;
+                let phi = (-t * t / 2.0).exp() / (2.0 * std::f64::consts::PI).sqrt();
+                (crate::normal_sf(t) - gamma * (1.0 - t * t) * phi / 6.0).clamp(0.0, 1.0)
+            } else {
+                crate::normal_sf(z)
+            };
+            out.push(Excess {
+                criterion,
+                weight,
+                observed,
+                expected: mean,
+                sd,
+                excess: observed - mean,
+                z,
+                p_value,
+                band_999: 3.090_232_306_167_813_5 * sd,
+            });
+        }
+    }
+    out
+}
+
+/// E[X_i] and E[X_i²] of one station's contribution under the null.
+fn moments(criterion: Criterion, weight: Weight, s: &Station, q: &StationNull) -> (f64, f64) {
+    let p_hit = match criterion {
+        Criterion::TurnoutOrLeader => q.q_t + q.q_s - q.q_t * q.q_s,
+        Criterion::LeaderOnly => q.q_s,
+        Criterion::TurnoutOnly => q.q_t,
+    };
+    match weight {
+        Weight::Stations => (p_hit, p_hit),
+        Weight::Registered => {
+            let n = s.registered as f64;
+            (n * p_hit, n * n * p_hit)
+        }
+        // The turnout draw and the share draw are independent.
+        Weight::Issued => {
+            let (g, gg) = (s.issued as f64, q.gg);
+            match criterion {
+                Criterion::TurnoutOnly => (q.g1, q.g2),
+                Criterion::LeaderOnly => (g * q.q_s, gg * q.q_s),
+                Criterion::TurnoutOrLeader => {
+                    (q.g1 + (g - q.g1) * q.q_s, q.g2 + (gg - q.g2) * q.q_s)
+                }
+            }
+        }
+        Weight::LeaderVotes => {
+            let (l, ll) = (s.leader as f64, q.ll);
+            match criterion {
+                Criterion::LeaderOnly => (q.l1, q.l2),
+                Criterion::TurnoutOnly => (l * q.q_t, ll * q.q_t),
+                Criterion::TurnoutOrLeader => {
+                    (q.l1 + (l - q.l1) * q.q_t, q.l2 + (ll - q.l2) * q.q_t)
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grid_membership_is_exact() {
+        let g = Grid::INTEGER;
+        assert!(g.contains(1, 2)); // 50 %
+        assert!(g.contains(1000, 2001)); // 49.975 %: 0.025 pp from 50
+        assert!(!g.contains(1000, 2003)); // 49.925 %
+        // Exactly 0.05 pp away counts: 2001/2000 ... 100.05 %.
+        assert!(g.contains(2001, 2000));
+        assert!(!g.contains(2002, 2000)); // 100.1 %
+        assert!(Grid::HALF.contains(1, 200)); // 0.5 %
+        assert!(!Grid::HALF.contains(1, 100));
+        assert!(!g.contains(1, 0));
+    }
+
+    #[test]
+    fn tiny_station_null_by_hand() {
+        // n = 2, p = ½: k = 0, 1, 2 give 0, 50, 100 %, all whole percentages.
+        let s = Station { registered: 2, issued: 1, found: 3, leader: 1 };
+        let r = excess(&[s], Grid::INTEGER);
+        let t = r
+            .iter()
+            .find(|e| e.criterion == Criterion::TurnoutOnly && e.weight == Weight::Stations)
+            .copied();
+        assert!(t.is_some_and(|t| (t.expected - 1.0).abs() < 1e-12 && t.sd < 1e-6));
+        // n = 3, p = ⅓: only k = 0 and 3 are whole (0 %, 100 %): 8/27 + 1/27.
+        let l = r
+            .iter()
+            .find(|e| e.criterion == Criterion::LeaderOnly && e.weight == Weight::Stations)
+            .copied();
+        assert!(l.is_some_and(|l| (l.expected - 9.0 / 27.0).abs() < 1e-12), "{l:?}");
+    }
+}

@@ -1,0 +1,188 @@
+//! Calibration on real elections (`$PSEPHOS_CONFORMANCE/forensics/`, forensics.md §5): the
+//! integer-percentage test reproduces Kobak's published excesses for Russia 2011 and 2012, and
+//! the calibrated last-digit test passes clean Canada 2011 and rejects Russia.
+
+#![allow(clippy::print_stderr)]
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use psephos_forensics::Station;
+use psephos_forensics::digits::{Count, last_digit};
+use psephos_forensics::integer::{Criterion, Grid, Weight, excess};
+
+fn forensics_dir() -> PathBuf {
+    let root = match std::env::var_os("PSEPHOS_CONFORMANCE") {
+        Some(dir) => PathBuf::from(dir),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance"),
+    };
+    root.join("forensics")
+}
+
+/// Kobak's reading of a Russian federal protocol: N registered; G = ballots issued early, in
+/// the station and outside it; R = valid + invalid; L = the leader's column.
+fn russia(year: u32, leader: &str) -> Vec<Station> {
+    let path = forensics_dir().join(format!("kobak-russia/{year}.csv.zip"));
+    let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut zip = zip::ZipArchive::new(file).expect("a zip archive");
+    let mut text = String::new();
+    zip.by_index(0).expect("one CSV").read_to_string(&mut text).expect("UTF-8");
+    let mut rdr = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = rdr.headers().expect("header").iter().map(str::to_owned).collect();
+    let col = |pred: &dyn Fn(&str) -> bool| -> Vec<usize> {
+        header.iter().enumerate().filter(|(_, h)| pred(h)).map(|(i, _)| i).collect()
+    };
+    let registered =
+        col(&|h| h.starts_with("Число избирателей") && h.contains("в список избирателей"));
+    let issued = col(&|h| h.starts_with("Число избирательных бюллетеней, выданных"));
+    let found = col(&|h| {
+        h.starts_with("Число недействительных избирательных бюллетеней")
+            || h.starts_with("Число действительных избирательных бюллетеней")
+    });
+    let lead = col(&|h| h.contains(leader));
+    assert_eq!((registered.len(), issued.len(), found.len(), lead.len()), (1, 3, 2, 1), "{year}");
+    let mut out = Vec::new();
+    for rec in rdr.records() {
+        let rec = rec.expect("a record");
+        let num = |i: usize| rec.get(i).and_then(|v| v.trim().parse::<u64>().ok()).unwrap_or(0);
+        out.push(Station {
+            registered: num(registered[0]),
+            issued: issued.iter().map(|&i| num(i)).sum(),
+            found: found.iter().map(|&i| num(i)).sum(),
+            leader: num(lead[0]),
+        });
+    }
+    out
+}
+
+/// Published Monte Carlo excesses: (criterion, weight) → excess, MC sd.
+fn published(year: u32) -> Vec<(String, String, f64, f64)> {
+    let path =
+        forensics_dir().join("kobak-russia/published/integer_anomaly_montecarlo_2011_2012.csv");
+    let mut rdr = csv::Reader::from_path(path).expect("published table");
+    rdr.records()
+        .map(|r| r.expect("a row"))
+        .filter(|r| r.get(0) == Some(&year.to_string()))
+        .map(|r| {
+            (
+                r[1].to_owned(),
+                r[2].to_owned(),
+                r[3].parse().expect("excess"),
+                r[4].parse().expect("sd"),
+            )
+        })
+        .collect()
+}
+
+fn names(c: Criterion, w: Weight) -> (&'static str, &'static str) {
+    let c = match c {
+        Criterion::TurnoutOrLeader => "turnout_or_leader",
+        Criterion::LeaderOnly => "leader_only",
+        Criterion::TurnoutOnly => "turnout_only",
+    };
+    let w = match w {
+        Weight::Stations => "stations",
+        Weight::Registered => "registered_voters",
+        Weight::Issued => "ballots_given",
+        Weight::LeaderVotes => "leader_votes",
+    };
+    (c, w)
+}
+
+#[test]
+fn kobak_integer_excess_russia_2011_2012() {
+    // Observed integer stations, exact null expectation (forensics.md §5.1).
+    let derived = [
+        (2011, "ЕДИНАЯ РОССИЯ", 86_718, 17_803.0, 16_800.4),
+        (2012, "Путин", 87_623, 18_025.0, 16_864.0),
+    ];
+    let (mut passed, mut total) = (0, 0);
+    for (year, leader, included, observed, expected) in derived {
+        let all = russia(year, leader);
+        let stations: Vec<Station> = all.into_iter().filter(Station::kobak_included).collect();
+        assert_eq!(stations.len(), included, "{year}: stations included");
+        let results = excess(&stations, Grid::INTEGER);
+        let head = results
+            .iter()
+            .find(|e| e.criterion == Criterion::TurnoutOrLeader && e.weight == Weight::Stations)
+            .copied()
+            .expect("headline");
+        assert_eq!(head.observed, observed, "{year}: observed integer stations");
+        assert!((head.expected - expected).abs() <= 1.0, "{year}: E {}", head.expected);
+        assert!(head.z > 6.0 && head.p_value < 1e-9, "{year}: {head:?}");
+        for (c, w, pub_excess, pub_sd) in published(year) {
+            let ours = results.iter().find(|e| names(e.criterion, e.weight) == (&*c, &*w));
+            let Some(ours) = ours else { continue };
+            total += 1;
+            // Three Monte Carlo standard errors of the published mean (1000 resamples), plus
+            // slack for the MC sd itself.
+            let tol = 3.0 * pub_sd / 1000f64.sqrt() + 0.02 * pub_sd;
+            let ok = (ours.excess - pub_excess).abs() <= tol;
+            eprintln!(
+                "{year} {c:<18} {w:<18} excess {:>14.1} published {:>14.1} (tolerance {:.1}) sd {:>10.1} published {:>10.1} {}",
+                ours.excess,
+                pub_excess,
+                tol,
+                ours.sd,
+                pub_sd,
+                if ok { "ok" } else { "DIFFERS" }
+            );
+            if ok {
+                passed += 1;
+            }
+        }
+        // The half-integer control shows no excess.
+        let control = excess(&stations, Grid::HALF);
+        let c = control
+            .iter()
+            .find(|e| e.criterion == Criterion::TurnoutOrLeader && e.weight == Weight::Stations)
+            .copied()
+            .expect("control");
+        assert!(c.z.abs() < 3.0, "{year}: half-integer control {c:?}");
+    }
+    eprintln!("Kobak integer-percentage excess: {passed} of {total} published figures reproduced");
+    assert_eq!(passed, total);
+}
+
+fn canada() -> Vec<(u64, u64, u64)> {
+    let path =
+        forensics_dir().join("rozenas-spikes/canada2011_conservative_spikes_output_data.csv");
+    let mut rdr = csv::Reader::from_path(path).expect("Canada 2011");
+    rdr.records()
+        .map(|r| r.expect("row"))
+        .map(|r| (r[0].parse().unwrap_or(0), r[1].parse().unwrap_or(0), r[2].parse().unwrap_or(0)))
+        .collect()
+}
+
+#[test]
+fn calibrated_last_digit_passes_canada_and_rejects_russia() {
+    let polls = canada();
+    let votes: Vec<Count> = polls.iter().map(|&(_, t, v)| Count { value: v, trials: t }).collect();
+    let r = last_digit(&votes, 100);
+    eprintln!(
+        "Canada 2011 Conservative votes >= 100: n {} chi2 {:.2} p {:.3} round z {:.2}",
+        r.stations, r.chi2, r.p_value, r.round_z
+    );
+    assert_eq!(r.stations, 18_412);
+    assert!((r.chi2 - 4.35).abs() < 0.05 && r.p_value > 0.5, "{r:?}");
+    let ballots: Vec<Count> =
+        polls.iter().map(|&(n, t, _)| Count { value: t, trials: n }).collect();
+    let b = last_digit(&ballots, 100);
+    eprintln!(
+        "Canada 2011 ballots >= 100: n {} chi2 {:.2} p {:.3} round z {:.2}",
+        b.stations, b.chi2, b.p_value, b.round_z
+    );
+    assert!(b.p_value > 0.05, "{b:?}");
+    for (year, leader) in [(2011, "ЕДИНАЯ РОССИЯ"), (2012, "Путин")] {
+        let given: Vec<Count> = russia(year, leader)
+            .iter()
+            .map(|s| Count { value: s.issued, trials: s.registered })
+            .collect();
+        let g = last_digit(&given, 100);
+        eprintln!(
+            "Russia {year} ballots issued >= 100: n {} chi2 {:.1} p {:.2e} round z {:.2}",
+            g.stations, g.chi2, g.p_value, g.round_z
+        );
+        assert!(g.round_z > 5.0, "{year}: {g:?}");
+    }
+}
