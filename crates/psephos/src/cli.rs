@@ -35,6 +35,8 @@ pub(crate) enum Command {
     Apportion(ApportionArgs),
     /// Count ranked ballots (instant-runoff, STV): an RCTab contest configuration as is.
     Rcv(RcvArgs),
+    /// Test station-level results for signs of manipulation, each test with its null model.
+    Forensics(ForensicsArgs),
     /// Write a new election package from a template.
     Init(InitArgs),
     /// Build a synthetic election shaped like Iraq's of 2021, then validate, tabulate and allocate it.
@@ -300,4 +302,43 @@ pub(crate) struct DemoArgs {
     /// Output format of the seat table.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub(crate) format: Format,
+}
+
+#[derive(Args)]
+pub(crate) struct ForensicsArgs {
+    /// A CSV table with one row per polling station.
+    pub(crate) table: PathBuf,
+    /// The column of registered voters. Every count option may be repeated: the columns are
+    /// added up.
+    #[arg(long, value_name = "COL", required = true)]
+    pub(crate) registered: Vec<String>,
+    /// The column of ballots issued (turnout is ballots issued over registered voters), e.g.
+    /// three times for Russia's early, in-station and outside-station ballots.
+    #[arg(long, value_name = "COL", required = true)]
+    pub(crate) ballots_issued: Vec<String>,
+    /// The column of ballots found in the boxes (the leader's share is over it), e.g. valid and
+    /// invalid. Default: the ballots issued.
+    #[arg(long, value_name = "COL")]
+    pub(crate) ballots_found: Vec<String>,
+    /// The column of the leader's votes.
+    #[arg(long, value_name = "COL", required = true)]
+    pub(crate) leader: Vec<String>,
+    /// A column grouping stations into regions, for the regional breakdown.
+    #[arg(long, value_name = "COL")]
+    pub(crate) region: Option<String>,
+    /// A column naming the stations.
+    #[arg(long, value_name = "COL")]
+    pub(crate) id: Option<String>,
+    /// Last-digit tests keep counts of at least this value (in the data and the null alike).
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub(crate) min_value: u64,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ForensicsFormat::Table)]
+    pub(crate) format: ForensicsFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ForensicsFormat {
+    Table,
+    Json,
 }

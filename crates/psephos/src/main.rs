@@ -6,6 +6,7 @@ mod apportion;
 mod cli;
 mod commands;
 mod demo;
+mod forensics;
 mod output;
 mod pipeline;
 mod ranked;
@@ -44,6 +45,7 @@ fn main() -> ExitCode {
         cli::Command::Allocate(a) => commands::allocate(a, cli.quiet),
         cli::Command::Apportion(a) => apportion::apportion(a),
         cli::Command::Rcv(a) => rcv::rcv(a),
+        cli::Command::Forensics(a) => forensics::forensics(a),
         cli::Command::Init(a) => commands::init(a),
         cli::Command::Demo(a) => demo::demo(a, cli.quiet),
     };

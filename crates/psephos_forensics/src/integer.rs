@@ -43,6 +43,31 @@ impl Grid {
         let m = from_offset.div_euclid(step);
         [m, m + 1].iter().any(|&m| 2 * (from_offset - m * step).abs() <= width * n)
     }
+
+    /// The runs of k in `lo..=hi` with 100·k/n on the grid, in increasing order: one run per
+    /// grid point, found from the point instead of testing every k.
+    pub fn runs(&self, n: u64, lo: u64, hi: u64) -> Vec<(u64, u64)> {
+        let mut out = Vec::new();
+        if n == 0 || self.period == 0 || lo > hi {
+            return out;
+        }
+        let (n, lo, hi) = (i128::from(n), i128::from(lo), i128::from(hi));
+        let (period, offset, width) =
+            (i128::from(self.period), i128::from(self.offset), i128::from(self.width));
+        // Points g = offset + m·period (hundredths of a pp); k is on g's run when
+        // 2·|10000·k − n·g| ≤ width·n, i.e. 20000·k ∈ [2ng − wn, 2ng + wn].
+        let m_lo = (10_000 * lo / n - offset).div_euclid(period) - 1;
+        let m_hi = (10_000 * hi / n - offset).div_euclid(period) + 2;
+        for m in m_lo..=m_hi {
+            let g = offset + m * period;
+            let k_min = (2 * n * g - width * n + 19_999).div_euclid(20_000).max(lo);
+            let k_max = (2 * n * g + width * n).div_euclid(20_000).min(hi);
+            if k_min <= k_max {
+                out.push((k_min as u64, k_max as u64));
+            }
+        }
+        out
+    }
 }
 
 /// Which fractions a station must have on the grid.
@@ -104,9 +129,10 @@ fn null_of(s: &Station, grid: Grid) -> StationNull {
         let p = if n == 0 { 0.0 } else { k_obs as f64 / n as f64 };
         let (first, pmf) = binomial::window(n, p);
         let (mut q, mut m1, mut m2) = (0.0, 0.0, 0.0);
-        for (i, &pr) in pmf.iter().enumerate() {
-            let k = first + i as u64;
-            if grid.contains(k, n) {
+        let last = first + pmf.len() as u64 - 1;
+        for (a, b) in grid.runs(n, first, last) {
+            for k in a..=b {
+                let pr = pmf[(k - first) as usize];
                 let kf = k as f64;
                 q += pr;
                 m1 += kf * pr;
@@ -238,6 +264,16 @@ mod tests {
         assert!(Grid::HALF.contains(1, 200)); // 0.5 %
         assert!(!Grid::HALF.contains(1, 100));
         assert!(!g.contains(1, 0));
+        // Runs agree with testing every k.
+        for n in [1u64, 2, 3, 7, 100, 199, 2000, 2001, 12_345] {
+            for grid in [Grid::INTEGER, Grid::HALF, Grid { period: 500, offset: 0, width: 10 }] {
+                let lo = n / 3;
+                let every: Vec<u64> = (lo..=n).filter(|&k| grid.contains(k, n)).collect();
+                let runs: Vec<u64> =
+                    grid.runs(n, lo, n).into_iter().flat_map(|(a, b)| a..=b).collect();
+                assert_eq!(every, runs, "n {n} {grid:?}");
+            }
+        }
     }
 
     #[test]

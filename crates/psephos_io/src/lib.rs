@@ -16,6 +16,7 @@ pub mod ranked;
 pub mod rctab_config;
 mod results;
 mod split;
+pub mod station_table;
 mod table;
 pub mod urcvt;
 mod votes_table;
@@ -27,6 +28,7 @@ pub use cvr::{
 pub use package::{Package, PackageError, load_package};
 pub use ranked::{RankedSource, SourceKind, read_ranked_ballots};
 pub use results::{ResultsRead, discover_results, parse_results, read_results};
+pub use station_table::{StationColumns, StationRow, read_station_table};
 pub use votes_table::read_party_votes;
 pub use write::{
     ELECTION_TOML, write_election_toml, write_forms_wide, write_package, write_tables,

@@ -113,6 +113,9 @@ codes! {
     BallotFileSyntax = "E520", "ballot-file-syntax", Error, "A BLT or PrefLib ballot file is malformed: its header, a weight or count, a rank token, a missing terminator or missing names.";
     BallotFileCandidate = "E521", "ballot-file-candidate", Error, "A ballot in a BLT or PrefLib file names a candidate number out of range or an unknown nickname, or names one candidate twice.";
     BallotFileMismatch = "W522", "ballot-file-mismatch", Warning, "A BLT or PrefLib file disagrees with itself or uses an extension: header counts that do not match the ballots, an unknown option, names taken from comments, ballots emptied by withdrawals.";
+    StationTableColumn = "E701", "station-table-column", Error, "A column named for a forensic test (--registered, --ballots-issued, --ballots-found, --leader, --region, --id) is not in the station table's header, or is named twice.";
+    StationTableValue = "E702", "station-table-value", Error, "A count in a station table is not a whole number of zero or more.";
+    StationTableInconsistent = "W703", "station-table-inconsistent", Warning, "A station's counts contradict each other (more leader votes than ballots found, ballots issued with no registered voters); the station is left out of the tests.";
 }
 
 impl fmt::Display for Code {

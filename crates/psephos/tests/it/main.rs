@@ -7,6 +7,7 @@ mod contract;
 mod corpus;
 mod docs;
 mod fixtures;
+mod forensics;
 mod meek;
 mod ranked;
 mod rctab;

@@ -1,0 +1,114 @@
+//! `psephos forensics` on plain station tables: the clean Canada 2011 baseline passes the
+//! battery, a table with planted round percentages is caught, and a wrong column is reported at
+//! the header.
+
+use std::path::PathBuf;
+
+use crate::support::{Scratch, psephos};
+
+fn canada() -> PathBuf {
+    let root = match std::env::var_os("PSEPHOS_CONFORMANCE") {
+        Some(dir) => PathBuf::from(dir),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance"),
+    };
+    root.join("forensics/rozenas-spikes/canada2011_conservative_spikes_output_data.csv")
+}
+
+fn json_of(out: &std::process::Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+#[test]
+fn canada_2011_passes_the_battery() {
+    let path = canada();
+    let dir = Scratch::new("forensics-canada");
+    let out = psephos(
+        &dir.0,
+        &[
+            "forensics",
+            &path.display().to_string(),
+            "--registered",
+            "N",
+            "--ballots-issued",
+            "t",
+            "--leader",
+            "v",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let v = json_of(&out);
+    let tests = v["tests"].as_array().expect("tests");
+    assert_eq!(tests.len(), 3);
+    for t in tests {
+        for key in ["name", "statistic", "p_value", "effect", "ci", "assumptions"] {
+            assert!(!t[key].is_null(), "{key} missing in {t}");
+        }
+        // Clean baseline: nothing rejected within the battery at 1 %.
+        assert!(t["p_holm"].as_f64().is_some_and(|p| p > 0.01), "{t}");
+    }
+    let integer = &tests[0];
+    assert_eq!(integer["name"], "integer_percentages");
+    for key in ["observed", "expected", "excess"] {
+        assert!(integer[key].is_number(), "{key}");
+    }
+}
+
+#[test]
+fn planted_round_percentages_are_caught() {
+    let dir = Scratch::new("forensics-planted");
+    // 2,000 stations with ordinary counts; 286 of them report exactly 70 % for the leader.
+    let mut csv = String::from("id,registered,issued,leader\n");
+    let mut x: u64 = 12345;
+    for i in 0..2000u64 {
+        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        let registered = 800 + (x >> 33) % 1600;
+        let issued = registered * (45 + (x >> 20) % 30) / 100 + (x >> 40) % 7;
+        // Every seventh station reports a whole 70 % for the leader.
+        let (issued, leader) = if i % 7 == 0 {
+            let issued = issued - issued % 10;
+            (issued, issued * 7 / 10)
+        } else {
+            (issued, (issued * (40 + (x >> 10) % 25) / 100 + (x >> 50) % 5).min(issued))
+        };
+        csv.push_str(&format!("S{i},{registered},{issued},{leader}\n"));
+    }
+    std::fs::write(dir.0.join("t.csv"), csv).expect("write");
+    let out = psephos(
+        &dir.0,
+        &[
+            "forensics",
+            "t.csv",
+            "--registered",
+            "registered",
+            "--ballots-issued",
+            "issued",
+            "--leader",
+            "leader",
+            "--id",
+            "id",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let v = json_of(&out);
+    let integer = &v["tests"][0];
+    assert!(integer["p_holm"].as_f64().is_some_and(|p| p < 1e-6), "{integer}");
+    assert!(integer["excess"].as_f64().is_some_and(|e| e > 200.0), "{integer}");
+}
+
+#[test]
+fn a_missing_column_is_reported_at_the_header() {
+    let dir = Scratch::new("forensics-missing");
+    std::fs::write(dir.0.join("t.csv"), "N,G,L\n100,50,20\n").expect("write");
+    let out = psephos(
+        &dir.0,
+        &["forensics", "t.csv", "--registered", "N", "--ballots-issued", "G", "--leader", "Putin"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("t.csv:1: E701 field=Putin"), "{err}");
+}
