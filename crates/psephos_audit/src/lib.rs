@@ -14,3 +14,8 @@ mod special;
 pub mod stat_error;
 
 pub use stat_error::StatError;
+
+pub mod bravo;
+pub mod kaplan_markov;
+pub mod macro_batch;
+pub mod sampling;
