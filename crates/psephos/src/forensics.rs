@@ -165,7 +165,48 @@ fn battery(rows: &[StationRow], cut: u64) -> Value {
         "battery": "integer_percentages, last_digit_ballots_issued, last_digit_leader_votes (Holm within the battery)",
         "tests": tests,
         "regions": regions(rows),
+        "descriptive": descriptive(rows),
         "not_offered": "First-digit Benford and second-digit Benford against the fixed law: they reject clean elections (Canada 2011, DC 2010) and are not fraud tests.",
+    })
+}
+
+/// EFToolkit's digit and moment summary of ballots issued and turnout, nationally and per
+/// region: descriptive, no null model.
+fn descriptive(rows: &[StationRow]) -> Value {
+    use psephos_forensics::descriptive::digit_summary;
+    let summary = |pairs: &[(u64, u64)]| {
+        let s = digit_summary(pairs);
+        let num = |x: f64| if x.is_finite() { json!(x) } else { Value::Null };
+        json!({
+            "second_digit_mean": num(s.second_digit_mean),
+            "turnout_percent_05_share": num(s.percent_05_share),
+            "count_05_share": num(s.count_05_share),
+            "turnout_skewness": num(s.skewness),
+            "turnout_kurtosis": num(s.kurtosis),
+            "stations": s.stations,
+        })
+    };
+    let all: Vec<(u64, u64)> = rows.iter().map(|r| (r.issued, r.registered)).collect();
+    let mut names: Vec<&str> = rows.iter().filter_map(|r| r.region.as_deref()).collect();
+    names.sort_unstable();
+    names.dedup();
+    let by_region: Vec<Value> = names
+        .iter()
+        .map(|name| {
+            let pairs: Vec<(u64, u64)> = rows
+                .iter()
+                .filter(|r| r.region.as_deref() == Some(name))
+                .map(|r| (r.issued, r.registered))
+                .collect();
+            let mut v = summary(&pairs);
+            v["region"] = json!(name);
+            v
+        })
+        .collect();
+    json!({
+        "label": "descriptive only: EFToolkit's summary of ballots issued and turnout (mean second digit of counts of at least 10, shares ending in 0 or 5, skewness and kurtosis); no null model, no p-value",
+        "nation": summary(&all),
+        "by_region": by_region,
     })
 }
 

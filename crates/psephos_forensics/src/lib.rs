@@ -6,6 +6,7 @@
 //! `../shared/docs/research/forensics.md` §3. No I/O: callers pass station counts.
 
 pub mod binomial;
+pub mod descriptive;
 pub mod digits;
 pub mod integer;
 pub mod multiple;

@@ -186,3 +186,58 @@ fn calibrated_last_digit_passes_canada_and_rejects_russia() {
         assert!(g.round_z > 5.0, "{year}: {g:?}");
     }
 }
+
+#[test]
+fn eftoolkit_albania_2013_table() {
+    // Albania 2013, level = prefectures, "Turnout" rows (forensics.md §5.3): reproduced exactly
+    // to the published three decimals.
+    use psephos_forensics::descriptive::digit_summary;
+    let dir = forensics_dir();
+    let mut rdr = csv::Reader::from_path(dir.join("eftoolkit-albania2013/Albania2013.csv"))
+        .expect("Albania 2013");
+    let header: Vec<String> = rdr.headers().expect("header").iter().map(str::to_owned).collect();
+    let at = |name: &str| header.iter().position(|h| h == name).expect(name);
+    let (pref, ballots, registered) = (at("Prefectures"), at("Ballots"), at("Registered"));
+    let mut by_prefecture: std::collections::BTreeMap<String, Vec<(u64, u64)>> = Default::default();
+    for r in rdr.records() {
+        let r = r.expect("row");
+        let num = |i: usize| r[i].trim().parse::<u64>().unwrap_or(0);
+        by_prefecture.entry(r[pref].to_owned()).or_default().push((num(ballots), num(registered)));
+    }
+    let mut published =
+        csv::Reader::from_path(dir.join("published/eftoolkit_albania2013_turnout_excerpt.csv"))
+            .expect("published table");
+    let mut rows = 0;
+    for r in published.records() {
+        let r = r.expect("row");
+        let ours = digit_summary(&by_prefecture[&r[0]]);
+        let want = |i: usize| r[i].parse::<f64>().expect("number");
+        let got = [
+            ours.second_digit_mean,
+            ours.percent_05_share,
+            ours.count_05_share,
+            ours.skewness,
+            ours.kurtosis,
+        ];
+        for (value, column) in got.iter().zip([1, 3, 5, 7, 9]) {
+            assert!(
+                (value - want(column)).abs() <= 0.0005 + 1e-9,
+                "{} {}: ours {value:.4}, published {}",
+                &r[0],
+                &published_header(column),
+                want(column)
+            );
+        }
+        assert_eq!(ours.stations as f64, want(12), "{}", &r[0]);
+        rows += 1;
+    }
+    eprintln!("EFToolkit Albania 2013: {rows} of {rows} prefecture rows reproduced");
+    assert!(rows >= 6);
+}
+
+fn published_header(column: usize) -> &'static str {
+    ["prefecture", "_2BL", "", "P05s", "", "C05s", "", "Skew", "", "Kurt", "", "DipT_p", "Obs"]
+        .get(column)
+        .copied()
+        .unwrap_or("?")
+}
