@@ -332,6 +332,14 @@ pub(crate) struct ForensicsArgs {
     /// Last-digit tests keep counts of at least this value (in the data and the null alike).
     #[arg(long, value_name = "N", default_value_t = 100)]
     pub(crate) min_value: u64,
+    /// How many stations to list in the ranking (stations whose integer turnout or share was
+    /// least likely under their own null).
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub(crate) rank: usize,
+    /// Write every flagged station, least likely first, to this CSV (id, region, line, reason,
+    /// null_probability): targeted, non-random additions for an audit plan, never proof.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) targets: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = ForensicsFormat::Table)]
     pub(crate) format: ForensicsFormat,

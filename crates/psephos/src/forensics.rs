@@ -34,7 +34,30 @@ pub(crate) fn forensics(args: &ForensicsArgs) -> Exit {
         eprint_lines("error: the station table has errors; nothing was tested.\n");
         return Exit::InputErrors;
     }
-    let report = battery(&rows, args.min_value);
+    let mut report = battery(&rows, args.min_value);
+    let ranking = ranking(&rows);
+    report["station_ranking"] = json!({
+        "label": "stations whose turnout or leader share is a whole percentage, least likely under their own null first: candidates for targeted (non-random) audit additions, not evidence against any station",
+        "flagged": ranking.len(),
+        "top": ranking.iter().take(args.rank).collect::<Vec<_>>(),
+    });
+    if let Some(path) = &args.targets {
+        let mut csv = String::from("id,region,line,reason,null_probability\n");
+        for r in &ranking {
+            csv.push_str(&format!(
+                "{},{},{},{},{}\n",
+                csv_cell(r["id"].as_str().unwrap_or("")),
+                csv_cell(r["region"].as_str().unwrap_or("")),
+                r["line"],
+                r["reason"].as_str().unwrap_or(""),
+                r["null_probability"]
+            ));
+        }
+        if let Err(e) = std::fs::write(path, csv) {
+            eprint_lines(&format!("error: cannot write {}: {e}\n", path.display()));
+            return Exit::Io;
+        }
+    }
     let out = match args.format {
         ForensicsFormat::Json => {
             format!("{}\n", serde_json::to_string_pretty(&report).unwrap_or_default())
@@ -43,6 +66,43 @@ pub(crate) fn forensics(args: &ForensicsArgs) -> Exit {
     };
     print!("{out}");
     Exit::Ok
+}
+
+/// A CSV cell, quoted when it must be.
+fn csv_cell(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+/// Every station on the integer grid, least likely first.
+fn ranking(rows: &[StationRow]) -> Vec<Value> {
+    let stations: Vec<Station> = rows.iter().map(station).collect();
+    psephos_forensics::integer::flagged(&stations, Grid::INTEGER)
+        .into_iter()
+        .map(|f| {
+            let r = &rows[f.station];
+            let reason = match (f.turnout_on_grid, f.share_on_grid) {
+                (true, true) => "turnout and leader share",
+                (true, false) => "turnout",
+                _ => "leader share",
+            };
+            let pct = |k: u64, n: u64| {
+                if n == 0 { Value::Null } else { json!(100.0 * k as f64 / n as f64) }
+            };
+            json!({
+                "id": r.id,
+                "region": r.region,
+                "line": r.line,
+                "reason": reason,
+                "turnout_percent": pct(r.issued, r.registered),
+                "leader_percent": pct(r.leader, r.found),
+                "null_probability": f.null_probability,
+            })
+        })
+        .collect()
 }
 
 fn station(r: &StationRow) -> Station {
@@ -293,6 +353,21 @@ fn table(report: &Value) -> String {
             "Regions with an integer excess at FDR 5 % (Benjamini–Hochberg): {}\n",
             flagged.join(", ")
         ));
+    }
+    if let Some(top) = report["station_ranking"]["top"].as_array().filter(|t| !t.is_empty()) {
+        out.push_str(&format!(
+            "\nStations with a whole-percentage turnout or share, least likely first ({} flagged; for audit targeting, not proof):\n",
+            report["station_ranking"]["flagged"]
+        ));
+        for r in top {
+            out.push_str(&format!(
+                "  {:<24} {:<28} {:<26} p = {:.3e}\n",
+                r["id"].as_str().unwrap_or(""),
+                r["region"].as_str().unwrap_or(""),
+                r["reason"].as_str().unwrap_or(""),
+                r["null_probability"].as_f64().unwrap_or(f64::NAN)
+            ));
+        }
     }
     out.push_str("\nThese are statistical screens, not proof: each test says what it assumes (--format json).\n");
     out

@@ -211,6 +211,44 @@ pub fn excess(stations: &[Station], grid: Grid) -> Vec<Excess> {
     out
 }
 
+/// A station whose turnout or leader share is on the grid, and how likely that was under its
+/// own null: the lower the probability, the more the station adds to the excess.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Flag {
+    /// Index into the stations given.
+    pub station: usize,
+    pub turnout_on_grid: bool,
+    pub share_on_grid: bool,
+    /// Probability under the null that the station is on the grid by the criterion that
+    /// flagged it (turnout or share, whichever is on it; either, when both are).
+    pub null_probability: f64,
+}
+
+/// The stations on the grid (turnout or leader share), least likely under the null first (ties
+/// in input order): candidates for targeted, non-random audit additions, never proof.
+pub fn flagged(stations: &[Station], grid: Grid) -> Vec<Flag> {
+    let mut out: Vec<Flag> = stations
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| {
+            let t = grid.contains(s.issued, s.registered);
+            let sh = grid.contains(s.leader, s.found);
+            if !t && !sh {
+                return None;
+            }
+            let q = null_of(s, grid);
+            let p = match (t, sh) {
+                (true, true) => q.q_t * q.q_s,
+                (true, false) => q.q_t,
+                _ => q.q_s,
+            };
+            Some(Flag { station: i, turnout_on_grid: t, share_on_grid: sh, null_probability: p })
+        })
+        .collect();
+    out.sort_by(|a, b| a.null_probability.total_cmp(&b.null_probability));
+    out
+}
+
 /// E[X_i] and E[X_i²] of one station's contribution under the null.
 fn moments(criterion: Criterion, weight: Weight, s: &Station, q: &StationNull) -> (f64, f64) {
     let p_hit = match criterion {
@@ -274,6 +312,22 @@ mod tests {
                 assert_eq!(every, runs, "n {n} {grid:?}");
             }
         }
+    }
+
+    #[test]
+    fn flags_rank_the_least_likely_first() {
+        let stations = [
+            // 50 % of 2: likely by chance.
+            Station { registered: 2, issued: 1, found: 1, leader: 0 },
+            // 70.0 % turnout of 1000: about one chance in ten.
+            Station { registered: 1000, issued: 700, found: 700, leader: 333 },
+            // Not on the grid at all.
+            Station { registered: 1000, issued: 703, found: 703, leader: 333 },
+        ];
+        let f = flagged(&stations, Grid::INTEGER);
+        assert_eq!(f.iter().map(|f| f.station).collect::<Vec<_>>(), [1, 0]);
+        assert!(f[0].turnout_on_grid && !f[0].share_on_grid);
+        assert!(f[0].null_probability < 0.101 && f[1].null_probability > 0.9, "{f:?}");
     }
 
     #[test]

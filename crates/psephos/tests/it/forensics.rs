@@ -91,6 +91,8 @@ fn planted_round_percentages_are_caught() {
             "id",
             "--format",
             "json",
+            "--targets",
+            "targets.csv",
         ],
     );
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
@@ -98,6 +100,20 @@ fn planted_round_percentages_are_caught() {
     let integer = &v["tests"][0];
     assert!(integer["p_holm"].as_f64().is_some_and(|p| p < 1e-6), "{integer}");
     assert!(integer["excess"].as_f64().is_some_and(|e| e > 200.0), "{integer}");
+    // The targets list every station on the grid, least likely first: all planted ones are
+    // there, and the order follows the null probability.
+    let targets = std::fs::read_to_string(dir.0.join("targets.csv")).expect("targets written");
+    let mut lines = targets.lines();
+    assert_eq!(lines.next(), Some("id,region,line,reason,null_probability"));
+    let rows: Vec<(u64, f64)> = lines
+        .map(|l| {
+            let cells: Vec<&str> = l.split(',').collect();
+            (cells[0][1..].parse().unwrap_or(u64::MAX), cells[4].parse().unwrap_or(f64::NAN))
+        })
+        .collect();
+    assert_eq!(rows.iter().filter(|(i, _)| i % 7 == 0).count(), 286);
+    assert!(rows.windows(2).all(|w| w[0].1 <= w[1].1));
+    assert_eq!(v["station_ranking"]["top"].as_array().map(Vec::len), Some(20));
 }
 
 #[test]
