@@ -37,6 +37,9 @@ pub(crate) enum Command {
     Rcv(RcvArgs),
     /// Test station-level results for signs of manipulation, each test with its null model.
     Forensics(ForensicsArgs),
+    /// Risk-limiting audits: draw a seeded sample, or size an audit.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Write a new election package from a template.
     Init(InitArgs),
     /// Build a synthetic election shaped like Iraq's of 2021, then validate, tabulate and allocate it.
@@ -349,4 +352,87 @@ pub(crate) struct ForensicsArgs {
 pub(crate) enum ForensicsFormat {
     Table,
     Json,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum AuditCommand {
+    /// Draw ids with Rivest's consistent sampler (bit-exact with Python `consistent-sampler`,
+    /// as Arlo uses it) from a public seed; prints the draws in order.
+    Sample(AuditSampleArgs),
+    /// Sample sizes from reported totals: BRAVO (ballot polling), Kaplan-Markov (ballot
+    /// comparison) or MACRO (polling-station comparison).
+    Size(AuditSizeArgs),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum AuditFormat {
+    Json,
+    Csv,
+    Table,
+}
+
+#[derive(Args)]
+pub(crate) struct AuditSampleArgs {
+    /// The public seed (e.g. 20 dice rolled in public), hashed as UTF-8 text.
+    #[arg(long)]
+    pub(crate) seed: String,
+    /// File of ids, one per line (ballots, stations; empty lines are skipped). Arlo's ballot ids
+    /// are written as Python prints them, e.g. `('pct 2', 3)`.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) ids: PathBuf,
+    /// Number of draws to print.
+    #[arg(long, value_name = "K")]
+    pub(crate) count: usize,
+    /// Skip this many draws first (those of earlier rounds).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub(crate) drop: usize,
+    /// Draw with replacement (an id may come up again, with generation 2, 3, ...).
+    #[arg(long)]
+    pub(crate) with_replacement: bool,
+    /// Print tickets trimmed to D digits after their leading 9s (Arlo: 18). Draw order always
+    /// uses the full tickets. Default: full tickets.
+    #[arg(long, value_name = "D")]
+    pub(crate) digits: Option<usize>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = AuditFormat::Json)]
+    pub(crate) format: AuditFormat,
+    /// Write the output to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) out: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum SizeMethod {
+    Bravo,
+    KaplanMarkov,
+    Macro,
+}
+
+#[derive(Args)]
+pub(crate) struct AuditSizeArgs {
+    /// bravo: ballots to poll (ASN and 0.7/0.8/0.9 stopping quantiles); kaplan-markov: ballots
+    /// to compare (Arlo's rates 0.001/0.0001, and nmin); macro: stations to hand count.
+    #[arg(long, value_enum)]
+    pub(crate) method: SizeMethod,
+    /// The risk limit: a fraction (0.05) or a percentage (5%).
+    #[arg(long, value_name = "A")]
+    pub(crate) risk_limit: String,
+    /// Reported votes per candidate, comma-separated: W,L[,OTHERS...].
+    #[arg(long, value_name = "W,L[,...]")]
+    pub(crate) votes: String,
+    /// Ballots cast (undervotes and invalid ballots included).
+    #[arg(long, value_name = "N")]
+    pub(crate) ballots: u64,
+    /// Number of winners (the candidates with most votes).
+    #[arg(long, default_value_t = 1)]
+    pub(crate) winners: usize,
+    /// macro: number of polling stations (ballots and votes taken as spread evenly).
+    #[arg(long, value_name = "S")]
+    pub(crate) stations: Option<u64>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = AuditFormat::Json)]
+    pub(crate) format: AuditFormat,
+    /// Write the output to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) out: Option<PathBuf>,
 }

@@ -3,6 +3,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod apportion;
+mod audit;
 mod cli;
 mod commands;
 mod demo;
@@ -46,6 +47,7 @@ fn main() -> ExitCode {
         cli::Command::Apportion(a) => apportion::apportion(a),
         cli::Command::Rcv(a) => rcv::rcv(a),
         cli::Command::Forensics(a) => forensics::forensics(a),
+        cli::Command::Audit(c) => audit::audit(c),
         cli::Command::Init(a) => commands::init(a),
         cli::Command::Demo(a) => demo::demo(a, cli.quiet),
     };

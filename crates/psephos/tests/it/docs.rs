@@ -23,7 +23,17 @@ fn every_diagnostic_code_is_documented() {
 #[test]
 fn every_command_is_documented() {
     let text = doc("cli.md");
-    for command in ["validate", "tabulate", "allocate", "apportion", "rcv", "init", "demo"] {
+    for command in [
+        "validate",
+        "tabulate",
+        "allocate",
+        "apportion",
+        "rcv",
+        "init",
+        "demo",
+        "audit sample",
+        "audit size",
+    ] {
         assert!(
             text.contains(&format!("psephos {command}")),
             "docs/cli.md lacks `psephos {command}`"

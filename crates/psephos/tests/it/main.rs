@@ -2,6 +2,7 @@
 
 #![allow(clippy::print_stderr)]
 
+mod audit;
 mod conformance;
 mod contract;
 mod corpus;
