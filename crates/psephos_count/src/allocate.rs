@@ -397,8 +397,30 @@ fn leveling_tier(
 }
 
 fn sntv(election: &Election, tabulation: &Tabulation, contest: ContestIdx) -> ContestResult {
-    let system = election.system_of(contest);
+    let tickets = sntv_tickets(election, contest);
+    sntv_with(election, &tabulation.candidate_votes, contest, &tickets)
+}
+
+/// The lot's tickets of a contest's candidates, in `candidates_in` order.
+pub(crate) fn sntv_tickets(election: &Election, contest: ContestIdx) -> Vec<[u8; 32]> {
+    let seed = &election.system_of(contest).ties.seed;
     let contest_id = &election.contest(contest).id;
+    election
+        .candidates_in(contest)
+        .iter()
+        .map(|&c| lot_ticket(seed, contest_id, &election.candidate(c).id))
+        .collect()
+}
+
+/// SNTV with the quota rules, from the candidates' votes (indexed by candidate) and the lot's
+/// tickets of the contest's candidates (from [`sntv_tickets`]).
+pub(crate) fn sntv_with(
+    election: &Election,
+    candidate_votes: &[u64],
+    contest: ContestIdx,
+    tickets: &[[u8; 32]],
+) -> ContestResult {
+    let system = election.system_of(contest);
     let seed = &system.ties.seed;
     let seats = election.contest(contest).seats as usize;
 
@@ -406,14 +428,12 @@ fn sntv(election: &Election, tabulation: &Tabulation, contest: ContestIdx) -> Co
     let mut order: Vec<(CandidateIdx, u64, [u8; 32])> = election
         .candidates_in(contest)
         .iter()
-        .map(|&c| {
-            let ticket = lot_ticket(seed, contest_id, &election.candidate(c).id);
-            (c, tabulation.candidate_votes[c.index()], ticket)
-        })
+        .zip(tickets)
+        .map(|(&c, &ticket)| (c, candidate_votes[c.index()], ticket))
         .collect();
     order.sort_by(|a, b| b.1.cmp(&a.1).then(a.2.cmp(&b.2)));
     let ranking: Vec<(CandidateIdx, u64)> = order.iter().map(|&(c, v, _)| (c, v)).collect();
-    let votes_of = |c: CandidateIdx| tabulation.candidate_votes[c.index()];
+    let votes_of = |c: CandidateIdx| candidate_votes[c.index()];
     let place = |c: CandidateIdx| ranking.iter().position(|&(x, _)| x == c).unwrap_or(usize::MAX);
     let hex = |t: &[u8; 32]| t.iter().map(|b| format!("{b:02x}")).collect::<String>();
     let tied_with = |v: u64| -> Vec<(CandidateIdx, String)> {

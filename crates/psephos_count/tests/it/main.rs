@@ -3,5 +3,6 @@
 #![allow(clippy::print_stderr)]
 
 mod apportion_conformance;
+mod margins;
 mod properties;
 mod votelib_real;
