@@ -309,22 +309,22 @@ pub(crate) struct DemoArgs {
 
 #[derive(Args)]
 pub(crate) struct ForensicsArgs {
-    /// A CSV table with one row per polling station.
+    /// An election package (a directory), or a CSV table with one row per polling station.
     pub(crate) table: PathBuf,
-    /// The column of registered voters. Every count option may be repeated: the columns are
-    /// added up.
-    #[arg(long, value_name = "COL", required = true)]
+    /// The column of registered voters (CSV). Every count option may be repeated: the columns
+    /// are added up.
+    #[arg(long, value_name = "COL")]
     pub(crate) registered: Vec<String>,
     /// The column of ballots issued (turnout is ballots issued over registered voters), e.g.
-    /// three times for Russia's early, in-station and outside-station ballots.
-    #[arg(long, value_name = "COL", required = true)]
+    /// three times for Russia's early, in-station and outside-station ballots (CSV).
+    #[arg(long, value_name = "COL")]
     pub(crate) ballots_issued: Vec<String>,
     /// The column of ballots found in the boxes (the leader's share is over it), e.g. valid and
-    /// invalid. Default: the ballots issued.
+    /// invalid. Default: the ballots issued (CSV).
     #[arg(long, value_name = "COL")]
     pub(crate) ballots_found: Vec<String>,
-    /// The column of the leader's votes.
-    #[arg(long, value_name = "COL", required = true)]
+    /// The column of the leader's votes (CSV).
+    #[arg(long, value_name = "COL")]
     pub(crate) leader: Vec<String>,
     /// A column grouping stations into regions, for the regional breakdown.
     #[arg(long, value_name = "COL")]

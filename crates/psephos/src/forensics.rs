@@ -17,24 +17,49 @@ const INTEGER_ASSUMPTIONS: &str = "Null: each station's ballots issued redrawn f
 
 const DIGIT_ASSUMPTIONS: &str = "Null: each station's count redrawn from Bin(trials, count/trials) with its own trials and rate; counts of at least the cut kept, in the data and in the null alike; expected digit frequencies scaled to the counts kept. Stations are never selected by the digit. p-value: Pearson chi-squared, 9 degrees of freedom; round numbers (0 or 5): binomial z.";
 
-pub(crate) fn forensics(args: &ForensicsArgs) -> Exit {
-    let columns = StationColumns {
-        registered: args.registered.clone(),
-        issued: args.ballots_issued.clone(),
-        found: args.ballots_found.clone(),
-        leader: args.leader.clone(),
-        region: args.region.clone(),
-        id: args.id.clone(),
+pub(crate) fn forensics(args: &ForensicsArgs, quiet: bool) -> Exit {
+    let (rows, leader) = if args.table.is_dir() {
+        match package_rows(&args.table, quiet) {
+            Ok(r) => r,
+            Err(exit) => return exit,
+        }
+    } else {
+        let missing: Vec<&str> = [
+            ("--registered", args.registered.is_empty()),
+            ("--ballots-issued", args.ballots_issued.is_empty()),
+            ("--leader", args.leader.is_empty()),
+        ]
+        .iter()
+        .filter(|(_, m)| *m)
+        .map(|(f, _)| *f)
+        .collect();
+        if !missing.is_empty() {
+            eprint_lines(&format!(
+                "error: a station table needs {} (the columns to read)\n",
+                missing.join(", ")
+            ));
+            return Exit::Usage;
+        }
+        let columns = StationColumns {
+            registered: args.registered.clone(),
+            issued: args.ballots_issued.clone(),
+            found: args.ballots_found.clone(),
+            leader: args.leader.clone(),
+            region: args.region.clone(),
+            id: args.id.clone(),
+        };
+        let (rows, diags) = read_station_table(&args.table, &columns);
+        if !diags.is_empty() {
+            eprint_lines(&diagnostics_text(&diags));
+        }
+        if diags.iter().any(|d| d.is_error()) {
+            eprint_lines("error: the station table has errors; nothing was tested.\n");
+            return Exit::InputErrors;
+        }
+        (rows, args.leader.join(" + "))
     };
-    let (rows, diags) = read_station_table(&args.table, &columns);
-    if !diags.is_empty() {
-        eprint_lines(&diagnostics_text(&diags));
-    }
-    if diags.iter().any(|d| d.is_error()) {
-        eprint_lines("error: the station table has errors; nothing was tested.\n");
-        return Exit::InputErrors;
-    }
     let mut report = battery(&rows, args.min_value);
+    report["leader"] = json!(leader);
     let ranking = ranking(&rows);
     report["station_ranking"] = json!({
         "label": "stations whose turnout or leader share is a whole percentage, least likely under their own null first: candidates for targeted (non-random) audit additions, not evidence against any station",
@@ -66,6 +91,67 @@ pub(crate) fn forensics(args: &ForensicsArgs) -> Exit {
     };
     print!("{out}");
     Exit::Ok
+}
+
+/// A package's stations: registered voters from stations.csv; ballots found on the selected
+/// form of the station's first ballot (packages record ballots found, not issued, so turnout is
+/// ballots found over registered); leader votes: the party with the most votes nationally.
+/// Regions are governorates. Returns the rows and the leader's name.
+fn package_rows(dir: &std::path::Path, quiet: bool) -> Result<(Vec<StationRow>, String), Exit> {
+    use psephos_count::StationStatus;
+    let checked = match crate::pipeline::check(dir, &[], None, quiet) {
+        Ok(c) => c,
+        Err(crate::pipeline::Stop::Package(diags)) => {
+            eprint_lines(&diagnostics_text(&diags));
+            eprint_lines("error: the package has errors; nothing was tested.\n");
+            return Err(Exit::InputErrors);
+        }
+        Err(crate::pipeline::Stop::Usage(m)) => {
+            eprint_lines(&format!("error: {m}\n"));
+            return Err(Exit::Usage);
+        }
+    };
+    if checked.errors() > 0 {
+        eprint_lines(&diagnostics_text(&checked.diagnostics));
+        eprint_lines("error: the result forms have errors; nothing was tested.\n");
+        return Err(Exit::InputErrors);
+    }
+    let election = &checked.package.election;
+    let t = psephos_count::tabulate(election, &checked.forms, &checked.selection);
+    let Some(leader) =
+        (0..t.party_votes.len()).max_by_key(|&p| (t.party_votes[p], std::cmp::Reverse(p)))
+    else {
+        eprint_lines("error: the package has no parties, so no leader to test\n");
+        return Err(Exit::InputErrors);
+    };
+    let mut rows = Vec::new();
+    for (s, station) in election.stations.iter().enumerate() {
+        let Some(StationStatus::Counted(i)) = checked.selection.station_ballots(s).next() else {
+            continue;
+        };
+        let form = &checked.forms.forms[i as usize];
+        let leader_votes: u64 = checked
+            .forms
+            .layout(form)
+            .iter()
+            .zip(checked.forms.votes(form))
+            .filter(|(c, _)| {
+                election.candidates[c.index()].party.is_some_and(|p| p.index() == leader)
+            })
+            .map(|(_, v)| u64::from(v))
+            .sum();
+        let found = u64::from(form.ballots_found);
+        rows.push(StationRow {
+            id: election.station_ids.get(s).to_owned(),
+            region: station.governorate.map(|g| election.governorates[g.index()].clone()),
+            line: 0,
+            registered: u64::from(station.registered),
+            issued: found,
+            found,
+            leader: leader_votes,
+        });
+    }
+    Ok((rows, election.parties[leader].name.clone()))
 }
 
 /// A CSV cell, quoted when it must be.

@@ -46,7 +46,7 @@ fn main() -> ExitCode {
         cli::Command::Allocate(a) => commands::allocate(a, cli.quiet),
         cli::Command::Apportion(a) => apportion::apportion(a),
         cli::Command::Rcv(a) => rcv::rcv(a),
-        cli::Command::Forensics(a) => forensics::forensics(a),
+        cli::Command::Forensics(a) => forensics::forensics(a, cli.quiet),
         cli::Command::Audit(c) => audit::audit(c),
         cli::Command::Init(a) => commands::init(a),
         cli::Command::Demo(a) => demo::demo(a, cli.quiet),

@@ -128,3 +128,36 @@ fn a_missing_column_is_reported_at_the_header() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("t.csv:1: E701 field=Putin"), "{err}");
 }
+
+#[test]
+fn a_clean_demo_package_is_not_flagged() {
+    let dir = Scratch::new("forensics-demo");
+    let demo = psephos(
+        &dir.0,
+        &[
+            "demo",
+            "--out",
+            "d",
+            "--seed",
+            "11",
+            "--stations",
+            "3000",
+            "--candidates",
+            "400",
+            "--quiet",
+        ],
+    );
+    assert_eq!(demo.status.code(), Some(0), "{}", String::from_utf8_lossy(&demo.stderr));
+    let out = psephos(&dir.0, &["forensics", "d/package", "--format", "json", "--quiet"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let v = json_of(&out);
+    assert_eq!(v["stations"]["read"], 3000);
+    assert!(v["leader"].is_string());
+    for t in v["tests"].as_array().expect("tests") {
+        assert!(t["p_holm"].as_f64().is_some_and(|p| p > 0.01), "{t}");
+    }
+    // Governorates are the regions: none flagged at FDR 5 %.
+    let regions = v["regions"].as_array().expect("regions");
+    assert_eq!(regions.len(), 18);
+    assert!(regions.iter().all(|r| r["q_value"].as_f64().is_some_and(|q| q > 0.05)));
+}
