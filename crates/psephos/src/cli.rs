@@ -343,6 +343,10 @@ pub(crate) struct ForensicsArgs {
     /// null_probability): targeted, non-random additions for an audit plan, never proof.
     #[arg(long, value_name = "FILE")]
     pub(crate) targets: Option<PathBuf>,
+    /// Draw the descriptive pictures into this directory: fingerprint.svg (turnout × leader's
+    /// share, 1 % cells), turnout.svg and share.svg (0.1 % bins, whole percentages marked).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) svg: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = ForensicsFormat::Table)]
     pub(crate) format: ForensicsFormat,

@@ -66,6 +66,18 @@ pub(crate) fn forensics(args: &ForensicsArgs, quiet: bool) -> Exit {
         "flagged": ranking.len(),
         "top": ranking.iter().take(args.rank).collect::<Vec<_>>(),
     });
+    if let Some(dir) = &args.svg {
+        match pictures(&rows, dir) {
+            Ok(files) => report["pictures"] = json!(files),
+            Err(e) => {
+                eprint_lines(&format!(
+                    "error: cannot write the pictures into {}: {e}\n",
+                    dir.display()
+                ));
+                return Exit::Io;
+            }
+        }
+    }
     if let Some(path) = &args.targets {
         let mut csv = String::from("id,region,line,reason,null_probability\n");
         for r in &ranking {
@@ -152,6 +164,39 @@ fn package_rows(dir: &std::path::Path, quiet: bool) -> Result<(Vec<StationRow>, 
         });
     }
     Ok((rows, election.parties[leader].name.clone()))
+}
+
+/// Writes the fingerprint and the two histograms; returns their paths.
+fn pictures(rows: &[StationRow], dir: &std::path::Path) -> std::io::Result<Vec<String>> {
+    use psephos_forensics::fingerprint::{
+        Weighting, fingerprint, fingerprint_svg, histogram, histogram_svg,
+    };
+    std::fs::create_dir_all(dir)?;
+    let stations: Vec<Station> = rows.iter().map(station).collect();
+    let f = fingerprint(&stations, 100, Weighting::Stations);
+    let turnout = histogram(stations.iter().map(|s| (s.issued, s.registered)), 1000);
+    let share = histogram(stations.iter().map(|s| (s.leader, s.found)), 1000);
+    let files = [
+        (
+            "fingerprint.svg",
+            fingerprint_svg(&f, "Stations by turnout and leader's share (descriptive)"),
+        ),
+        (
+            "turnout.svg",
+            histogram_svg(&turnout, "Turnout, 0.1 % bins (descriptive)", "turnout (%)"),
+        ),
+        (
+            "share.svg",
+            histogram_svg(&share, "Leader's share, 0.1 % bins (descriptive)", "leader's share (%)"),
+        ),
+    ];
+    let mut written = Vec::new();
+    for (name, svg) in files {
+        let path = dir.join(name);
+        std::fs::write(&path, svg)?;
+        written.push(path.display().to_string());
+    }
+    Ok(written)
 }
 
 /// A CSV cell, quoted when it must be.

@@ -8,6 +8,7 @@
 pub mod binomial;
 pub mod descriptive;
 pub mod digits;
+pub mod fingerprint;
 pub mod integer;
 pub mod multiple;
 

@@ -93,6 +93,8 @@ fn planted_round_percentages_are_caught() {
             "json",
             "--targets",
             "targets.csv",
+            "--svg",
+            "pictures",
         ],
     );
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
@@ -113,6 +115,11 @@ fn planted_round_percentages_are_caught() {
         .collect();
     assert_eq!(rows.iter().filter(|(i, _)| i % 7 == 0).count(), 286);
     assert!(rows.windows(2).all(|w| w[0].1 <= w[1].1));
+    for name in ["fingerprint.svg", "turnout.svg", "share.svg"] {
+        let svg = std::fs::read_to_string(dir.0.join("pictures").join(name)).expect(name);
+        assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"), "{name}");
+    }
+    assert_eq!(v["pictures"].as_array().map(Vec::len), Some(3));
     assert_eq!(v["station_ranking"]["top"].as_array().map(Vec::len), Some(20));
 }
 
