@@ -35,6 +35,10 @@ pub(crate) enum Command {
     Apportion(ApportionArgs),
     /// Count ranked ballots (instant-runoff, STV): an RCTab contest configuration as is.
     Rcv(RcvArgs),
+    /// Compare counting phases station by station and say whether the hand counts change a seat.
+    Reconcile(ReconcileArgs),
+    /// The smallest change of votes that changes each seat, and each contest's diluted margin.
+    Margins(MarginsArgs),
     /// Test station-level results for signs of manipulation, each test with its null model.
     Forensics(ForensicsArgs),
     /// Risk-limiting audits: draw a seeded sample, or size an audit.
@@ -439,4 +443,26 @@ pub(crate) struct AuditSizeArgs {
     /// Write the output to this file instead of standard output.
     #[arg(long, value_name = "FILE")]
     pub(crate) out: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub(crate) struct ReconcileArgs {
+    #[command(flatten)]
+    pub(crate) common: PackageArgs,
+    /// The largest difference of one count (a candidate's votes, ballots found, blank or
+    /// invalid) still tolerated: such stations are "within tolerance", not "discrepant".
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub(crate) tolerance: u64,
+    /// Set aside forms with errors (listed) and reconcile the rest, instead of stopping.
+    #[arg(long)]
+    pub(crate) quarantine: bool,
+}
+
+#[derive(Args)]
+pub(crate) struct MarginsArgs {
+    #[command(flatten)]
+    pub(crate) common: PackageArgs,
+    /// Set aside forms with errors (listed) and compute from the rest, instead of stopping.
+    #[arg(long)]
+    pub(crate) quarantine: bool,
 }

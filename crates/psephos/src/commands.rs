@@ -106,7 +106,7 @@ fn stop(stop: Stop, format: Format, out: Option<&Path>) -> Exit {
     }
 }
 
-fn io_failed(out: Option<&Path>, e: &std::io::Error) -> Exit {
+pub(crate) fn io_failed(out: Option<&Path>, e: &std::io::Error) -> Exit {
     let target = out.map_or("standard output".to_owned(), |p| p.display().to_string());
     eprint_lines(&format!("error: cannot write {target}: {e}\n"));
     Exit::Io
@@ -154,7 +154,7 @@ fn validation_json(c: &Checked) -> serde_json::Value {
 }
 
 /// Checks, then either stops on errors or reports what is quarantined and goes on.
-fn checked_for_counting(
+pub(crate) fn checked_for_counting(
     args: &PackageArgs,
     quarantine: bool,
     quiet: bool,

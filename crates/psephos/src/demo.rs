@@ -98,6 +98,8 @@ pub(crate) fn demo(args: &DemoArgs, quiet: bool) -> Exit {
             let centres = &e.centres;
             let manual =
                 demo.forms.forms.iter().filter(|f| f.key.phase == Phase::Manual).count() as u64;
+            let recount =
+                demo.forms.forms.iter().filter(|f| f.key.phase == Phase::Recount).count() as u64;
             let mut s = format!(
                 "{} (synthetic, seed {}): {} governorates, {} contests, {} seats; {} candidates ({} women); {} stations in {} centres; {} registered.\n",
                 e.meta.name,
@@ -112,9 +114,10 @@ pub(crate) fn demo(args: &DemoArgs, quiet: bool) -> Exit {
                 thousands(e.total_registered()),
             );
             s.push_str(&format!(
-                "Wrote {} (electronic forms for every station, manual forms for {} stations drawn one per centre) and {}.\n",
+                "Wrote {} (electronic forms for every station, manual forms for {} stations drawn one per centre, recount forms for {} stations) and {}.\n",
                 package_dir.display(),
                 thousands(manual),
+                thousands(recount),
                 seats_path.display()
             ));
             s.push_str(&summary(&checked));

@@ -12,6 +12,7 @@ mod output;
 mod pipeline;
 mod ranked;
 mod rcv;
+mod reconcile;
 mod views;
 
 use std::io::Write;
@@ -46,6 +47,8 @@ fn main() -> ExitCode {
         cli::Command::Allocate(a) => commands::allocate(a, cli.quiet),
         cli::Command::Apportion(a) => apportion::apportion(a),
         cli::Command::Rcv(a) => rcv::rcv(a),
+        cli::Command::Reconcile(a) => reconcile::reconcile_command(a, cli.quiet),
+        cli::Command::Margins(a) => reconcile::margins_command(a, cli.quiet),
         cli::Command::Forensics(a) => forensics::forensics(a, cli.quiet),
         cli::Command::Audit(c) => audit::audit(c),
         cli::Command::Init(a) => commands::init(a),

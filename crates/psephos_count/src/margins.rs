@@ -8,23 +8,28 @@
 //! contests do not change.
 //!
 //! **SNTV** (with the system's quota rules and reserved seats): a seat held by candidate w
-//! changes when w is no longer among the contest's winners. The margin is the smallest of: the
-//! votes to remove from w, and, for each other candidate c of the contest, the votes to add to
-//! c. Each is found by running the allocation itself ([`crate::allocate`]'s SNTV with its quota
-//! replacements and the lot) on the changed totals, with a binary search over the size of the
-//! change; the change found is always checked to take the seat. Removing votes from the holder
-//! is the cheapest change in plain SNTV (pushing the holder below the first loser is never more
-//! expensive than raising that loser over the holder); adding votes to a candidate matters
-//! under quota rules, where a matching candidate who overtakes the last winner on votes can make
-//! a quota replacement unnecessary. The property tests in `tests/it/margins.rs` compare these
-//! margins with a brute-force search over every change smaller than the margin.
+//! changes when w is no longer among the contest's winners. The margin is the cheapest of: votes
+//! removed from w; votes added to one other candidate; and w kept at its votes (or taken to
+//! zero) while other candidates are lifted over it, cheapest first (all of them, those matching
+//! the same quota rules as w, or those not matching). Each is found by running the allocation
+//! itself ([`crate::allocate`]'s SNTV with its quota replacements and the lot) on the changed
+//! totals, single changes with a binary search over their size; a margin found is always a
+//! change that takes the seat.
 //!
 //! **List PR**: a seat of list A changes when A ends with fewer seats (the seat moves to another
-//! list). The margin of each of A's seats is the smallest change that takes one seat from A:
-//! votes removed from A, or votes added to one other list B, found by running the contest's
-//! apportionment (divisor or largest-remainder formula, exact rationals, the threshold
-//! recomputed on the changed totals, ties by the package's rule). Surplus agreements, leveling, mixed-member and biproportional tiers are outside the
-//! contest's apportionment; such contests are reported without margins, with a note.
+//! list). Its margin is the smallest *pairwise* change: votes removed from A and added to one
+//! other list B (either part may be zero), over every B, as the assertions of a highest-averages
+//! audit are pairwise. The removals tried are the breakpoints where A's last quotient passes
+//! another list's quotient (every removal up to 256 votes for largest-remainder formulas and with
+//! a threshold), each with a binary search over the addition, and, with a threshold, the
+//! smallest addition that makes B qualify. Everything runs the contest's apportionment (exact
+//! rationals, the threshold recomputed on the changed totals, ties by the package's rule).
+//! Changes spread over three or more lists can be smaller than the pairwise margin. Surplus
+//! agreements, mixed-member and biproportional tiers are outside the contest's apportionment;
+//! such contests are reported without margins, with a note; leveling seats are not covered.
+//!
+//! The property tests in `tests/it/margins.rs` compare these margins with a brute-force search
+//! over every change (SNTV) or every pairwise change (list PR) smaller than the margin.
 //!
 //! **Diluted margin** of a contest: its smallest seat margin divided by the ballots cast in it
 //! (the ballots found at the stations whose ballot lists its candidates), the μ of rla.md.

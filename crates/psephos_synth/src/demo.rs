@@ -6,7 +6,8 @@
 //! about 43.5 %, and bloc vote shares raked to the published 2021 shares by governorate
 //! affinity. Every station gets an electronic form; one station per centre, drawn by lot, also
 //! gets a manual (hand-count) form, a few of which differ from the electronic count by a vote,
-//! as some did in 2021.
+//! as some did in 2021. About 7.9 % of the stations (2021: 4,326 of about 55,000) also get a
+//! recount form, most identical to the count they check, a few with a vote moved.
 //!
 //! The same configuration always gives the same election, byte for byte: every random draw comes
 //! from ChaCha8 streams seeded by [`DemoConfig::seed`], one stream per district.
@@ -895,7 +896,74 @@ pub fn generate(config: &DemoConfig, progress: Progress<'_>) -> Demo {
     for f in &mut forms.forms {
         f.source.file = 0;
     }
+    add_recounts(&mut forms, config.seed);
     Demo { election, forms }
+}
+
+/// Share of stations recounted by hand after appeals (2021: 4,326 by the commission of about
+/// 55,000).
+const RECOUNT_RATE: f64 = 4_326.0 / 55_000.0;
+/// Recounts that differ from the count they check by a vote read for the wrong candidate
+/// (2021: about 20 of 4,326, "fewer than 2 votes").
+const RECOUNT_DIFFERENCE_RATE: f64 = 20.0 / 4_326.0;
+/// Recounts that find a larger error (2021: one machine failed and its station was recounted).
+const RECOUNT_FAULT_RATE: f64 = 1.0 / 4_326.0;
+
+/// Recount forms for a share of the stations, each copying the station's hand count (or its
+/// electronic count where it has none), now and then with a vote or a few moved between
+/// candidates. Drawn from a stream of their own, in station order, so the other forms are the
+/// same as without recounts.
+fn add_recounts(forms: &mut FormSet, seed: u64) {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(u64::MAX - 1);
+    // Per station, the form a recount checks: manual if there is one, else electronic.
+    let mut checked: Vec<(u32, usize)> = Vec::new();
+    for (i, f) in forms.forms.iter().enumerate() {
+        match f.key.phase {
+            Phase::Electronic => checked.push((f.key.station.0, i)),
+            Phase::Manual => {
+                if let Some(last) = checked.last_mut()
+                    && last.0 == f.key.station.0
+                {
+                    last.1 = i;
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut votes: Vec<u32> = Vec::new();
+    for (_, i) in checked {
+        if !rng.random_bool(RECOUNT_RATE) {
+            continue;
+        }
+        let form = forms.forms[i];
+        votes.clear();
+        votes.extend(forms.votes(&form));
+        let moved = if rng.random_bool(RECOUNT_FAULT_RATE) {
+            3
+        } else if rng.random_bool(RECOUNT_DIFFERENCE_RATE) {
+            1
+        } else {
+            0
+        };
+        for _ in 0..moved {
+            let start = rng.random_range(0..votes.len().max(1));
+            let from = (0..votes.len()).map(|k| (start + k) % votes.len()).find(|&k| votes[k] > 0);
+            if let Some(from) = from
+                && votes.len() > 1
+            {
+                let to = (from + 1 + rng.random_range(0..votes.len() - 1)) % votes.len();
+                votes[from] -= 1;
+                votes[to] += 1;
+            }
+        }
+        let at = forms.push_votes(&votes);
+        forms.forms.push(Form {
+            key: FormKey { phase: Phase::Recount, version: 1, ..form.key },
+            votes: at,
+            ..form
+        });
+    }
 }
 
 struct Centre {

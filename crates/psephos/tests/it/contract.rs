@@ -51,14 +51,14 @@ fn demo_contract() {
 
     // The forms are CSV files under results/, in the wide layout.
     let mut forms_files = 0;
-    for phase in ["electronic", "manual"] {
+    for phase in ["electronic", "manual", "recount"] {
         for e in std::fs::read_dir(package.join("results").join(phase)).expect("results dir") {
             let text = std::fs::read_to_string(e.expect("entry").path()).expect("read form file");
             assert!(text.starts_with("station,contest,phase,version,ballots_found,blank,invalid,"));
             forms_files += 1;
         }
     }
-    assert_eq!(forms_files, 2 * 83);
+    assert_eq!(forms_files, 3 * 83);
 
     // The shape of 2021.
     let stations = read_csv(&package.join("stations.csv"));
@@ -131,6 +131,54 @@ fn demo_contract() {
         "no E401 line for {station}:\n{stdout}"
     );
     std::fs::remove_file(package.join("results/extra.csv")).unwrap();
+
+    // reconcile: the recounts of 2021's shape, most identical, a few by a vote, no seat changes.
+    let out = psephos(
+        &scratch.0,
+        &[
+            "--quiet",
+            "reconcile",
+            package.to_str().unwrap(),
+            "--tolerance",
+            "1",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let pairs = v["pairs"].as_array().expect("pairs");
+    let recount = pairs
+        .iter()
+        .find(|p| p["from"] == "electronic" && p["to"] == "recount")
+        .expect("recounts against the electronic count");
+    let n = recount["stations"].as_u64().unwrap();
+    assert!((3_500..=5_200).contains(&n), "{n} stations recounted");
+    let identical = recount["identical"].as_u64().unwrap();
+    assert!(identical * 100 >= n * 98, "{identical} of {n} identical");
+    assert!(recount["within_tolerance"].as_u64().unwrap() > 0);
+    let manual = pairs.iter().find(|p| p["from"] == "electronic" && p["to"] == "manual").unwrap();
+    assert_eq!(manual["stations"], 8_273);
+    assert_eq!(v["seats_changed"], 0);
+    assert!(
+        v["summary"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l.as_str().unwrap().contains("No seat changes"))
+    );
+
+    // margins: every SNTV seat has one, and every contest a diluted margin.
+    let out =
+        psephos(&scratch.0, &["--quiet", "margins", package.to_str().unwrap(), "--format", "json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let contests = v["contests"].as_array().unwrap();
+    assert_eq!(contests.len(), 92);
+    let seats: usize = contests.iter().map(|c| c["seats"].as_array().unwrap().len()).sum();
+    assert_eq!(seats, 329);
+    assert!(contests.iter().all(|c| c["margin"].as_u64().is_some_and(|m| m > 0)));
+    assert!(contests.iter().all(|c| c["diluted_margin"].is_string()));
 
     // The same seed gives the same election, byte for byte.
     let again = scratch.0.join("again");
