@@ -336,6 +336,20 @@ pub(crate) struct ForensicsArgs {
     /// A column naming the stations.
     #[arg(long, value_name = "COL")]
     pub(crate) id: Option<String>,
+    /// Same-area comparison: the column of areas (e.g. territorial commissions).
+    #[arg(long, value_name = "COL")]
+    pub(crate) area: Option<String>,
+    /// Same-area comparison: the column telling the kinds of station apart (e.g. scanner or
+    /// hand count).
+    #[arg(long, value_name = "COL")]
+    pub(crate) compare: Option<String>,
+    /// Same-area comparison: the value of --compare that marks the reference stations (e.g.
+    /// the scanner-counted ones); the others are compared with them, area by area.
+    #[arg(long, value_name = "VALUE")]
+    pub(crate) reference: Option<String>,
+    /// Seed of the bootstrap (same-area comparison).
+    #[arg(long, default_value_t = 1)]
+    pub(crate) seed: u64,
     /// Last-digit tests keep counts of at least this value (in the data and the null alike).
     #[arg(long, value_name = "N", default_value_t = 100)]
     pub(crate) min_value: u64,

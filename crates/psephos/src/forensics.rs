@@ -47,6 +47,8 @@ pub(crate) fn forensics(args: &ForensicsArgs, quiet: bool) -> Exit {
             leader: args.leader.clone(),
             region: args.region.clone(),
             id: args.id.clone(),
+            area: args.area.clone(),
+            kind: args.compare.clone(),
         };
         let (rows, diags) = read_station_table(&args.table, &columns);
         if !diags.is_empty() {
@@ -59,6 +61,19 @@ pub(crate) fn forensics(args: &ForensicsArgs, quiet: bool) -> Exit {
         (rows, args.leader.join(" + "))
     };
     let mut report = battery(&rows, args.min_value);
+    if let Some(reference) = &args.reference {
+        match same_area_test(&rows, reference, args.seed) {
+            Some(t) => {
+                if let Some(tests) = report["tests"].as_array_mut() {
+                    tests.push(t);
+                }
+            }
+            None => {
+                eprint_lines("error: --reference needs --compare COL and --area COL\n");
+                return Exit::Usage;
+            }
+        }
+    }
     report["leader"] = json!(leader);
     let ranking = ranking(&rows);
     report["station_ranking"] = json!({
@@ -156,6 +171,8 @@ fn package_rows(dir: &std::path::Path, quiet: bool) -> Result<(Vec<StationRow>, 
         rows.push(StationRow {
             id: election.station_ids.get(s).to_owned(),
             region: station.governorate.map(|g| election.governorates[g.index()].clone()),
+            area: Some(election.contests[station.district.index()].id.clone()),
+            kind: None,
             line: 0,
             registered: u64::from(station.registered),
             issued: found,
@@ -197,6 +214,47 @@ fn pictures(rows: &[StationRow], dir: &std::path::Path) -> std::io::Result<Vec<S
         written.push(path.display().to_string());
     }
     Ok(written)
+}
+
+const SAME_AREA_ASSUMPTIONS: &str = "Within each area that has both kinds of station, the leader's votes per registered voter at the reference stations predict the leader's votes at all its stations; the excess is what the others report above that prediction. Assignment to the reference kind is not random, so this is an extrapolation, not a causal estimate. Interval and p-value: bootstrap of stations within each area and kind (percentile interval; share of resampled excesses at or below zero), seeded.";
+
+/// The same-area comparison as a test entry, or None without the columns it needs. Outside
+/// the Holm battery: it is declared by the user's choice of columns.
+fn same_area_test(rows: &[StationRow], reference: &str, seed: u64) -> Option<Value> {
+    use psephos_forensics::natural::{AreaStation, same_area};
+    if rows.iter().any(|r| r.area.is_none() || r.kind.is_none()) {
+        return None;
+    }
+    let mut areas: Vec<&str> = rows.iter().filter_map(|r| r.area.as_deref()).collect();
+    areas.sort_unstable();
+    areas.dedup();
+    let stations: Vec<AreaStation> = rows
+        .iter()
+        .map(|r| AreaStation {
+            area: areas.binary_search(&r.area.as_deref().unwrap_or("")).unwrap_or(0) as u32,
+            reference: r.kind.as_deref() == Some(reference),
+            registered: r.registered,
+            leader: r.leader,
+        })
+        .collect();
+    let r = same_area(&stations, 1000, seed);
+    Some(json!({
+        "name": "same_area_comparison",
+        "statistic": r.excess,
+        "p_value": r.p_value,
+        "effect": r.excess,
+        "ci": [r.ci.0, r.ci.1],
+        "effect_is": "leader's votes above the prediction from reference stations in the same areas",
+        "assumptions": SAME_AREA_ASSUMPTIONS,
+        "reference": reference,
+        "areas": r.areas,
+        "stations": r.stations,
+        "reference_stations": r.reference_stations,
+        "actual": r.actual,
+        "expected": r.expected,
+        "bootstrap": r.bootstrap,
+        "seed": r.seed,
+    }))
 }
 
 /// A CSV cell, quoted when it must be.

@@ -11,6 +11,7 @@ pub mod digits;
 pub mod fingerprint;
 pub mod integer;
 pub mod multiple;
+pub mod natural;
 
 /// One polling station's protocol counts, as the tests read them.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -18,6 +18,10 @@ pub struct StationColumns {
     pub region: Option<String>,
     /// Names stations in rankings; the line number otherwise.
     pub id: Option<String>,
+    /// Areas for same-area comparisons (e.g. territorial commissions).
+    pub area: Option<String>,
+    /// The kind of station compared (e.g. scanner or hand count).
+    pub kind: Option<String>,
 }
 
 /// One station as read.
@@ -26,6 +30,8 @@ pub struct StationRow {
     /// The id column's value, else `line N`.
     pub id: String,
     pub region: Option<String>,
+    pub area: Option<String>,
+    pub kind: Option<String>,
     pub line: u64,
     pub registered: u64,
     pub issued: u64,
@@ -96,17 +102,21 @@ pub fn read_station_table(
     let leader = all("--leader", &columns.leader);
     let region = columns.region.as_deref().map(|c| find("--region", c));
     let id = columns.id.as_deref().map(|c| find("--id", c));
+    let area = columns.area.as_deref().map(|c| find("--area", c));
+    let kind = columns.kind.as_deref().map(|c| find("--compare", c));
     let (Some(registered), Some(issued), Some(found), Some(leader)) =
         (registered, issued, found, leader)
     else {
         return (Vec::new(), diags);
     };
-    if matches!(region, Some(None)) || matches!(id, Some(None)) {
+    if [region, id, area, kind].iter().any(|c| matches!(c, Some(None))) {
         return (Vec::new(), diags);
     }
     let found = if found.is_empty() { issued.clone() } else { found };
     let region = region.flatten();
     let id = id.flatten();
+    let area = area.flatten();
+    let kind = kind.flatten();
     let mut rows = Vec::new();
     let mut record = csv::StringRecord::new();
     loop {
@@ -155,6 +165,8 @@ pub fn read_station_table(
         let row = StationRow {
             id: name.clone(),
             region: region.and_then(|i| record.get(i)).map(str::to_owned),
+            area: area.and_then(|i| record.get(i)).map(str::to_owned),
+            kind: kind.and_then(|i| record.get(i)).map(str::to_owned),
             line,
             registered: registered_v,
             issued: issued_v,
@@ -199,6 +211,8 @@ mod tests {
             leader: vec!["L".into()],
             region: Some("reg".into()),
             id: Some("uik".into()),
+            area: None,
+            kind: None,
         }
     }
 

@@ -168,3 +168,69 @@ fn a_clean_demo_package_is_not_flagged() {
     assert_eq!(regions.len(), 18);
     assert!(regions.iter().all(|r| r["q_value"].as_f64().is_some_and(|q| q > 0.05)));
 }
+
+#[test]
+fn same_area_comparison_finds_votes_added_at_hand_counted_stations() {
+    let dir = Scratch::new("forensics-same-area");
+    // 40 areas of 10 stations; 3 per area are scanners. Hand-counted stations in the first 20
+    // areas report 60 more leader votes each than their area's scanner rate predicts.
+    let mut csv = String::from("area,kind,registered,issued,leader\n");
+    let mut x: u64 = 99;
+    let mut planted = 0u64;
+    for area in 0..40u64 {
+        for st in 0..10u64 {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let registered = 1000 + (x >> 33) % 500;
+            let issued = registered * 6 / 10;
+            let base = registered * 3 / 10 + (x >> 50) % 11;
+            let scanner = st < 3;
+            let add = if !scanner && area < 20 { 60 } else { 0 };
+            planted += add;
+            let kind = if scanner { "koib" } else { "hand" };
+            csv.push_str(&format!("A{area},{kind},{registered},{issued},{}\n", base + add));
+        }
+    }
+    std::fs::write(dir.0.join("t.csv"), csv).expect("write");
+    let run = |reference: &str| {
+        let out = psephos(
+            &dir.0,
+            &[
+                "forensics",
+                "t.csv",
+                "--registered",
+                "registered",
+                "--ballots-issued",
+                "issued",
+                "--leader",
+                "leader",
+                "--area",
+                "area",
+                "--compare",
+                "kind",
+                "--reference",
+                reference,
+                "--format",
+                "json",
+                "--seed",
+                "5",
+            ],
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        json_of(&out)
+    };
+    let v = run("koib");
+    let t = v["tests"]
+        .as_array()
+        .and_then(|a| a.iter().find(|t| t["name"] == "same_area_comparison"))
+        .cloned()
+        .expect("same-area test");
+    assert_eq!(t["areas"], 40);
+    let excess = t["effect"].as_f64().unwrap_or(0.0);
+    // About the planted 8,400 votes (the scanner rates carry some noise).
+    assert!((excess - planted as f64).abs() < 0.25 * planted as f64, "{excess} vs {planted}");
+    let ci = t["ci"].as_array().expect("ci");
+    assert!(ci[0].as_f64().is_some_and(|lo| lo > 0.0), "{t}");
+    assert!(t["p_value"].as_f64().is_some_and(|p| p < 0.01));
+    // Same seed, same answer.
+    assert_eq!(run("koib")["tests"], v["tests"]);
+}
