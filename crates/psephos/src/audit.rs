@@ -35,6 +35,11 @@ pub(crate) fn audit(command: &AuditCommand) -> Exit {
     match command {
         AuditCommand::Sample(a) => sample(a),
         AuditCommand::Size(a) => size(a),
+        AuditCommand::Plan(a) => crate::audit_workflow::plan(a),
+        AuditCommand::Draw(a) => crate::audit_workflow::draw(a),
+        AuditCommand::Record(a) => crate::audit_workflow::record(a),
+        AuditCommand::Assess(a) => crate::audit_workflow::assess(a),
+        AuditCommand::Verify(a) => crate::audit_workflow::verify(a),
     }
 }
 
@@ -104,7 +109,7 @@ fn sample(args: &AuditSampleArgs) -> Exit {
 }
 
 /// `0.05`, `5%`.
-fn risk_limit(text: &str) -> Option<f64> {
+pub(crate) fn risk_limit(text: &str) -> Option<f64> {
     let (num, scale) = match text.strip_suffix('%') {
         Some(p) => (p.trim(), 100.0),
         None => (text.trim(), 1.0),

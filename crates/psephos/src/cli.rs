@@ -378,6 +378,17 @@ pub(crate) enum ForensicsFormat {
 
 #[derive(Subcommand)]
 pub(crate) enum AuditCommand {
+    /// Plan a station-level audit (MACRO, PPEB): package digests, assertions, error bounds and
+    /// the round-1 size per contest; writes the audit's state file.
+    Plan(crate::audit_workflow::PlanArgs),
+    /// Draw the next round's stations from a public seed (weighted consistent sampler).
+    Draw(crate::audit_workflow::DrawArgs),
+    /// Record hand counts (manual or recount forms) of sampled stations.
+    Record(crate::audit_workflow::RecordArgs),
+    /// Measure the risk per contest: confirmed, another round, or a full hand count.
+    Assess(crate::audit_workflow::AssessArgs),
+    /// Recompute every section of the state file and report the first difference.
+    Verify(crate::audit_workflow::VerifyArgs),
     /// Draw ids with Rivest's consistent sampler (bit-exact with Python `consistent-sampler`,
     /// as Arlo uses it) from a public seed; prints the draws in order.
     Sample(AuditSampleArgs),

@@ -4,6 +4,7 @@
 
 mod apportion;
 mod audit;
+mod audit_workflow;
 mod cli;
 mod commands;
 mod demo;

@@ -606,6 +606,31 @@ fn assertions_of(election: &Election, allocation: &Allocation, t: &Tabulation) -
     out
 }
 
+/// Every winner–loser pair of the SNTV contests, by contest, with its reported margin
+/// v_w − v_ℓ (zero or negative when the loser has as many votes or more, which only a full hand
+/// count settles): what a risk-limiting audit must confirm. Quota seats face the losers their
+/// rule would have seated instead, as in [`reconcile`].
+pub fn audit_pairs(
+    election: &Election,
+    allocation: &Allocation,
+    t: &Tabulation,
+) -> Vec<(ContestIdx, CandidateIdx, CandidateIdx, i128)> {
+    let mut out = Vec::new();
+    for r in &allocation.contests {
+        if !matches!(election.system_of(r.contest).method, Method::Sntv) {
+            continue;
+        }
+        for seat in &r.seats {
+            let vw = i128::from(t.candidate_votes[seat.candidate.index()]);
+            for (l, vl) in competitors(election, r, seat) {
+                out.push((r.contest, seat.candidate, l, vw - i128::from(vl)));
+            }
+        }
+    }
+    out.sort_by_key(|a| a.0);
+    out
+}
+
 fn tied_pairs(election: &Election, allocation: &Allocation, t: &Tabulation) -> u64 {
     let mut n = 0;
     for r in &allocation.contests {

@@ -113,6 +113,11 @@ codes! {
     BallotFileSyntax = "E520", "ballot-file-syntax", Error, "A BLT or PrefLib ballot file is malformed: its header, a weight or count, a rank token, a missing terminator or missing names.";
     BallotFileCandidate = "E521", "ballot-file-candidate", Error, "A ballot in a BLT or PrefLib file names a candidate number out of range or an unknown nickname, or names one candidate twice.";
     BallotFileMismatch = "W522", "ballot-file-mismatch", Warning, "A BLT or PrefLib file disagrees with itself or uses an extension: header counts that do not match the ballots, an unknown option, names taken from comments, ballots emptied by withdrawals.";
+    // The audit workflow (psephos audit plan, draw, record, assess, verify).
+    AuditPackageChanged = "E601", "audit-package-changed", Error, "The election package no longer matches the digests the audit plan committed to (a table, election.toml or a selected result file was changed, added or removed).";
+    AuditNotSampled = "E602", "audit-not-sampled", Error, "A hand-count form is for a station that is not in the audit's sample; it is not recorded.";
+    AuditNotHandCount = "E603", "audit-not-hand-count", Error, "A form given to psephos audit record is not a hand count (phase manual or recount); it is not recorded.";
+    AuditRecordedTwice = "E604", "audit-recorded-twice", Error, "A hand count of the station's ballot is already recorded in the audit; the new form is not recorded.";
     StationTableColumn = "E701", "station-table-column", Error, "A column named for a forensic test (--registered, --ballots-issued, --ballots-found, --leader, --region, --id) is not in the station table's header, or is named twice.";
     StationTableValue = "E702", "station-table-value", Error, "A count in a station table is not a whole number of zero or more.";
     StationTableInconsistent = "W703", "station-table-inconsistent", Warning, "A station's counts contradict each other (more leader votes than ballots found, ballots issued with no registered voters); the station is left out of the tests.";

@@ -179,3 +179,249 @@ fn audit_errors_have_their_exit_codes() {
     let no_count = psephos(&dir.0, &["audit", "sample", "--seed", "1", "--ids", "missing.txt"]);
     assert_eq!(no_count.status.code(), Some(2));
 }
+
+// ---------------------------------------------------------------------------------------------
+// The audit workflow: plan → draw → record → assess → verify, on tests/audit/two-districts.
+//
+// D1 (1 seat): 12 stations, each 100 ballots, A 70, B 20, C 10. Reported margins V_AB = 600,
+// V_AC = 720; every station's error bound u_p = max((50 + 100)/600, (60 + 100)/720) = 1/4, so
+// U = 3 and round 1 draws ⌈ln 0.05 / ln(2/3)⌉ + 1 = ⌈7.388⌉ + 1 = 9 stations. With no error
+// the MACRO p-value is (1 − 1/U)^9 = (2/3)^9 = 512/19683 = 0.026012294873748943 ≤ 0.05:
+// confirmed. D2 is tied (X 100, Y 100): only a full hand count settles it.
+
+const SEED: &str = "36463115561126243615";
+const HEADER: &str = "station,contest,phase,version,ballots_found,blank,invalid,A,B,C\n";
+
+fn audit_package(dir: &std::path::Path) -> std::path::PathBuf {
+    let pkg = dir.join("package");
+    crate::support::copy_tree(&crate::support::tests_dir().join("audit/two-districts"), &pkg);
+    pkg
+}
+
+fn run_ok(dir: &std::path::Path, args: &[&str]) -> String {
+    let out = psephos(dir, args);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{args:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn state(dir: &std::path::Path) -> Value {
+    serde_json::from_slice(&std::fs::read(dir.join("audit.json")).expect("audit.json"))
+        .expect("state JSON")
+}
+
+/// The D1 draws of a round, in order.
+fn draws(v: &Value, round: usize) -> Vec<String> {
+    v["rounds"][round]["sample"]
+        .as_array()
+        .expect("sample")
+        .iter()
+        .filter(|s| s["contest"] == "D1")
+        .flat_map(|s| s["draws"].as_array().expect("draws").iter())
+        .map(|d| d["id"].as_str().expect("id").to_owned())
+        .collect()
+}
+
+/// Plans and draws round 1; returns the D1 draws.
+fn plan_and_draw(dir: &std::path::Path) -> Vec<String> {
+    let plan =
+        run_ok(dir, &["audit", "plan", "package", "--risk-limit", "5%", "--out", "audit.json"]);
+    assert!(plan.contains("D1: U = 3.000, round 1: 9 draw(s) of 12 stations"), "{plan}");
+    assert!(plan.contains("D2: full hand count"), "{plan}");
+    run_ok(dir, &["audit", "draw", "audit.json", "package", "--seed", SEED]);
+    let v = state(dir);
+    assert_eq!(v["plan"]["contests"][0]["upper_bound_total"], "3");
+    assert_eq!(v["plan"]["contests"][0]["station_bounds"]["S07"], "1/4");
+    assert_eq!(v["plan"]["contests"][1]["status"], "full hand count");
+    assert_eq!(v["seed"], SEED);
+    draws(&v, 0)
+}
+
+/// Writes hand counts for `stations`: the reported count, or `shifted` for the first one.
+fn write_hand(dir: &std::path::Path, stations: &[String], first: &str) -> String {
+    let mut text = HEADER.to_owned();
+    let mut seen = std::collections::BTreeSet::new();
+    for (k, s) in stations.iter().enumerate() {
+        if seen.insert(s.clone()) {
+            let votes = if k == 0 { first } else { "70,20,10" };
+            text.push_str(&format!("{s},D1,manual,1,100,0,0,{votes}\n"));
+        }
+    }
+    let name = format!("hand-{}.csv", std::fs::read_dir(dir).expect("dir").count());
+    std::fs::write(dir.join(&name), text).expect("write hand counts");
+    name
+}
+
+fn risk(v: &Value, round: usize) -> f64 {
+    v["rounds"][round]["assessment"]["contests"][0]["risk"]
+        .as_str()
+        .expect("risk")
+        .parse()
+        .expect("a number")
+}
+
+#[test]
+fn audit_workflow_confirms_a_clean_hand_count() {
+    let dir = Scratch::new("audit-workflow-clean");
+    audit_package(&dir.0);
+    let sample = plan_and_draw(&dir.0);
+    assert_eq!(sample.len(), 9);
+    let hand = write_hand(&dir.0, &sample, "70,20,10");
+    run_ok(&dir.0, &["audit", "record", "audit.json", "package", &hand]);
+    let out = run_ok(&dir.0, &["audit", "assess", "audit.json", "package"]);
+    assert!(out.contains("D1: confirmed (risk 0.026012294873748943 after 9 draw(s))"), "{out}");
+    assert!(out.contains("D2: full hand count"), "{out}");
+    let v = state(&dir.0);
+    assert_eq!(v["rounds"][0]["assessment"]["contests"][0]["status"], "confirmed");
+    // The hand cross-check: (2/3)^9 = 512/19683.
+    assert!((risk(&v, 0) - 512.0 / 19683.0).abs() < 1e-15);
+    // Each hand count keeps its file's digest.
+    assert_eq!(v["rounds"][0]["counts"][0]["sha256"].as_str().map(str::len), Some(64));
+    let verified = run_ok(&dir.0, &["audit", "verify", "audit.json", "package"]);
+    assert!(verified.contains("replays"), "{verified}");
+    // Every earlier version of the state file is kept.
+    for k in 1..=3 {
+        assert!(dir.0.join(format!("audit.{k}.json")).exists(), "audit.{k}.json");
+    }
+    // Nothing more to draw.
+    assert_eq!(psephos(&dir.0, &["audit", "draw", "audit.json", "package"]).status.code(), Some(1));
+}
+
+#[test]
+fn audit_workflow_overstatements_raise_the_risk() {
+    // One vote moved from A to B at the first drawn station: δ_AB = 50 − 48 = 2, e_p = 2/600,
+    // taint e_p/u_p = 1/75; the p-value is (2/3)^9 / (1 − 1/75)^m, m the station's draws.
+    let dir = Scratch::new("audit-workflow-shifted");
+    audit_package(&dir.0);
+    let sample = plan_and_draw(&dir.0);
+    let m = sample.iter().filter(|s| **s == sample[0]).count() as i32;
+    let hand = write_hand(&dir.0, &sample, "69,21,10");
+    run_ok(&dir.0, &["audit", "record", "audit.json", "package", &hand]);
+    run_ok(&dir.0, &["audit", "assess", "audit.json", "package"]);
+    let v = state(&dir.0);
+    let expected = (512.0 / 19683.0) / (1.0f64 - 1.0 / 75.0).powi(m);
+    assert!((risk(&v, 0) - expected).abs() < 1e-15, "{} vs {expected}", risk(&v, 0));
+    assert!(risk(&v, 0) > 512.0 / 19683.0);
+    let over = &v["rounds"][0]["assessment"]["contests"][0]["overstatements"][0];
+    assert_eq!(over["e"], "1/300");
+    assert_eq!(over["votes"], "2");
+    assert_eq!((over["winner"].as_str(), over["loser"].as_str()), (Some("A"), Some("B")));
+
+    // A large overstatement (A 20, B 70: δ_AB = 100, taint 2/3) escalates to a second round,
+    // which continues the same ticket stream.
+    let dir = Scratch::new("audit-workflow-escalate");
+    audit_package(&dir.0);
+    let sample = plan_and_draw(&dir.0);
+    let hand = write_hand(&dir.0, &sample, "20,70,10");
+    run_ok(&dir.0, &["audit", "record", "audit.json", "package", &hand]);
+    let out = run_ok(&dir.0, &["audit", "assess", "audit.json", "package"]);
+    assert!(out.contains("D1: continue"), "{out}");
+    let v = state(&dir.0);
+    let p = risk(&v, 0);
+    assert!(p > 0.05, "{p}");
+    let next = v["rounds"][0]["assessment"]["contests"][0]["next_round"].as_u64().expect("size");
+    // n = ⌈(ln α − ln p) / ln(1 − 1/U)⌉ + 1.
+    let n = ((0.05f64.ln() - p.ln()) / (2.0f64 / 3.0).ln()).ceil() as u64 + 1;
+    assert_eq!(next, n);
+    // A seed other than the audit's is refused; without one the recorded seed continues.
+    let other = psephos(&dir.0, &["audit", "draw", "audit.json", "package", "--seed", "1"]);
+    assert_eq!(other.status.code(), Some(1));
+    run_ok(&dir.0, &["audit", "draw", "audit.json", "package"]);
+    let v = state(&dir.0);
+    let second = draws(&v, 1);
+    assert_eq!(second.len() as u64, next);
+    // The weighted sampler's first 9 + n draws are round 1 followed by round 2.
+    use psephos_audit::sampling::{Weight, weighted_sample};
+    let ids: Vec<String> = (1..=12).map(|i| format!("S{i:02}")).collect();
+    let all = weighted_sample(&ids, &[Weight::new(1, 4); 12], SEED, 9 + next as usize, None)
+        .expect("draws");
+    let all: Vec<String> = all.iter().map(|d| ids[d.index].clone()).collect();
+    assert_eq!(all[..9], sample[..]);
+    assert_eq!(all[9..], second[..]);
+    let verified = run_ok(&dir.0, &["audit", "verify", "audit.json", "package"]);
+    assert!(verified.contains("2 round(s)"), "{verified}");
+}
+
+#[test]
+fn audit_draw_refuses_a_changed_package() {
+    let dir = Scratch::new("audit-workflow-changed");
+    let pkg = audit_package(&dir.0);
+    run_ok(&dir.0, &["audit", "plan", "package", "--risk-limit", "0.05", "--out", "audit.json"]);
+    let before = std::fs::read(dir.0.join("audit.json")).expect("state");
+    let results = pkg.join("results/D1.csv");
+    let text = std::fs::read_to_string(&results).expect("results");
+    std::fs::write(
+        &results,
+        text.replacen(
+            "S01,D1,electronic,1,100,0,0,70,20,10",
+            "S01,D1,electronic,1,100,0,0,71,19,10",
+            1,
+        ),
+    )
+    .expect("write");
+    let out = psephos(&dir.0, &["audit", "draw", "audit.json", "package", "--seed", SEED]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("E601") && err.contains("results/D1.csv changed"), "{err}");
+    assert_eq!(std::fs::read(dir.0.join("audit.json")).expect("state"), before, "untouched");
+    // A new result file is a change too.
+    std::fs::write(&results, text).expect("restore");
+    std::fs::write(
+        pkg.join("results/late.csv"),
+        format!("{HEADER}S02,D1,correction,1,100,0,0,70,20,10\n"),
+    )
+    .expect("write");
+    let out = psephos(&dir.0, &["audit", "draw", "audit.json", "package", "--seed", SEED]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("results/late.csv is new"));
+}
+
+#[test]
+fn audit_record_takes_only_hand_counts_of_sampled_stations() {
+    let dir = Scratch::new("audit-workflow-record");
+    audit_package(&dir.0);
+    let sample = plan_and_draw(&dir.0);
+    let outside = (1..=12).map(|i| format!("S{i:02}")).find(|s| !sample.contains(s)).expect("one");
+    let text = format!(
+        "{HEADER}{outside},D1,manual,1,100,0,0,70,20,10\n{},D1,electronic,2,100,0,0,70,20,10\n{},D1,recount,1,100,0,0,70,20,10\n",
+        sample[0], sample[1]
+    );
+    std::fs::write(dir.0.join("mixed.csv"), text).expect("write");
+    let out = psephos(&dir.0, &["audit", "record", "audit.json", "package", "mixed.csv"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("E602 station={outside}")), "{err}");
+    assert!(err.contains(&format!("E603 station={}", sample[0])), "{err}");
+    let v = state(&dir.0);
+    let counts = v["rounds"][0]["counts"].as_array().expect("counts");
+    assert_eq!(counts.len(), 1);
+    assert_eq!(counts[0]["station"], sample[1].as_str());
+    assert_eq!(counts[0]["phase"], "recount");
+    // The same station again: refused.
+    let again = psephos(&dir.0, &["audit", "record", "audit.json", "package", "mixed.csv"]);
+    assert!(String::from_utf8_lossy(&again.stderr).contains("E604"));
+    // Assess waits for every sampled station.
+    let early = psephos(&dir.0, &["audit", "assess", "audit.json", "package"]);
+    assert_eq!(early.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&early.stderr).contains("no recorded hand count"));
+}
+
+#[test]
+fn audit_state_files_are_byte_identical_across_runs() {
+    let run = |name: &str| -> Vec<u8> {
+        let dir = Scratch::new(name);
+        audit_package(&dir.0);
+        let sample = plan_and_draw(&dir.0);
+        let hand = write_hand(&dir.0, &sample, "69,21,10");
+        run_ok(&dir.0, &["audit", "record", "audit.json", "package", &hand]);
+        run_ok(&dir.0, &["audit", "assess", "audit.json", "package"]);
+        std::fs::read(dir.0.join("audit.json")).expect("state")
+    };
+    let (a, b) = (run("audit-workflow-det-1"), run("audit-workflow-det-2"));
+    assert!(a == b, "two runs wrote different state files");
+}

@@ -33,6 +33,11 @@ fn every_command_is_documented() {
         "demo",
         "audit sample",
         "audit size",
+        "audit plan",
+        "audit draw",
+        "audit record",
+        "audit assess",
+        "audit verify",
     ] {
         assert!(
             text.contains(&format!("psephos {command}")),
