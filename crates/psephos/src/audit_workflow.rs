@@ -679,9 +679,8 @@ fn plan_summary(m: &Model, alpha: f64) -> String {
         m.contests.iter().filter(|c| c.status == Status::Audit).collect();
     let full = m.contests.iter().filter(|c| c.status == Status::FullHandCount).count();
     let draws: u64 = audited.iter().map(|c| c.round_1).sum();
-    let stations: u64 = audited.iter().map(|c| c.frame()).sum();
     let mut s = format!(
-        "Audit plan (MACRO, stations drawn with probability proportional to their error bound, risk limit {}): {} contest(s) to audit, {draws} station draw(s) in round 1 out of {stations} stations; {full} contest(s) need a full hand count; {} not audited.\n",
+        "Audit plan (MACRO, stations drawn with probability proportional to their error bound, risk limit {}): {} contest(s) to audit with {draws} draw(s) in round 1; {full} contest(s) need a full hand count; {} not audited.\n",
         fl(alpha),
         audited.len(),
         m.skipped.len()

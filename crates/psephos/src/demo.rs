@@ -90,6 +90,19 @@ pub(crate) fn demo(args: &DemoArgs, quiet: bool) -> Exit {
         eprint_lines(&format!("error: cannot write {}: {err}\n", seats_path.display()));
         return Exit::Io;
     }
+    // A station-level audit plan for every district at a 5 % risk limit (`psephos audit plan`).
+    let audit_path = args.out.join("audit-plan.json");
+    let audit_summary = match crate::audit_workflow::plan_from_checked(&checked, 0.05, None) {
+        Ok((state, summary)) => {
+            if let Err(err) = std::fs::write(&audit_path, crate::audit_workflow::state_text(&state))
+            {
+                eprint_lines(&format!("error: cannot write {}: {err}\n", audit_path.display()));
+                return Exit::Io;
+            }
+            summary.lines().next().unwrap_or_default().to_owned()
+        }
+        Err(exit) => return exit,
+    };
     let text = match args.format {
         Format::Json => serde_json::to_string_pretty(&seats_json).unwrap_or_default() + "\n",
         Format::Csv => views::allocation_csv(e, &a),
@@ -120,6 +133,7 @@ pub(crate) fn demo(args: &DemoArgs, quiet: bool) -> Exit {
                 thousands(recount),
                 seats_path.display()
             ));
+            s.push_str(&format!("{audit_summary} Wrote {}.\n", audit_path.display()));
             s.push_str(&summary(&checked));
             s.push_str(&format!(
                 "Turnout {}% ({} ballots of {} registered); {} blank, {} invalid.\n\n",

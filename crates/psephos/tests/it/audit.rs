@@ -425,3 +425,41 @@ fn audit_state_files_are_byte_identical_across_runs() {
     let (a, b) = (run("audit-workflow-det-1"), run("audit-workflow-det-2"));
     assert!(a == b, "two runs wrote different state files");
 }
+
+#[test]
+fn demo_writes_an_audit_plan_for_every_district() {
+    let dir = Scratch::new("audit-demo");
+    let out = psephos(
+        &dir.0,
+        &[
+            "--quiet",
+            "demo",
+            "--out",
+            "d",
+            "--seed",
+            "3",
+            "--stations",
+            "1500",
+            "--candidates",
+            "400",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Wrote d/audit-plan.json"));
+    let v: Value =
+        serde_json::from_slice(&std::fs::read(dir.0.join("d/audit-plan.json")).expect("plan"))
+            .expect("JSON");
+    assert_eq!(v["plan"]["risk_limit"], "0.05");
+    let contests = v["plan"]["contests"].as_array().expect("contests");
+    assert_eq!(contests.len(), 92, "every contest of the iraq-2021 structure is SNTV");
+    for c in contests {
+        let status = c["status"].as_str().expect("status");
+        assert!(["audit", "full hand count", "uncontested"].contains(&status), "{status}");
+    }
+    // The plan is a state file the workflow continues (with 1,500 stations, about 18 per
+    // district, every district may need a full hand count: then there is nothing to draw).
+    let draw =
+        psephos(&dir.0, &["audit", "draw", "d/audit-plan.json", "d/package", "--seed", SEED]);
+    let audited = contests.iter().any(|c| c["status"] == "audit");
+    assert_eq!(draw.status.code(), Some(if audited { 0 } else { 1 }));
+}
