@@ -4,7 +4,7 @@
 
 use psephos_forensics::Station;
 use psephos_forensics::digits::{Count, LastDigit, last_digit};
-use psephos_forensics::integer::{Criterion, Excess, Grid, Weight, excess};
+use psephos_forensics::integer::{Criterion, Excess, Grid, Prepared, Weight};
 use psephos_forensics::multiple::{benjamini_hochberg, holm};
 use psephos_io::{StationColumns, StationRow, read_station_table};
 use serde_json::{Value, json};
@@ -362,9 +362,13 @@ fn digit_test(name: &str, what: &str, r: &LastDigit, cut: u64) -> Value {
 /// weightings are reported beside them, outside the Holm family.
 fn battery(rows: &[StationRow], cut: u64) -> Value {
     let all: Vec<Station> = rows.iter().map(station).collect();
-    let included: Vec<Station> = all.iter().copied().filter(Station::kobak_included).collect();
-    let integer = excess(&included, Grid::INTEGER);
-    let control = excess(&included, Grid::HALF);
+    let kept: Vec<usize> = (0..all.len()).filter(|&i| all[i].kobak_included()).collect();
+    let included: Vec<Station> = kept.iter().map(|&i| all[i]).collect();
+    // Every station's null once, for the test, its control and the regional breakdown.
+    let prepared = Prepared::new(&included, &[Grid::INTEGER, Grid::HALF]);
+    let integer = prepared.excess(0, None);
+    let control = prepared.excess(1, None);
+    let regions_of: Vec<Option<&str>> = kept.iter().map(|&i| rows[i].region.as_deref()).collect();
     let head = find(&integer, Criterion::TurnoutOrLeader, Weight::Stations);
     let issued = last_digit(
         &all.iter().map(|s| Count { value: s.issued, trials: s.registered }).collect::<Vec<_>>(),
@@ -413,7 +417,7 @@ fn battery(rows: &[StationRow], cut: u64) -> Value {
         "stations": {"read": rows.len(), "included_in_integer_test": included.len()},
         "battery": "integer_percentages, last_digit_ballots_issued, last_digit_leader_votes (Holm within the battery)",
         "tests": tests,
-        "regions": regions(rows),
+        "regions": regions(&prepared, &regions_of),
         "descriptive": descriptive(rows),
         "not_offered": "First-digit Benford and second-digit Benford against the fixed law: they reject clean elections (Canada 2011, DC 2010) and are not fraud tests.",
     })
@@ -461,8 +465,8 @@ fn descriptive(rows: &[StationRow]) -> Value {
 
 /// The integer test per region (turnout or leader share, stations), with Benjamini–Hochberg
 /// q-values across regions.
-fn regions(rows: &[StationRow]) -> Value {
-    let mut names: Vec<&str> = rows.iter().filter_map(|r| r.region.as_deref()).collect();
+fn regions(prepared: &Prepared, regions_of: &[Option<&str>]) -> Value {
+    let mut names: Vec<&str> = regions_of.iter().flatten().copied().collect();
     names.sort_unstable();
     names.dedup();
     if names.is_empty() {
@@ -470,15 +474,11 @@ fn regions(rows: &[StationRow]) -> Value {
     }
     let mut out: Vec<Value> = Vec::new();
     for name in &names {
-        let st: Vec<Station> = rows
-            .iter()
-            .filter(|r| r.region.as_deref() == Some(name))
-            .map(station)
-            .filter(Station::kobak_included)
-            .collect();
-        let e = excess(&st, Grid::INTEGER);
+        let which: Vec<usize> =
+            (0..regions_of.len()).filter(|&i| regions_of[i] == Some(name)).collect();
+        let e = prepared.excess(0, Some(&which));
         if let Some(h) = find(&e, Criterion::TurnoutOrLeader, Weight::Stations) {
-            out.push(json!({"region": name, "stations": st.len(), "observed": h.observed,
+            out.push(json!({"region": name, "stations": which.len(), "observed": h.observed,
                 "expected": h.expected, "excess": h.excess, "z": h.z, "p_value": h.p_value}));
         }
     }

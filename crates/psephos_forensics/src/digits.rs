@@ -45,22 +45,34 @@ pub struct LastDigit {
 /// each last digit among redrawn counts that pass the cut; the expected frequencies are then
 /// scaled to the number of counts that passed.
 pub fn last_digit(counts: &[Count], min_value: u64) -> LastDigit {
+    use rayon::prelude::*;
     let mut observed = [0u64; 10];
-    let mut mass = [0f64; 10];
-    for c in counts {
-        if c.value > c.trials {
-            continue;
-        }
-        if c.value >= min_value {
-            observed[(c.value % 10) as usize] += 1;
-        }
-        let p = if c.trials == 0 { 0.0 } else { c.value as f64 / c.trials as f64 };
-        let (first, pmf) = binomial::window(c.trials, p);
-        for (i, &pr) in pmf.iter().enumerate() {
-            let k = first + i as u64;
-            if k >= min_value {
-                mass[(k % 10) as usize] += pr;
+    for c in counts.iter().filter(|c| c.value <= c.trials && c.value >= min_value) {
+        observed[(c.value % 10) as usize] += 1;
+    }
+    // Per-station digit masses, summed in input order (chunks in order), so the floating-point
+    // sum does not depend on the number of threads.
+    let per_chunk: Vec<[f64; 10]> = counts
+        .par_chunks(4096)
+        .map(|chunk| {
+            let mut mass = [0f64; 10];
+            for c in chunk.iter().filter(|c| c.value <= c.trials) {
+                let p = if c.trials == 0 { 0.0 } else { c.value as f64 / c.trials as f64 };
+                let (first, pmf) = binomial::window(c.trials, p);
+                for (i, &pr) in pmf.iter().enumerate() {
+                    let k = first + i as u64;
+                    if k >= min_value {
+                        mass[(k % 10) as usize] += pr;
+                    }
+                }
             }
+            mass
+        })
+        .collect();
+    let mut mass = [0f64; 10];
+    for m in per_chunk {
+        for d in 0..10 {
+            mass[d] += m[d];
         }
     }
     let stations: u64 = observed.iter().sum();

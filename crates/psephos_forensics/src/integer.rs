@@ -125,12 +125,23 @@ struct StationNull {
 }
 
 fn null_of(s: &Station, grid: Grid) -> StationNull {
-    let moments = |n: u64, k_obs: u64| -> (f64, f64, f64, f64) {
+    nulls_of(s, &[grid])[0]
+}
+
+/// The station's null for each grid; the two binomial windows are computed once.
+fn nulls_of(s: &Station, grids: &[Grid]) -> Vec<StationNull> {
+    let window = |n: u64, k_obs: u64| {
         let p = if n == 0 { 0.0 } else { k_obs as f64 / n as f64 };
         let (first, pmf) = binomial::window(n, p);
+        let nf = n as f64;
+        // E[K²] = np(1−p) + (np)².
+        (first, pmf, nf * p * (1.0 - p) + (nf * p) * (nf * p))
+    };
+    let moments = |grid: Grid, n: u64, w: &(u64, Vec<f64>, f64)| -> (f64, f64, f64, f64) {
+        let (first, pmf, second) = w;
         let (mut q, mut m1, mut m2) = (0.0, 0.0, 0.0);
         let last = first + pmf.len() as u64 - 1;
-        for (a, b) in grid.runs(n, first, last) {
+        for (a, b) in grid.runs(n, *first, last) {
             for k in a..=b {
                 let pr = pmf[(k - first) as usize];
                 let kf = k as f64;
@@ -139,25 +150,69 @@ fn null_of(s: &Station, grid: Grid) -> StationNull {
                 m2 += kf * kf * pr;
             }
         }
-        let nf = n as f64;
-        // E[K²] = np(1−p) + (np)².
-        let second = nf * p * (1.0 - p) + (nf * p) * (nf * p);
-        (q, m1, m2, second)
+        (q, m1, m2, *second)
     };
-    let (q_t, g1, g2, gg) = moments(s.registered, s.issued);
-    let (q_s, l1, l2, ll) = moments(s.found, s.leader);
-    StationNull { q_t, q_s, g1, g2, l1, l2, gg, ll }
+    let turnout = window(s.registered, s.issued);
+    let share = window(s.found, s.leader);
+    grids
+        .iter()
+        .map(|&grid| {
+            let (q_t, g1, g2, gg) = moments(grid, s.registered, &turnout);
+            let (q_s, l1, l2, ll) = moments(grid, s.found, &share);
+            StationNull { q_t, q_s, g1, g2, l1, l2, gg, ll }
+        })
+        .collect()
+}
+
+/// Every station's null for several grids, computed once (in parallel; the result does not
+/// depend on the number of threads) and summarised as often as needed: the whole set, a
+/// region, the control grid.
+pub struct Prepared<'a> {
+    stations: &'a [Station],
+    grids: Vec<Grid>,
+    /// By station, one null per grid.
+    nulls: Vec<Vec<StationNull>>,
+}
+
+impl<'a> Prepared<'a> {
+    pub fn new(stations: &'a [Station], grids: &[Grid]) -> Prepared<'a> {
+        use rayon::prelude::*;
+        let nulls = stations.par_iter().map(|s| nulls_of(s, grids)).collect();
+        Prepared { stations, grids: grids.to_vec(), nulls }
+    }
+
+    /// The test on grid `g` (an index into the grids given) over the stations `which`
+    /// (indices), or all of them.
+    pub fn excess(&self, g: usize, which: Option<&[usize]>) -> Vec<Excess> {
+        let all: Vec<usize>;
+        let which = match which {
+            Some(w) => w,
+            None => {
+                all = (0..self.stations.len()).collect();
+                &all
+            }
+        };
+        let grid = self.grids.get(g).copied().unwrap_or(Grid::INTEGER);
+        let picked: Vec<(&Station, &StationNull)> = which
+            .iter()
+            .filter_map(|&i| Some((self.stations.get(i)?, self.nulls.get(i)?.get(g)?)))
+            .collect();
+        summarize(&picked, grid)
+    }
 }
 
 /// The test on every station given (apply an inclusion rule first, e.g.
 /// [`Station::kobak_included`]), for the three criteria and four weights.
 pub fn excess(stations: &[Station], grid: Grid) -> Vec<Excess> {
-    let nulls: Vec<StationNull> = stations.iter().map(|s| null_of(s, grid)).collect();
+    Prepared::new(stations, &[grid]).excess(0, None)
+}
+
+fn summarize(picked: &[(&Station, &StationNull)], grid: Grid) -> Vec<Excess> {
     let mut out = Vec::new();
     for criterion in [Criterion::TurnoutOrLeader, Criterion::LeaderOnly, Criterion::TurnoutOnly] {
         for weight in [Weight::Stations, Weight::Registered, Weight::Issued, Weight::LeaderVotes] {
             let (mut observed, mut mean, mut var, mut skew) = (0.0, 0.0, 0.0, 0.0);
-            for (s, q) in stations.iter().zip(&nulls) {
+            for &(s, q) in picked {
                 let on_t = grid.contains(s.issued, s.registered);
                 let on_s = grid.contains(s.leader, s.found);
                 let hit = match criterion {
