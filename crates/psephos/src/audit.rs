@@ -187,6 +187,26 @@ fn size(args: &AuditSizeArgs) -> Exit {
             }
             macro_plan(alpha, &contest, stations)
         }
+        SizeMethod::Alpha | SizeMethod::Clca => simulated(args, alpha, &votes),
+        SizeMethod::Minerva | SizeMethod::Providence => {
+            let winners = top(&votes, args.winners);
+            psephos_audit::minerva::round_sizes(&votes, &winners, args.ballots, alpha, &quantiles)
+                .map(|sizes| {
+                    let q: serde_json::Map<String, Value> = quantiles
+                        .iter()
+                        .zip(sizes)
+                        .map(|(q, n)| (format!("{q}"), json!(n)))
+                        .collect();
+                    json!({
+                        "method": if args.method == SizeMethod::Minerva { "minerva" } else { "providence" },
+                        "unit": "ballots",
+                        "asn": Value::Null,
+                        "quantiles": q,
+                        "note": "first-round sizes for each stopping probability (Providence's first round is Minerva's); round-by-round methods have no ASN",
+                    })
+                })
+                .map_err(|e| bravo::AuditError::Inconsistent(e.to_string()))
+        }
     };
     let value = match result {
         Ok(mut v) => {
@@ -228,6 +248,59 @@ fn size(args: &AuditSizeArgs) -> Exit {
         }
     };
     emit(args.out.as_deref(), &text)
+}
+
+/// The indices of the `k` candidates with most votes (ties in input order).
+fn top(votes: &[u64], k: usize) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..votes.len()).collect();
+    order.sort_by(|&a, &b| votes[b].cmp(&votes[a]).then(a.cmp(&b)));
+    order.truncate(k);
+    order.sort_unstable();
+    order
+}
+
+/// ALPHA ballot polling and CLCA sizes by seeded simulation, on the closest winner–loser pair
+/// (the smallest winner against the largest loser), which binds the audit.
+fn simulated(args: &AuditSizeArgs, alpha: f64, votes: &[u64]) -> Result<Value, bravo::AuditError> {
+    use psephos_audit::simulate::{ErrorRates, SimSpec, clca_sizes, polling_sizes};
+    let winners = top(votes, args.winners);
+    let w = winners.iter().map(|&i| votes[i]).min().unwrap_or(0);
+    let l = (0..votes.len()).filter(|i| !winners.contains(i)).map(|i| votes[i]).max().unwrap_or(0);
+    if args.reps == 0 {
+        return Err(bravo::AuditError::Inconsistent("--reps must be at least 1".into()));
+    }
+    let spec = SimSpec::new(alpha, args.reps, args.seed.clone());
+    let invalid = |e: psephos_audit::StatError| bravo::AuditError::Inconsistent(e.to_string());
+    let (method, result, extra) = if args.method == SizeMethod::Alpha {
+        let other = args.ballots.saturating_sub(w + l);
+        (
+            "alpha",
+            polling_sizes(w, l, other, &spec).map_err(invalid)?,
+            json!({"estimator": "shrink_trunc (SHANGRLA defaults), sampling without replacement"}),
+        )
+    } else {
+        let rates = ErrorRates { o1: 0.001, o2: 0.0001, u1: 0.001, u2: 0.0001 };
+        let margin = (w - l) as f64 / args.ballots.max(1) as f64;
+        (
+            "clca",
+            clca_sizes(args.ballots, margin, 1.0, rates, &spec).map_err(invalid)?,
+            json!({"estimator": "optimal_comparison", "diluted_margin": margin,
+                "rates": {"o1": rates.o1, "o2": rates.o2, "u1": rates.u1, "u2": rates.u2}}),
+        )
+    };
+    let q: serde_json::Map<String, Value> =
+        result.quantiles.iter().map(|(q, n)| (format!("{q}"), json!(n))).collect();
+    Ok(json!({
+        "method": method,
+        "unit": "ballots",
+        "asn": result.mean.ceil(),
+        "quantiles": q,
+        "reps": result.reps,
+        "seed": result.seed,
+        "full_hand_counts": result.full_hand_counts,
+        "pair": {"winner_votes": w, "loser_votes": l},
+        "simulation": extra,
+    }))
 }
 
 /// MACRO round-1 stations when the ballots and votes are spread evenly over `stations`

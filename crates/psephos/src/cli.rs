@@ -439,12 +439,22 @@ pub(crate) enum SizeMethod {
     Bravo,
     KaplanMarkov,
     Macro,
+    /// Ballot polling with ALPHA (SHANGRLA's shrink_trunc), sized by seeded simulation.
+    Alpha,
+    Minerva,
+    /// Providence's first round is Minerva's.
+    Providence,
+    /// Card-level comparison with ALPHA (optimal_comparison), sized by seeded simulation with
+    /// Arlo's error rates.
+    Clca,
 }
 
 #[derive(Args)]
 pub(crate) struct AuditSizeArgs {
     /// bravo: ballots to poll (ASN and 0.7/0.8/0.9 stopping quantiles); kaplan-markov: ballots
-    /// to compare (Arlo's rates 0.001/0.0001, and nmin); macro: stations to hand count.
+    /// to compare (Arlo's rates 0.001/0.0001, and nmin); macro: stations to hand count; alpha:
+    /// ballots to poll, simulated; minerva, providence: first-round ballots for stopping
+    /// probabilities 0.7/0.8/0.9; clca: ballots to compare, simulated.
     #[arg(long, value_enum)]
     pub(crate) method: SizeMethod,
     /// The risk limit: a fraction (0.05) or a percentage (5%).
@@ -462,6 +472,13 @@ pub(crate) struct AuditSizeArgs {
     /// macro: number of polling stations (ballots and votes taken as spread evenly).
     #[arg(long, value_name = "S")]
     pub(crate) stations: Option<u64>,
+    /// alpha, clca: simulated audits (each replicate draws a population from the reported
+    /// shares and audits it until it stops).
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub(crate) reps: u32,
+    /// alpha, clca: the simulation's seed (any text; published with the result).
+    #[arg(long, default_value = "0")]
+    pub(crate) seed: String,
     /// Output format.
     #[arg(long, value_enum, default_value_t = AuditFormat::Json)]
     pub(crate) format: AuditFormat,

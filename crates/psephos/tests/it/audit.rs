@@ -463,3 +463,46 @@ fn demo_writes_an_audit_plan_for_every_district() {
     let audited = contests.iter().any(|c| c["status"] == "audit");
     assert_eq!(draw.status.code(), Some(if audited { 0 } else { 1 }));
 }
+
+#[test]
+fn size_minerva_alpha_and_clca() {
+    let dir = Scratch::new("audit-size-more");
+    let run = |method: &str, votes: &str, ballots: &str, extra: &[&str]| {
+        let mut args = vec![
+            "audit",
+            "size",
+            "--method",
+            method,
+            "--risk-limit",
+            "0.1",
+            "--votes",
+            votes,
+            "--ballots",
+            ballots,
+            "--format",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        let out = psephos(&dir.0, &args);
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        json_of(&out)
+    };
+    // Vector MI-01: 600/400/100 with 100 undervotes (athena's Minerva round sizes).
+    let v = run("minerva", "600,400,100", "1200", &[]);
+    assert_eq!(
+        (&v["quantiles"]["0.7"], &v["quantiles"]["0.8"], &v["quantiles"]["0.9"]),
+        (&serde_json::json!(134), &serde_json::json!(166), &serde_json::json!(215))
+    );
+    assert_eq!(run("providence", "600,400,100", "1200", &[])["quantiles"], v["quantiles"]);
+    // Simulations: seeded (same seed, same sizes; another seed is allowed to differ), the
+    // quantiles ordered, and a wide margin needs fewer ballots than a narrow one.
+    for method in ["alpha", "clca"] {
+        let a = run(method, "60000,40000", "100000", &["--seed", "7", "--reps", "40"]);
+        assert_eq!(a, run(method, "60000,40000", "100000", &["--seed", "7", "--reps", "40"]));
+        let q = |v: &serde_json::Value, k: &str| v["quantiles"][k].as_u64().unwrap_or(0);
+        assert!(q(&a, "0.7") <= q(&a, "0.8") && q(&a, "0.8") <= q(&a, "0.9"), "{a}");
+        let narrow = run(method, "51000,49000", "100000", &["--seed", "7", "--reps", "40"]);
+        assert!(q(&narrow, "0.9") > q(&a, "0.9"), "{method}: {narrow} vs {a}");
+        assert_eq!(a["seed"], "7");
+    }
+}
