@@ -306,6 +306,11 @@ pub(crate) struct DemoArgs {
     /// Number of candidates (Iraq 2021: 3,249); fewer make narrower ballots.
     #[arg(long, default_value_t = psephos_synth::DemoConfig::IRAQ_CANDIDATES)]
     pub(crate) candidates: u32,
+    /// Plant ballot stuffing in this percent of the stations (0-100; default 0, a clean
+    /// election): the leading candidate's ballots are added until the turnout lands on a whole
+    /// percentage 5 to 25 points higher. For testing forensic tools.
+    #[arg(long, value_name = "PERCENT", default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=100))]
+    pub(crate) stuffing: u32,
     /// Output format of the seat table.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub(crate) format: Format,

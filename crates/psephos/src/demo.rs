@@ -50,6 +50,7 @@ pub(crate) fn demo(args: &DemoArgs, quiet: bool) -> Exit {
         seed: args.seed,
         stations: args.stations,
         candidates: args.candidates,
+        stuffing_percent: args.stuffing,
     };
     let districts = 83;
     let progress = bar(quiet, districts, "generating");

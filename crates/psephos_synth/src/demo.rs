@@ -32,6 +32,9 @@ pub struct DemoConfig {
     /// Candidates in all contests (2021: 3,249). Every district keeps at least one more
     /// candidate than seats and every reserved seat at least one candidate.
     pub candidates: u32,
+    /// Percent of stations with planted ballot stuffing (0: a clean election), for testing
+    /// forensic tools; see [`add_stuffing`].
+    pub stuffing_percent: u32,
 }
 
 impl DemoConfig {
@@ -43,7 +46,12 @@ impl DemoConfig {
     pub const IRAQ_TURNOUT: f64 = 9_629_601.0 / 22_116_368.0;
 
     pub fn iraq(seed: u64) -> Self {
-        DemoConfig { seed, stations: Self::IRAQ_STATIONS, candidates: Self::IRAQ_CANDIDATES }
+        DemoConfig {
+            seed,
+            stations: Self::IRAQ_STATIONS,
+            candidates: Self::IRAQ_CANDIDATES,
+            stuffing_percent: 0,
+        }
     }
 }
 
@@ -896,8 +904,61 @@ pub fn generate(config: &DemoConfig, progress: Progress<'_>) -> Demo {
     for f in &mut forms.forms {
         f.source.file = 0;
     }
+    if config.stuffing_percent > 0 {
+        add_stuffing(&election, &mut forms, config.seed, config.stuffing_percent);
+    }
     add_recounts(&mut forms, config.seed);
     Demo { election, forms }
+}
+
+/// Planted ballot stuffing, as forensic studies find it: in `percent` % of the stations (drawn
+/// from a stream of their own, so the other stations are unchanged), ballots for the station's
+/// leading candidate are added until the turnout is 5 to 25 points higher and lands on a whole
+/// percentage (a target written on the protocol). Every form of the station sees the stuffed
+/// box: the electronic count and any hand count.
+fn add_stuffing(election: &Election, forms: &mut FormSet, seed: u64, percent: u32) {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(u64::MAX - 2);
+    let share = f64::from(percent.min(100)) / 100.0;
+    let stations = election.stations.len();
+    let mut stuffed: Vec<Option<u64>> = vec![None; stations];
+    let mut votes: Vec<u32> = Vec::new();
+    for i in 0..forms.forms.len() {
+        let form = forms.forms[i];
+        let s = form.key.station.index();
+        if form.key.phase == Phase::Electronic && form.key.contest == election.stations[s].district
+        {
+            if !rng.random_bool(share) {
+                continue;
+            }
+            let n = u64::from(election.stations[s].registered);
+            let b = u64::from(form.ballots_found);
+            let rise = rng.random_range(5..=25u64);
+            // The first count from the target up whose percentage is whole to ±0.05 points.
+            let from = b + n * rise / 100;
+            let target = (from..=n * 95 / 100).find(|&k| {
+                let m = (100 * k + n / 2) / n;
+                2 * (10_000 * k).abs_diff(100 * m * n) <= 10 * n
+            });
+            if let Some(t) = target {
+                stuffed[s] = Some(t - b);
+            }
+        }
+        let Some(extra) = stuffed.get(s).copied().flatten() else { continue };
+        if form.key.contest != election.stations[s].district {
+            continue;
+        }
+        votes.clear();
+        votes.extend(forms.votes(&form));
+        let Some(top) = (0..votes.len()).max_by_key(|&k| (votes[k], std::cmp::Reverse(k))) else {
+            continue;
+        };
+        votes[top] = votes[top].saturating_add(extra as u32);
+        let at = forms.push_votes(&votes);
+        let f = &mut forms.forms[i];
+        f.votes = at;
+        f.ballots_found = f.ballots_found.saturating_add(extra as u32);
+    }
 }
 
 /// Share of stations recounted by hand after appeals (2021: 4,326 by the commission of about

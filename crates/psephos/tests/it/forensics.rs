@@ -234,3 +234,33 @@ fn same_area_comparison_finds_votes_added_at_hand_counted_stations() {
     // Same seed, same answer.
     assert_eq!(run("koib")["tests"], v["tests"]);
 }
+
+#[test]
+fn a_demo_with_planted_stuffing_is_flagged() {
+    let dir = Scratch::new("forensics-stuffed");
+    let demo = psephos(
+        &dir.0,
+        &[
+            "demo",
+            "--out",
+            "d",
+            "--seed",
+            "11",
+            "--stations",
+            "3000",
+            "--candidates",
+            "400",
+            "--stuffing",
+            "10",
+            "--quiet",
+        ],
+    );
+    assert_eq!(demo.status.code(), Some(0), "{}", String::from_utf8_lossy(&demo.stderr));
+    let out = psephos(&dir.0, &["forensics", "d/package", "--format", "json", "--quiet"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let v = json_of(&out);
+    let integer = &v["tests"][0];
+    assert_eq!(integer["name"], "integer_percentages");
+    assert!(integer["p_holm"].as_f64().is_some_and(|p| p < 1e-6), "{integer}");
+    assert!(integer["excess"].as_f64().is_some_and(|e| e > 50.0), "{integer}");
+}
