@@ -413,9 +413,10 @@ fn battery(rows: &[StationRow], cut: u64) -> Value {
     for (t, adj) in tests.iter_mut().zip(holm(&p)) {
         t["p_holm"] = json!(adj);
     }
+    tests.push(protocol_arithmetic(rows));
     json!({
         "stations": {"read": rows.len(), "included_in_integer_test": included.len()},
-        "battery": "integer_percentages, last_digit_ballots_issued, last_digit_leader_votes (Holm within the battery)",
+        "battery": "integer_percentages, last_digit_ballots_issued, last_digit_leader_votes (Holm within the battery); protocol_arithmetic is a deterministic check",
         "tests": tests,
         "regions": regions(&prepared, &regions_of),
         "descriptive": descriptive(rows),
@@ -463,6 +464,25 @@ fn descriptive(rows: &[StationRow]) -> Value {
     })
 }
 
+/// Protocol arithmetic: stations reporting more ballots found in the boxes than ballots issued
+/// (the protocol does not add up). Deterministic, no null; the stations are listed. Stations
+/// whose counts cannot be tested at all (more leader votes than ballots found) were left out
+/// when read (W703).
+fn protocol_arithmetic(rows: &[StationRow]) -> Value {
+    let bad: Vec<&StationRow> = rows.iter().filter(|r| r.found > r.issued).collect();
+    let extra: u64 = bad.iter().map(|r| r.found - r.issued).sum();
+    json!({
+        "name": "protocol_arithmetic",
+        "statistic": bad.len(),
+        "p_value": Value::Null,
+        "effect": extra,
+        "ci": Value::Null,
+        "effect_is": "ballots found beyond ballots issued, summed over those stations",
+        "assumptions": "Deterministic: every ballot found in a box was issued, so found ≤ issued at every station. A difference can be a clerical error or ballots added; the check says where to look.",
+        "stations": bad.iter().take(100).map(|r| json!({"id": r.id, "region": r.region, "line": r.line, "issued": r.issued, "found": r.found})).collect::<Vec<_>>(),
+    })
+}
+
 /// The integer test per region (turnout or leader share, stations), with Benjamini–Hochberg
 /// q-values across regions.
 fn regions(prepared: &Prepared, regions_of: &[Option<&str>]) -> Value {
@@ -499,7 +519,7 @@ fn table(report: &Value) -> String {
         "{:<28} {:>14} {:>12} {:>12} {:>26}\n",
         "test", "statistic", "p", "p (Holm)", "effect [95% CI]"
     ));
-    for t in report["tests"].as_array().into_iter().flatten() {
+    for t in report["tests"].as_array().into_iter().flatten().filter(|t| !t["p_value"].is_null()) {
         let ci = t["ci"].as_array().cloned().unwrap_or_default();
         let f = |v: &Value| v.as_f64().unwrap_or(f64::NAN);
         out.push_str(&format!(
@@ -522,6 +542,15 @@ fn table(report: &Value) -> String {
             t["expected"].as_f64().unwrap_or(0.0),
             t["excess"].as_f64().unwrap_or(0.0),
             t["z"].as_f64().unwrap_or(0.0)
+        ));
+    }
+    if let Some(t) = report["tests"]
+        .as_array()
+        .and_then(|a| a.iter().find(|t| t["name"] == "protocol_arithmetic"))
+    {
+        out.push_str(&format!(
+            "Protocol arithmetic: {} station(s) report more ballots found than issued ({} ballots beyond those issued).\n",
+            t["statistic"], t["effect"]
         ));
     }
     let flagged: Vec<String> = report["regions"]
