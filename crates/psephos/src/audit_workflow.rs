@@ -1,5 +1,7 @@
-//! `psephos audit plan | draw | record | assess | verify`: a station-level risk-limiting audit
-//! (MACRO with PPEB sampling, rla.md §3.3) kept in one append-only, replayable state file.
+//! `psephos audit plan | draw | record | assess | verify`: a risk-limiting audit kept in one
+//! append-only, replayable state file: station-level MACRO with PPEB sampling (rla.md §3.3,
+//! the default) or ballot-level BRAVO ballot polling (`--method bravo`: ballots drawn with the
+//! consistent sampler over `STATION:POSITION` ids, hand interpretations recorded from a CSV).
 //! Design and file format: `docs/internals/audit-workflow.md`.
 //!
 //! Votes and error bounds are exact integers and fractions; only risk values (U, p-values,
@@ -9,8 +11,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use clap::Args;
+use psephos_audit::bravo;
 use psephos_audit::macro_batch::{self, Drawn};
-use psephos_audit::sampling::{Weight, weighted_sample};
+use psephos_audit::sampling::{SampleOptions, Weight, consistent_sample, trim, weighted_sample};
 use psephos_count::StationStatus;
 use psephos_model::{CandidateIdx, Code, ContestIdx, Diagnostic, Method, Phase, StationIdx};
 use serde_json::{Map, Value, json};
@@ -27,7 +30,8 @@ pub(crate) struct PlanArgs {
     /// The risk limit α: a fraction (0.05) or a percentage (5%).
     #[arg(long, value_name = "A")]
     pub(crate) risk_limit: String,
-    /// The audit method: `macro` (stations, batch comparison with PPEB sampling).
+    /// The audit method: `macro` (stations, batch comparison with PPEB sampling) or `bravo`
+    /// (ballot polling: ballots drawn from every station, interpreted by hand).
     #[arg(long, default_value = "macro")]
     pub(crate) method: String,
     /// Contests to audit (comma-separated ids); default: every SNTV contest.
@@ -56,7 +60,8 @@ pub(crate) struct RecordArgs {
     pub(crate) state: PathBuf,
     /// The election package directory (to read the forms against).
     pub(crate) package: PathBuf,
-    /// Hand-count result files or directories (any result format; phase manual or recount).
+    /// Hand-count result files or directories (any result format; phase manual or recount);
+    /// for a ballot-polling audit, interpretation CSVs (ballot_id,contest,candidate).
     #[arg(required = true)]
     pub(crate) forms: Vec<PathBuf>,
 }
@@ -201,11 +206,44 @@ impl Status {
     }
 }
 
+/// The audit's method: what is drawn and how risk is measured.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum AuditMethod {
+    /// Stations, batch comparison (MACRO) with PPEB sampling.
+    Macro,
+    /// Ballots, ballot polling (BRAVO) with the consistent sampler.
+    Bravo,
+}
+
+impl AuditMethod {
+    fn parse(text: &str) -> Option<Self> {
+        match text {
+            "macro" => Some(Self::Macro),
+            "bravo" => Some(Self::Bravo),
+            _ => None,
+        }
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Macro => "macro",
+            Self::Bravo => "bravo",
+        }
+    }
+}
+
+/// The stopping probability BRAVO rounds are sized for (Arlo's default 0.9 quantile).
+const BRAVO_QUANTILE: f64 = 0.9;
+/// Digits kept of a ballot's ticket after the leading 9s (Arlo's `digits = 18`).
+const BRAVO_DIGITS: usize = 18;
+
 struct ContestModel {
     id: String,
     seats: u32,
     /// The contest's candidates; votes are indexed like this.
     candidates: Vec<CandidateIdx>,
+    /// Their ids.
+    candidate_ids: Vec<String>,
     winners: Vec<usize>,
     /// (winner, loser, reported margin v_w − v_ℓ).
     pairs: Vec<(usize, usize, i128)>,
@@ -217,7 +255,13 @@ struct ContestModel {
     status: Status,
     reason: String,
     total_bound: f64,
+    /// Round-1 draws: stations (MACRO) or ballots (BRAVO).
     round_1: u64,
+    /// Reported votes per candidate, summed over the counted stations.
+    totals: Vec<u64>,
+    /// Stations without a counted form and their registered voters (BRAVO's phantom ballots:
+    /// in the manifest, and a drawn one counts as not found).
+    phantoms: BTreeMap<String, u64>,
 }
 
 impl ContestModel {
@@ -234,9 +278,65 @@ impl ContestModel {
     fn reduced(&self, v: i128) -> i128 {
         v - i128::from(self.unaccounted)
     }
+
+    /// BRAVO's manifest, in station-id order: (station, ballots, phantom).
+    fn manifest(&self) -> Vec<(&str, u64, bool)> {
+        let mut rows: Vec<(&str, u64, bool)> = self
+            .stations
+            .iter()
+            .map(|s| (s.id.as_str(), s.ballots, false))
+            .chain(self.phantoms.iter().map(|(id, &n)| (id.as_str(), n, true)))
+            .collect();
+        rows.sort_unstable();
+        rows
+    }
+
+    /// The ballots in BRAVO's manifest (phantom ballots included).
+    fn manifest_ballots(&self) -> u64 {
+        self.ballots() + self.phantoms.values().sum::<u64>()
+    }
+
+    /// The manifest's ballot ids, `STATION:POSITION` (1-based).
+    fn manifest_ids(&self) -> Vec<String> {
+        let mut ids = Vec::with_capacity(usize::try_from(self.manifest_ballots()).unwrap_or(0));
+        for (station, n, _) in self.manifest() {
+            ids.extend((1..=n).map(|k| format!("{station}:{k}")));
+        }
+        ids
+    }
+
+    /// The manifest as text (`station,ballots` lines, `,phantom` appended for a station without
+    /// a counted form) and its SHA-256.
+    fn manifest_sha256(&self) -> String {
+        let mut text = String::from("station,ballots\n");
+        for (station, n, phantom) in self.manifest() {
+            text.push_str(&format!("{station},{n}{}\n", if phantom { ",phantom" } else { "" }));
+        }
+        hex(&Sha256::digest(text.as_bytes()))
+    }
+
+    /// Whether `ballot` (`STATION:POSITION`) is in the manifest; `Some(true)` for a phantom.
+    fn ballot_in_manifest(&self, ballot: &str) -> Option<bool> {
+        let (station, pos) = ballot.rsplit_once(':')?;
+        let pos: u64 = pos.parse().ok().filter(|&p| p > 0)?;
+        if let Some(&n) = self.phantoms.get(station) {
+            return (pos <= n).then_some(true);
+        }
+        let &k = self.by_id.get(station)?;
+        (pos <= self.stations[k].ballots).then_some(false)
+    }
+}
+
+/// Sort key of a ballot id: station, then position as a number.
+fn ballot_key(id: &str) -> (&str, u64, &str) {
+    match id.rsplit_once(':') {
+        Some((s, p)) => (s, p.parse().unwrap_or(u64::MAX), p),
+        None => (id, 0, ""),
+    }
 }
 
 struct Model {
+    method: AuditMethod,
     contests: Vec<ContestModel>,
     skipped: Vec<(String, String)>,
     digests: BTreeMap<String, String>,
@@ -252,7 +352,7 @@ fn parse_contests(checked: &Checked, list: Option<&str>) -> Result<Vec<ContestId
                 let c = e.contest_id(id).ok_or_else(|| format!("--contests: no contest {id:?}"))?;
                 if !matches!(e.system_of(c).method, Method::Sntv) {
                     return Err(format!(
-                        "--contests: {id} is not an SNTV contest; station-level MACRO audits support SNTV contests only"
+                        "--contests: {id} is not an SNTV contest; the audit workflow supports SNTV contests only"
                     ));
                 }
                 if !out.contains(&c) {
@@ -304,7 +404,12 @@ fn digests(checked: &Checked) -> Result<BTreeMap<String, String>, String> {
 
 /// The audit's view of the package: per contest the pairs, the stations' reported counts and
 /// error bounds.
-fn model(checked: &Checked, contests: &[ContestIdx], alpha: f64) -> Result<Model, String> {
+fn model(
+    checked: &Checked,
+    contests: &[ContestIdx],
+    alpha: f64,
+    method: AuditMethod,
+) -> Result<Model, String> {
     let e = &checked.package.election;
     let (t, a) = crate::commands::counted(checked);
     let pairs = psephos_count::reconcile::audit_pairs(e, &a, &t);
@@ -317,7 +422,7 @@ fn model(checked: &Checked, contests: &[ContestIdx], alpha: f64) -> Result<Model
             skipped.push((
                 e.contest(c).id.clone(),
                 format!(
-                    "method {}: station-level MACRO audits support SNTV contests only",
+                    "method {}: the audit workflow supports SNTV contests only",
                     e.system_of(c).method.as_str()
                 ),
             ));
@@ -339,6 +444,7 @@ fn model(checked: &Checked, contests: &[ContestIdx], alpha: f64) -> Result<Model
         models.push(ContestModel {
             id: e.contest(c).id.clone(),
             seats: e.contest(c).seats,
+            candidate_ids: candidates.iter().map(|&k| e.candidate(k).id.clone()).collect(),
             candidates,
             winners,
             pairs: contest_pairs,
@@ -350,6 +456,8 @@ fn model(checked: &Checked, contests: &[ContestIdx], alpha: f64) -> Result<Model
             reason: String::new(),
             total_bound: 0.0,
             round_1: 0,
+            totals: Vec::new(),
+            phantoms: BTreeMap::new(),
         });
     }
     // The audited contests on each ballot.
@@ -396,8 +504,13 @@ fn model(checked: &Checked, contests: &[ContestIdx], alpha: f64) -> Result<Model
                 }
                 StationStatus::Held | StationStatus::Missing => {
                     for &m in on {
-                        models[m].unaccounted += u64::from(e.station(station).registered);
+                        let registered = u64::from(e.station(station).registered);
+                        models[m].unaccounted += registered;
                         models[m].uncounted_stations += 1;
+                        *models[m]
+                            .phantoms
+                            .entry(e.station_label(station).to_owned())
+                            .or_default() += registered;
                     }
                 }
             }
@@ -406,6 +519,8 @@ fn model(checked: &Checked, contests: &[ContestIdx], alpha: f64) -> Result<Model
     for m in &mut models {
         m.stations.sort_by(|x, y| x.id.cmp(&y.id));
         m.by_id = m.stations.iter().enumerate().map(|(k, s)| (s.id.clone(), k)).collect();
+        m.totals =
+            (0..m.candidates.len()).map(|k| m.stations.iter().map(|s| s.votes[k]).sum()).collect();
         if m.pairs.is_empty() {
             m.status = Status::Uncontested;
             m.reason = "no winner faces a loser".to_owned();
@@ -427,6 +542,10 @@ fn model(checked: &Checked, contests: &[ContestIdx], alpha: f64) -> Result<Model
                     m.unaccounted
                 )
             };
+            continue;
+        }
+        if method == AuditMethod::Bravo {
+            bravo_round_1(m, alpha, e);
             continue;
         }
         // u_p = max over pairs (v_w − v_ℓ + b_p) / V'_wℓ, exactly.
@@ -459,7 +578,34 @@ fn model(checked: &Checked, contests: &[ContestIdx], alpha: f64) -> Result<Model
         }
     }
     let digests = digests(checked)?;
-    Ok(Model { contests: models, skipped, digests })
+    Ok(Model { method, contests: models, skipped, digests })
+}
+
+/// BRAVO's round 1: the Lindeman 0.9-quantile size, the largest over the contest's pairs, over
+/// the manifest's ballots; a full hand count when it reaches them.
+fn bravo_round_1(m: &mut ContestModel, alpha: f64, e: &psephos_model::Election) {
+    let n = m.manifest_ballots();
+    let mut size = 0u64;
+    for &(w, l, _) in &m.pairs {
+        match bravo::pair_quantile_size(alpha, m.totals[w], m.totals[l], n, 0, 0, BRAVO_QUANTILE) {
+            Ok(s) => size = size.max(s),
+            Err(err) => {
+                m.status = Status::FullHandCount;
+                m.reason = format!(
+                    "{} against {}: {err}",
+                    e.candidate(m.candidates[w]).id,
+                    e.candidate(m.candidates[l]).id
+                );
+                return;
+            }
+        }
+    }
+    m.round_1 = size;
+    if size >= n {
+        m.status = Status::FullHandCount;
+        m.reason =
+            format!("the first round would draw {size} of {n} ballots: count them all by hand");
+    }
 }
 
 fn plan_json(checked: &Checked, m: &Model, alpha: f64) -> Value {
@@ -500,6 +646,10 @@ fn plan_json(checked: &Checked, m: &Model, alpha: f64) -> Value {
             if !c.reason.is_empty() {
                 o["reason"] = json!(c.reason);
             }
+            if m.method == AuditMethod::Bravo {
+                bravo_plan_fields(&mut o, c, e);
+                return o;
+            }
             if c.status == Status::Audit || c.total_bound > 0.0 {
                 o["upper_bound_total"] = json!(fl(c.total_bound));
                 o["round_1_stations"] = json!(c.round_1);
@@ -517,15 +667,46 @@ fn plan_json(checked: &Checked, m: &Model, alpha: f64) -> Value {
         .collect();
     let skipped: Vec<Value> =
         m.skipped.iter().map(|(c, r)| json!({"contest": c, "reason": r})).collect();
+    let (unit, sampler) = match m.method {
+        AuditMethod::Macro => (
+            "stations",
+            "weighted consistent sampler (docs/internals/sampling.md §4), with replacement, probability ∝ u_p, per contest",
+        ),
+        AuditMethod::Bravo => (
+            "ballots",
+            "consistent sampler (Rivest), with replacement, digits 18, over the manifest's STATION:POSITION ids, per contest",
+        ),
+    };
     json!({
         "risk_limit": fl(alpha),
-        "method": "macro",
-        "unit": "stations",
-        "sampler": "weighted consistent sampler (docs/internals/sampling.md §4), with replacement, probability ∝ u_p, per contest",
+        "method": m.method.as_str(),
+        "unit": unit,
+        "sampler": sampler,
         "digests": m.digests,
         "contests": contests,
         "skipped": skipped,
     })
+}
+
+/// A BRAVO contest's plan: reported votes, the ballot manifest and its digest, round 1.
+fn bravo_plan_fields(o: &mut Value, c: &ContestModel, e: &psephos_model::Election) {
+    o["votes"] = Value::Object(
+        c.candidates
+            .iter()
+            .zip(&c.totals)
+            .map(|(&k, &v)| (e.candidate(k).id.clone(), json!(v)))
+            .collect(),
+    );
+    o["manifest"] =
+        Value::Object(c.stations.iter().map(|s| (s.id.clone(), json!(s.ballots))).collect());
+    o["phantom_stations"] =
+        Value::Object(c.phantoms.iter().map(|(id, &n)| (id.clone(), json!(n))).collect());
+    o["manifest_ballots"] = json!(c.manifest_ballots());
+    o["manifest_sha256"] = json!(c.manifest_sha256());
+    if c.status == Status::Audit {
+        o["round_1_ballots"] = json!(c.round_1);
+        o["round_quantile"] = json!(fl(BRAVO_QUANTILE));
+    }
 }
 
 /// The contests a state file's plan covers, and its risk limit.
@@ -544,9 +725,9 @@ fn plan_inputs(state: &Value) -> Result<(f64, String, Vec<String>), String> {
 /// Rebuilds the model for a state file's plan from the package, checking the digests.
 fn model_for_state(checked: &Checked, state: &Value) -> Result<(Model, f64), Exit> {
     let (alpha, method, ids) = plan_inputs(state).map_err(|m| fail(Exit::InputErrors, &m))?;
-    if method != "macro" {
+    let Some(method) = AuditMethod::parse(&method) else {
         return Err(fail(Exit::InputErrors, &format!("unsupported audit method {method:?}")));
-    }
+    };
     let e = &checked.package.election;
     let mut contests: Vec<ContestIdx> = Vec::new();
     for id in &ids {
@@ -560,7 +741,8 @@ fn model_for_state(checked: &Checked, state: &Value) -> Result<(Model, f64), Exi
         }
     }
     contests.sort_unstable();
-    let m = model(checked, &contests, alpha).map_err(|msg| fail(Exit::InputErrors, &msg))?;
+    let m =
+        model(checked, &contests, alpha, method).map_err(|msg| fail(Exit::InputErrors, &msg))?;
     let planned: BTreeMap<String, String> = state["plan"]["digests"]
         .as_object()
         .map(|o| o.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_owned())).collect())
@@ -613,15 +795,15 @@ pub(crate) fn plan(args: &PlanArgs) -> Exit {
             ),
         );
     };
-    if args.method != "macro" {
+    let Some(method) = AuditMethod::parse(&args.method) else {
         return fail(
             Exit::Usage,
             &format!(
-                "--method {:?}: only macro (station-level batch comparison) is implemented",
+                "--method {:?}: macro (station-level batch comparison) or bravo (ballot polling)",
                 args.method
             ),
         );
-    }
+    };
     if args.out.exists() {
         return fail(
             Exit::Usage,
@@ -631,7 +813,11 @@ pub(crate) fn plan(args: &PlanArgs) -> Exit {
             ),
         );
     }
-    let (state, text) = match plan_state(&args.package, alpha, args.contests.as_deref()) {
+    let checked = match load_checked(&args.package) {
+        Ok(c) => c,
+        Err(exit) => return exit,
+    };
+    let (state, text) = match plan_with_method(&checked, alpha, args.contests.as_deref(), method) {
         Ok(x) => x,
         Err(exit) => return exit,
     };
@@ -642,20 +828,20 @@ pub(crate) fn plan(args: &PlanArgs) -> Exit {
     Exit::Ok
 }
 
-/// The state file of a new plan and its summary (also used by `psephos demo`).
-pub(crate) fn plan_state(
-    package: &Path,
-    alpha: f64,
-    contests: Option<&str>,
-) -> Result<(Value, String), Exit> {
-    let checked = load_checked(package)?;
-    plan_from_checked(&checked, alpha, contests)
-}
-
+/// The state file of a new MACRO plan and its summary (used by `psephos demo`).
 pub(crate) fn plan_from_checked(
     checked: &Checked,
     alpha: f64,
     contests: Option<&str>,
+) -> Result<(Value, String), Exit> {
+    plan_with_method(checked, alpha, contests, AuditMethod::Macro)
+}
+
+fn plan_with_method(
+    checked: &Checked,
+    alpha: f64,
+    contests: Option<&str>,
+    method: AuditMethod,
 ) -> Result<(Value, String), Exit> {
     if checked.errors() > 0 {
         eprint_lines(&diagnostics_text(&checked.diagnostics));
@@ -665,7 +851,7 @@ pub(crate) fn plan_from_checked(
         ));
     }
     let list = parse_contests(checked, contests).map_err(|m| fail(Exit::Usage, &m))?;
-    let m = model(checked, &list, alpha).map_err(|msg| fail(Exit::InputErrors, &msg))?;
+    let m = model(checked, &list, alpha, method).map_err(|msg| fail(Exit::InputErrors, &msg))?;
     let state = json!({
         "psephos": env!("CARGO_PKG_VERSION"),
         "plan": plan_json(checked, &m, alpha),
@@ -675,6 +861,9 @@ pub(crate) fn plan_from_checked(
 }
 
 fn plan_summary(m: &Model, alpha: f64) -> String {
+    if m.method == AuditMethod::Bravo {
+        return bravo_plan_summary(m, alpha);
+    }
     let audited: Vec<&ContestModel> =
         m.contests.iter().filter(|c| c.status == Status::Audit).collect();
     let full = m.contests.iter().filter(|c| c.status == Status::FullHandCount).count();
@@ -743,6 +932,9 @@ fn next_round(state: &Value, m: &Model, seed: &str) -> Result<Value, String> {
             "nothing to draw: every contest is confirmed, uncontested or needs a full hand count"
                 .to_owned(),
         );
+    }
+    if m.method == AuditMethod::Bravo {
+        return bravo_next_round(state, m, seed, sizes);
     }
     let counted: BTreeSet<&str> =
         rounds.iter().flat_map(|r| arr(r, "counts")).map(|c| str_of(c, "station")).collect();
@@ -827,6 +1019,16 @@ pub(crate) fn draw(args: &DrawArgs) -> Exit {
 fn round_summary(round: &Value) -> String {
     let draws: usize = arr(round, "sample").iter().map(|s| arr(s, "draws").len()).sum();
     let stations: Vec<&str> = arr(round, "stations").iter().filter_map(Value::as_str).collect();
+    if let Some(ballots) = round.get("ballots").and_then(Value::as_array) {
+        return format!(
+            "Round {}: {draws} draw(s) in {} contest(s); {} ballot(s) to interpret by hand, in {} station(s): {}\n",
+            round["round"],
+            arr(round, "sample").len(),
+            ballots.len(),
+            stations.len(),
+            stations.join(" ")
+        );
+    }
     format!(
         "Round {}: {draws} draw(s) in {} contest(s); {} station(s) to hand count: {}\n",
         round["round"],
@@ -949,8 +1151,12 @@ pub(crate) fn record(args: &RecordArgs) -> Exit {
         Ok(c) => c,
         Err(exit) => return exit,
     };
-    if let Err(exit) = model_for_state(&checked, &state) {
-        return exit;
+    let m = match model_for_state(&checked, &state) {
+        Ok((m, _)) => m,
+        Err(exit) => return exit,
+    };
+    if m.method == AuditMethod::Bravo {
+        return bravo_record(args, state, &m);
     }
     let (entries, diags) = match record_forms(&state, &checked, &args.forms) {
         Ok(x) => x,
@@ -1010,6 +1216,9 @@ fn assessment(state: &Value, checked: &Checked, m: &Model, alpha: f64) -> Result
     };
     if last.get("assessment").is_some() {
         return Err(format!("round {} is already assessed", rounds.len()));
+    }
+    if m.method == AuditMethod::Bravo {
+        return bravo_assessment(state, m, alpha);
     }
     let e = &checked.package.election;
     // Hand counts by station: candidate id → votes.
@@ -1234,7 +1443,7 @@ pub(crate) fn verify(args: &VerifyArgs) -> Exit {
             Ok(r) => r,
             Err(msg) => return differ(&format!("rounds[{k}]: {msg}")),
         };
-        for key in ["round", "sample", "stations"] {
+        for key in ["round", "sample", "stations", "ballots"] {
             if let Some(d) =
                 first_difference(&format!("rounds[{k}].{key}"), &round[key], &fresh[key])
             {
@@ -1244,53 +1453,12 @@ pub(crate) fn verify(args: &VerifyArgs) -> Exit {
         if let Some(rs) = replay.get_mut("rounds").and_then(Value::as_array_mut) {
             rs.push(fresh);
         }
-        // The hand counts: every recorded file must still have its digest and give its counts.
-        let mut files: Vec<PathBuf> = Vec::new();
-        for c in arr(round, "counts") {
-            let f = PathBuf::from(str_of(c, "file"));
-            match sha256_file(&f) {
-                Ok(d) if d == str_of(c, "sha256") => {}
-                Ok(d) => {
-                    return differ(&format!(
-                        "rounds[{k}].counts: {} now has SHA-256 {d}, recorded {}",
-                        f.display(),
-                        str_of(c, "sha256")
-                    ));
-                }
-                Err(e) => return differ(&format!("rounds[{k}].counts: {}: {e}", f.display())),
+        if m.method == AuditMethod::Bravo {
+            if let Err(d) = bravo_replay_interpretations(&mut replay, round, k, &m) {
+                return differ(&d);
             }
-            if !files.contains(&f) {
-                files.push(f);
-            }
-        }
-        let mut counts = Vec::new();
-        if !files.is_empty() {
-            match record_forms(&replay, &checked, &files) {
-                Ok((entries, _)) => counts = entries,
-                Err(msg) => return differ(&format!("rounds[{k}].counts: {msg}")),
-            }
-        }
-        // Only the forms that were recorded (a file may hold forms that were refused).
-        let recorded: BTreeSet<(String, String)> = arr(round, "counts")
-            .iter()
-            .map(|c| (str_of(c, "station").to_owned(), str_of(c, "ballot").to_owned()))
-            .collect();
-        counts.retain(|c| {
-            recorded.contains(&(str_of(c, "station").to_owned(), str_of(c, "ballot").to_owned()))
-        });
-        counts.sort_by(|a, b| {
-            (str_of(a, "station"), str_of(a, "ballot"))
-                .cmp(&(str_of(b, "station"), str_of(b, "ballot")))
-        });
-        let counts = Value::Array(counts);
-        if let Some(d) = first_difference(&format!("rounds[{k}].counts"), &round["counts"], &counts)
-        {
+        } else if let Err(d) = replay_counts(&mut replay, round, k, &checked) {
             return differ(&d);
-        }
-        if let Some(last) =
-            replay.get_mut("rounds").and_then(Value::as_array_mut).and_then(|r| r.last_mut())
-        {
-            last["counts"] = counts;
         }
         if let Some(stored) = round.get("assessment") {
             let a = match assessment(&replay, &checked, &m, alpha) {
@@ -1315,4 +1483,503 @@ pub(crate) fn verify(args: &VerifyArgs) -> Exit {
         arr(&state, "rounds").len()
     );
     Exit::Ok
+}
+
+/// Replays a MACRO round's hand counts into `replay`: every recorded file must still have its
+/// digest and give its counts.
+fn replay_counts(
+    replay: &mut Value,
+    round: &Value,
+    k: usize,
+    checked: &Checked,
+) -> Result<(), String> {
+    let mut files: Vec<PathBuf> = Vec::new();
+    for c in arr(round, "counts") {
+        let f = PathBuf::from(str_of(c, "file"));
+        match sha256_file(&f) {
+            Ok(d) if d == str_of(c, "sha256") => {}
+            Ok(d) => {
+                return Err(format!(
+                    "rounds[{k}].counts: {} now has SHA-256 {d}, recorded {}",
+                    f.display(),
+                    str_of(c, "sha256")
+                ));
+            }
+            Err(e) => return Err(format!("rounds[{k}].counts: {}: {e}", f.display())),
+        }
+        if !files.contains(&f) {
+            files.push(f);
+        }
+    }
+    let mut counts = Vec::new();
+    if !files.is_empty() {
+        match record_forms(replay, checked, &files) {
+            Ok((entries, _)) => counts = entries,
+            Err(msg) => return Err(format!("rounds[{k}].counts: {msg}")),
+        }
+    }
+    // Only the forms that were recorded (a file may hold forms that were refused).
+    let recorded: BTreeSet<(String, String)> = arr(round, "counts")
+        .iter()
+        .map(|c| (str_of(c, "station").to_owned(), str_of(c, "ballot").to_owned()))
+        .collect();
+    counts.retain(|c| {
+        recorded.contains(&(str_of(c, "station").to_owned(), str_of(c, "ballot").to_owned()))
+    });
+    counts.sort_by(|a, b| {
+        (str_of(a, "station"), str_of(a, "ballot"))
+            .cmp(&(str_of(b, "station"), str_of(b, "ballot")))
+    });
+    let counts = Value::Array(counts);
+    if let Some(d) = first_difference(&format!("rounds[{k}].counts"), &round["counts"], &counts) {
+        return Err(d);
+    }
+    if let Some(last) =
+        replay.get_mut("rounds").and_then(Value::as_array_mut).and_then(|r| r.last_mut())
+    {
+        last["counts"] = counts;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ballot polling (BRAVO): ballots drawn from the manifest, interpreted by hand.
+
+fn bravo_plan_summary(m: &Model, alpha: f64) -> String {
+    let audited: Vec<&ContestModel> =
+        m.contests.iter().filter(|c| c.status == Status::Audit).collect();
+    let full = m.contests.iter().filter(|c| c.status == Status::FullHandCount).count();
+    let draws: u64 = audited.iter().map(|c| c.round_1).sum();
+    let mut s = format!(
+        "Audit plan (BRAVO ballot polling, ballots drawn uniformly with replacement, risk limit {}): {} contest(s) to audit with {draws} ballot(s) in round 1; {full} contest(s) need a full hand count; {} not audited.\n",
+        fl(alpha),
+        audited.len(),
+        m.skipped.len()
+    );
+    for c in &m.contests {
+        match c.status {
+            Status::Audit => s.push_str(&format!(
+                "  {}: round 1: {} ballot(s) of {} ({} % stopping probability)\n",
+                c.id,
+                c.round_1,
+                c.manifest_ballots(),
+                fl(BRAVO_QUANTILE * 100.0)
+            )),
+            _ => s.push_str(&format!("  {}: {} ({})\n", c.id, c.status.as_str(), c.reason)),
+        }
+    }
+    s
+}
+
+/// Interpretations recorded so far: (contest, ballot) → candidate ("" blank, NOT_FOUND).
+fn interpreted(state: &Value) -> HashMap<(&str, &str), &str> {
+    arr(state, "rounds")
+        .iter()
+        .flat_map(|r| arr(r, "interpretations"))
+        .map(|i| ((str_of(i, "contest"), str_of(i, "ballot")), str_of(i, "candidate")))
+        .collect()
+}
+
+/// The next BRAVO round: per contest, `n` more draws of the consistent sampler's stream.
+fn bravo_next_round(
+    state: &Value,
+    m: &Model,
+    seed: &str,
+    sizes: Vec<(String, u64)>,
+) -> Result<Value, String> {
+    let done = interpreted(state);
+    let mut sample = Vec::new();
+    let mut fetch: BTreeSet<(String, u64, String)> = BTreeSet::new();
+    for (id, n) in sizes {
+        let Some(c) = m.contests.iter().find(|c| c.id == id) else {
+            return Err(format!("contest {id} is not in the plan"));
+        };
+        let prior = drawn_so_far(state, &id);
+        let ids = c.manifest_ids();
+        let take = usize::try_from(n).map_err(|_| "round size too large")?;
+        let opts = SampleOptions { with_replacement: true, drop: prior, take };
+        let draws: Vec<Value> = consistent_sample(&ids, seed, opts)
+            .iter()
+            .map(|d| {
+                let bid = ids[d.index].as_str();
+                if c.ballot_in_manifest(bid) == Some(false) && !done.contains_key(&(&*id, bid)) {
+                    let (st, pos, _) = ballot_key(bid);
+                    fetch.insert((st.to_owned(), pos, bid.to_owned()));
+                }
+                json!({"id": bid, "ticket": trim(&d.ticket, BRAVO_DIGITS), "generation": d.generation})
+            })
+            .collect();
+        sample.push(json!({"contest": id, "draws": draws}));
+    }
+    let stations: BTreeSet<&str> = fetch.iter().map(|f| f.0.as_str()).collect();
+    Ok(json!({
+        "round": arr(state, "rounds").len() + 1,
+        "sample": sample,
+        "stations": stations.into_iter().collect::<Vec<_>>(),
+        "ballots": fetch.iter().map(|f| f.2.as_str()).collect::<Vec<_>>(),
+        "interpretations": [],
+    }))
+}
+
+/// The interpretation entries read from `paths` against `state`, and the diagnostics; nothing
+/// is to be recorded when any diagnostic is an error.
+fn bravo_interpretations(
+    state: &Value,
+    m: &Model,
+    paths: &[PathBuf],
+) -> Result<(Vec<Value>, Vec<Diagnostic>), String> {
+    let rounds = arr(state, "rounds");
+    let Some(last) = rounds.last() else {
+        return Err("no round has been drawn: run psephos audit draw first".to_owned());
+    };
+    if last.get("assessment").is_some() {
+        return Err(format!(
+            "round {} is already assessed; draw the next round before recording more interpretations",
+            rounds.len()
+        ));
+    }
+    let drawn: BTreeSet<(&str, &str)> = rounds
+        .iter()
+        .flat_map(|r| arr(r, "sample"))
+        .flat_map(|s| arr(s, "draws").iter().map(move |d| (str_of(s, "contest"), str_of(d, "id"))))
+        .collect();
+    let done = interpreted(state);
+    let mut seen: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut entries = Vec::new();
+    let mut diags = Vec::new();
+    for path in paths {
+        let name = path.display().to_string();
+        let digest = match sha256_file(path) {
+            Ok(d) => d,
+            Err(err) => {
+                diags.push(
+                    Diagnostic::new(
+                        Code::AuditInterpretation,
+                        format!("cannot read the file: {err}"),
+                    )
+                    .in_file(&name),
+                );
+                continue;
+            }
+        };
+        let (rows, read_diags) = psephos_io::read_interpretations(path, &name);
+        diags.extend(read_diags);
+        for row in rows {
+            let bad = |code: Code, field: &str, msg: String| {
+                Diagnostic::new(code, msg).at(&name, row.line).field(field)
+            };
+            let Some(c) = m.contests.iter().find(|c| c.id == row.contest) else {
+                diags.push(bad(
+                    Code::AuditInterpretation,
+                    "contest",
+                    format!("contest {:?} is not in the audit's plan", row.contest),
+                ));
+                continue;
+            };
+            match c.ballot_in_manifest(&row.ballot_id) {
+                None => {
+                    diags.push(bad(
+                        Code::AuditInterpretation,
+                        "ballot_id",
+                        format!(
+                            "{:?} is not a ballot of contest {}'s manifest (STATION:POSITION, position from 1 to the station's ballots)",
+                            row.ballot_id, c.id
+                        ),
+                    ));
+                    continue;
+                }
+                Some(true) => {
+                    diags.push(bad(
+                        Code::AuditInterpretation,
+                        "ballot_id",
+                        format!(
+                            "{} is a ballot of a station without a counted form: the audit counts it as not found; nothing to record",
+                            row.ballot_id
+                        ),
+                    ));
+                    continue;
+                }
+                Some(false) => {}
+            }
+            if !drawn.contains(&(c.id.as_str(), row.ballot_id.as_str())) {
+                diags.push(bad(
+                    Code::AuditNotSampled,
+                    "ballot_id",
+                    format!("ballot {} was not drawn for contest {}", row.ballot_id, c.id),
+                ));
+                continue;
+            }
+            let known = row.candidate.is_empty()
+                || row.candidate == psephos_io::NOT_FOUND
+                || c.candidate_ids.contains(&row.candidate);
+            if !known {
+                diags.push(bad(
+                    Code::AuditInterpretation,
+                    "candidate",
+                    format!(
+                        "{:?} is not a candidate of contest {} (empty for a blank or invalid ballot, NOT_FOUND for a ballot not found)",
+                        row.candidate, c.id
+                    ),
+                ));
+                continue;
+            }
+            let key = (c.id.clone(), row.ballot_id.clone());
+            if done.contains_key(&(c.id.as_str(), row.ballot_id.as_str())) || !seen.insert(key) {
+                diags.push(bad(
+                    Code::AuditRecordedTwice,
+                    "ballot_id",
+                    format!(
+                        "ballot {} of contest {} is already interpreted; the first interpretation stays",
+                        row.ballot_id, c.id
+                    ),
+                ));
+                continue;
+            }
+            entries.push(json!({
+                "contest": c.id,
+                "ballot": row.ballot_id,
+                "candidate": row.candidate,
+                "file": name,
+                "sha256": digest,
+            }));
+        }
+    }
+    diags.sort();
+    sort_interpretations(&mut entries);
+    Ok((entries, diags))
+}
+
+fn sort_interpretations(entries: &mut [Value]) {
+    entries.sort_by(|a, b| {
+        (str_of(a, "contest"), ballot_key(str_of(a, "ballot")))
+            .cmp(&(str_of(b, "contest"), ballot_key(str_of(b, "ballot"))))
+    });
+}
+
+/// Drawn ballots (not phantom) without an interpretation, as `CONTEST BALLOT`.
+fn bravo_awaiting(state: &Value, m: &Model) -> Vec<String> {
+    let done = interpreted(state);
+    let mut out: BTreeSet<(&str, (&str, u64, &str))> = BTreeSet::new();
+    for s in arr(state, "rounds").iter().flat_map(|r| arr(r, "sample")) {
+        let contest = str_of(s, "contest");
+        let Some(c) = m.contests.iter().find(|c| c.id == contest) else { continue };
+        for d in arr(s, "draws") {
+            let id = str_of(d, "id");
+            if c.ballot_in_manifest(id) == Some(false) && !done.contains_key(&(contest, id)) {
+                out.insert((contest, ballot_key(id)));
+            }
+        }
+    }
+    out.into_iter().map(|(c, (st, _, p))| format!("{c} {st}:{p}")).collect()
+}
+
+fn bravo_record(args: &RecordArgs, mut state: Value, m: &Model) -> Exit {
+    let (entries, diags) = match bravo_interpretations(&state, m, &args.forms) {
+        Ok(x) => x,
+        Err(msg) => return fail(Exit::InputErrors, &msg),
+    };
+    eprint_lines(&diagnostics_text(&diags));
+    let errors = diags.iter().filter(|d| d.is_error()).count();
+    if errors > 0 {
+        let waiting = bravo_awaiting(&state, m);
+        println!(
+            "Nothing recorded: {errors} problem(s) in the interpretation file(s). Drawn ballots still to interpret: {}",
+            waiting.len()
+        );
+        return Exit::InputErrors;
+    }
+    let n = entries.len();
+    if n > 0 {
+        let Some(last) =
+            state.get_mut("rounds").and_then(Value::as_array_mut).and_then(|r| r.last_mut())
+        else {
+            return fail(Exit::InputErrors, "no round has been drawn");
+        };
+        if let Some(list) = last.get_mut("interpretations").and_then(Value::as_array_mut) {
+            list.extend(entries);
+            sort_interpretations(list);
+        }
+        if let Err(exit) = write_state(&args.state, &state) {
+            return exit;
+        }
+    }
+    let waiting = bravo_awaiting(&state, m);
+    println!(
+        "Recorded {n} ballot interpretation(s). Drawn ballots still to interpret: {}{}",
+        waiting.len(),
+        if waiting.is_empty() || waiting.len() > 50 {
+            String::new()
+        } else {
+            format!(" ({})", waiting.join(", "))
+        }
+    );
+    Exit::Ok
+}
+
+/// The assessment of the last BRAVO round: per contest and pair the p-value over every draw
+/// so far (a ballot drawn twice counts twice; a ballot not found, or a phantom ballot, counts
+/// for every loser), confirmed when every pair's p-value is at most α.
+fn bravo_assessment(state: &Value, m: &Model, alpha: f64) -> Result<Value, String> {
+    let done = interpreted(state);
+    let rounds = arr(state, "rounds");
+    let mut missing: Vec<String> = Vec::new();
+    let mut out = Vec::new();
+    for c in &m.contests {
+        if c.status != Status::Audit {
+            out.push(json!({"contest": c.id, "status": c.status.as_str()}));
+            continue;
+        }
+        let mut sample = vec![0u64; c.candidates.len()];
+        let (mut draws, mut blank, mut not_found, mut phantom) = (0u64, 0u64, 0u64, 0u64);
+        for d in rounds
+            .iter()
+            .flat_map(|r| arr(r, "sample"))
+            .filter(|s| str_of(s, "contest") == c.id)
+            .flat_map(|s| arr(s, "draws"))
+        {
+            let id = str_of(d, "id");
+            draws += 1;
+            match c.ballot_in_manifest(id) {
+                None => {
+                    return Err(format!(
+                        "contest {}: drawn ballot {id} is not in the manifest",
+                        c.id
+                    ));
+                }
+                Some(true) => {
+                    phantom += 1;
+                    not_found += 1;
+                }
+                Some(false) => match done.get(&(c.id.as_str(), id)) {
+                    None => missing.push(format!("{} {id}", c.id)),
+                    Some(&"") => blank += 1,
+                    Some(&cand) if cand == psephos_io::NOT_FOUND => not_found += 1,
+                    Some(&cand) => {
+                        let Some(k) = c.candidate_ids.iter().position(|x| x == cand) else {
+                            return Err(format!(
+                                "contest {}: ballot {id} is interpreted for {cand}, not a candidate",
+                                c.id
+                            ));
+                        };
+                        sample[k] += 1;
+                    }
+                },
+            }
+        }
+        if !missing.is_empty() {
+            continue;
+        }
+        let n_ballots = c.manifest_ballots();
+        let mut assertions = Vec::new();
+        let mut risk = 0.0f64;
+        let mut next = 0u64;
+        for &(w, l, _) in &c.pairs {
+            let (n_w, n_l) = (sample[w], sample[l] + not_found);
+            let p = bravo::pair_p_value(c.totals[w], c.totals[l], n_w, n_l)
+                .map_err(|e| format!("contest {}: {e}", c.id))?;
+            risk = risk.max(p);
+            if p > alpha {
+                let size = bravo::pair_quantile_size(
+                    alpha,
+                    c.totals[w],
+                    c.totals[l],
+                    n_ballots,
+                    n_w,
+                    n_l,
+                    BRAVO_QUANTILE,
+                )
+                .map_err(|e| format!("contest {}: {e}", c.id))?;
+                next = next.max(size.max(1));
+            }
+            assertions.push(json!({
+                "winner": c.candidate_ids[w],
+                "loser": c.candidate_ids[l],
+                "winner_ballots": n_w,
+                "loser_ballots": n_l,
+                "p_value": fl(p),
+            }));
+        }
+        let mut o = json!({
+            "contest": c.id,
+            "draws": draws,
+            "risk": fl(risk),
+            "sample": Value::Object(
+                c.candidate_ids.iter().zip(&sample).map(|(id, &n)| (id.clone(), json!(n))).collect()
+            ),
+            "blank": blank,
+            "not_found": not_found,
+            "phantom": phantom,
+            "assertions": assertions,
+        });
+        // Every pair's p-value is at most α exactly when the largest is.
+        if risk <= alpha {
+            o["status"] = json!("confirmed");
+        } else if draws.saturating_add(next) >= n_ballots {
+            o["status"] = json!("full hand count");
+        } else {
+            o["status"] = json!("continue");
+            o["next_round"] = json!(next);
+        }
+        out.push(o);
+    }
+    if !missing.is_empty() {
+        return Err(format!(
+            "{} drawn ballot(s) have no recorded interpretation: {}",
+            missing.len(),
+            missing.join(", ")
+        ));
+    }
+    Ok(json!({"risk_limit": fl(alpha), "contests": out}))
+}
+
+/// Replays a BRAVO round's interpretations into `replay`: every file must still have its
+/// digest and give the recorded interpretations, without a problem.
+fn bravo_replay_interpretations(
+    replay: &mut Value,
+    round: &Value,
+    k: usize,
+    m: &Model,
+) -> Result<(), String> {
+    let mut files: Vec<PathBuf> = Vec::new();
+    for i in arr(round, "interpretations") {
+        let f = PathBuf::from(str_of(i, "file"));
+        if files.contains(&f) {
+            continue;
+        }
+        match sha256_file(&f) {
+            Ok(d) if d == str_of(i, "sha256") => {}
+            Ok(d) => {
+                return Err(format!(
+                    "rounds[{k}].interpretations: {} now has SHA-256 {d}, recorded {}",
+                    f.display(),
+                    str_of(i, "sha256")
+                ));
+            }
+            Err(e) => return Err(format!("rounds[{k}].interpretations: {}: {e}", f.display())),
+        }
+        files.push(f);
+    }
+    let mut entries = Vec::new();
+    if !files.is_empty() {
+        let (fresh, diags) = bravo_interpretations(replay, m, &files)
+            .map_err(|msg| format!("rounds[{k}].interpretations: {msg}"))?;
+        if let Some(d) = diags.iter().find(|d| d.is_error()) {
+            return Err(format!("rounds[{k}].interpretations: {d}"));
+        }
+        entries = fresh;
+    }
+    let entries = Value::Array(entries);
+    if let Some(d) = first_difference(
+        &format!("rounds[{k}].interpretations"),
+        &round["interpretations"],
+        &entries,
+    ) {
+        return Err(d);
+    }
+    if let Some(last) =
+        replay.get_mut("rounds").and_then(Value::as_array_mut).and_then(|r| r.last_mut())
+    {
+        last["interpretations"] = entries;
+    }
+    Ok(())
 }

@@ -160,6 +160,42 @@ pub fn p_values(
         .collect())
 }
 
+/// The BRAVO p-value of one (winner, loser) pair with reported votes `v_w` > `v_l`, for a
+/// sample with `n_w` ballots for the winner and `n_l` for the loser (ballots not found added to
+/// `n_l` by the caller): min(1, 1/T), T = (s/½)^n_w · ((1−s)/½)^n_l, s = v_w/(v_w + v_l).
+/// For pairs taken from an allocation (SNTV quota seats) rather than from the vote order.
+pub fn pair_p_value(v_w: u64, v_l: u64, n_w: u64, n_l: u64) -> Result<f64, AuditError> {
+    if v_w <= v_l {
+        return Err(AuditError::Inconsistent(format!(
+            "winner votes {v_w} must exceed loser votes {v_l}"
+        )));
+    }
+    Ok((-ln_t(v_w, v_l, n_w, n_l)).exp().min(1.0))
+}
+
+/// Mark Lindeman's round size ([`quantile_size`]) of one pair given by counts: reported votes
+/// `v_w` > `v_l` among `ballots`, and `sample_w`, `sample_l` ballots for them so far; the
+/// per-ballot quotient is taken exactly, as [`sample_sizes`] does. Not capped at `ballots`.
+pub fn pair_quantile_size(
+    alpha: f64,
+    v_w: u64,
+    v_l: u64,
+    ballots: u64,
+    sample_w: u64,
+    sample_l: u64,
+    q: f64,
+) -> Result<u64, AuditError> {
+    if ballots == 0 || v_w.saturating_add(v_l) > ballots {
+        return Err(AuditError::Inconsistent(format!(
+            "{} votes for the pair but {ballots} ballots",
+            v_w.saturating_add(v_l)
+        )));
+    }
+    let n = ballots as f64;
+    let share = Some((v_w + v_l, ballots));
+    lindeman(alpha, v_w as f64 / n, v_l as f64 / n, sample_w, sample_l, q, share)
+}
+
 /// The contest's risk: the largest pairwise p-value.
 pub fn risk(contest: &Contest, sample: &[u64], not_found: u64) -> Result<f64, AuditError> {
     Ok(p_values(contest, sample, not_found)?.iter().map(|p| p.p_value).fold(0.0, f64::max))

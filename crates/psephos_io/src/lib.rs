@@ -10,6 +10,7 @@
 
 mod count_cell;
 pub mod cvr;
+pub mod interpretations;
 mod json_forms;
 mod package;
 pub mod ranked;
@@ -25,6 +26,7 @@ mod write;
 pub use cvr::{
     BallotFile, CvrSource, ReadOptions, read_blt, read_preflib, read_source, read_sources,
 };
+pub use interpretations::{InterpretationRow, NOT_FOUND, read_interpretations};
 pub use package::{Package, PackageError, load_package};
 pub use ranked::{RankedSource, SourceKind, read_ranked_ballots};
 pub use results::{ResultsRead, discover_results, parse_results, read_results};

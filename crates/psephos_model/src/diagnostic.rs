@@ -118,6 +118,7 @@ codes! {
     AuditNotSampled = "E602", "audit-not-sampled", Error, "A hand-count form is for a station that is not in the audit's sample; it is not recorded.";
     AuditNotHandCount = "E603", "audit-not-hand-count", Error, "A form given to psephos audit record is not a hand count (phase manual or recount); it is not recorded.";
     AuditRecordedTwice = "E604", "audit-recorded-twice", Error, "A hand count of the station's ballot is already recorded in the audit; the new form is not recorded.";
+    AuditInterpretation = "E605", "audit-interpretation", Error, "A line of a ballot-interpretation file given to psephos audit record is malformed or does not fit the audit (header, field count, ballot id, contest, candidate); nothing is recorded.";
     StationTableColumn = "E701", "station-table-column", Error, "A column named for a forensic test (--registered, --ballots-issued, --ballots-found, --leader, --region, --id) is not in the station table's header, or is named twice.";
     StationTableValue = "E702", "station-table-value", Error, "A count in a station table is not a whole number of zero or more.";
     StationTableInconsistent = "W703", "station-table-inconsistent", Warning, "A station's counts contradict each other (more leader votes than ballots found, ballots issued with no registered voters); the station is left out of the tests.";

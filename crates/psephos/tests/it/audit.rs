@@ -506,3 +506,255 @@ fn size_minerva_alpha_and_clca() {
         assert_eq!(a["seed"], "7");
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Ballot polling (BRAVO) in the workflow: the same package, ballots drawn from the manifest
+// S01:1 … S12:100 (1,200 ballots; A 840, B 240, C 120), interpretations recorded from a CSV.
+
+/// The D1 ballot manifest's ids, as the workflow builds them.
+fn manifest_ids() -> Vec<String> {
+    (1..=12).flat_map(|s| (1..=100).map(move |p| format!("S{s:02}:{p}"))).collect()
+}
+
+fn bravo_plan_and_draw(dir: &std::path::Path) -> Vec<String> {
+    let plan = run_ok(
+        dir,
+        &[
+            "audit",
+            "plan",
+            "package",
+            "--risk-limit",
+            "5%",
+            "--method",
+            "bravo",
+            "--out",
+            "audit.json",
+        ],
+    );
+    assert!(plan.contains("D1: round 1: 53 ballot(s) of 1200"), "{plan}");
+    assert!(plan.contains("D2: full hand count"), "{plan}");
+    run_ok(dir, &["audit", "draw", "audit.json", "package", "--seed", SEED]);
+    let v = state(dir);
+    assert_eq!(v["plan"]["method"], "bravo");
+    assert_eq!(v["plan"]["unit"], "ballots");
+    let d1 = &v["plan"]["contests"][0];
+    assert_eq!(d1["manifest_ballots"], 1200);
+    assert_eq!(d1["manifest"]["S07"], 100);
+    assert_eq!(d1["votes"]["A"], 840);
+    assert_eq!(d1["manifest_sha256"].as_str().map(str::len), Some(64));
+    draws(&v, 0)
+}
+
+/// Interprets every ballot still to fetch with `f(ballot id)`; returns the file name.
+fn write_interpretations(dir: &std::path::Path, f: &dyn Fn(&str) -> String) -> String {
+    let v = state(dir);
+    let rounds = v["rounds"].as_array().expect("rounds");
+    let last = rounds.last().expect("a round");
+    let mut text = "ballot_id,contest,candidate\n".to_owned();
+    for b in last["ballots"].as_array().expect("ballots") {
+        let b = b.as_str().expect("id");
+        text.push_str(&format!("{b},D1,{}\n", f(b)));
+    }
+    let name = format!("interpretations-{}.csv", rounds.len());
+    std::fs::write(dir.join(&name), text).expect("write interpretations");
+    name
+}
+
+/// Interprets a ballot as the reported shares: positions 1–70 A, 71–90 B, 91–100 C.
+fn as_reported(id: &str) -> String {
+    let p: u32 = id.rsplit_once(':').and_then(|(_, p)| p.parse().ok()).expect("position");
+    (if p <= 70 {
+        "A"
+    } else if p <= 90 {
+        "B"
+    } else {
+        "C"
+    })
+    .to_owned()
+}
+
+/// T = Π (s_wl/0.5)^{n_w} ((1 − s_wl)/0.5)^{n_l}; the p-value min(1, 1/T).
+fn bravo_p(v_w: f64, v_l: f64, n_w: u64, n_l: u64) -> f64 {
+    let s = v_w / (v_w + v_l);
+    (1.0 / ((s / 0.5).powi(n_w as i32) * ((1.0 - s) / 0.5).powi(n_l as i32))).min(1.0)
+}
+
+#[test]
+fn bravo_plan_and_draw_use_the_library_and_the_consistent_sampler() {
+    let dir = Scratch::new("audit-bravo-plan");
+    audit_package(&dir.0);
+    let sample = bravo_plan_and_draw(&dir.0);
+    // The round size is the library's 0.9 quantile for the plurality contest.
+    use psephos_audit::bravo::{Contest, sample_sizes};
+    let sizes = sample_sizes(0.05, &Contest::new(vec![840, 240, 120], 1200, 1), &[0, 0, 0], &[0.9])
+        .expect("sizes");
+    assert_eq!(sizes.quantiles[0].1, 53);
+    assert_eq!(sample.len(), 53);
+    // The draws are the consistent sampler's, with replacement, tickets trimmed to 18 digits.
+    use psephos_audit::sampling::{SampleOptions, consistent_sample, trim};
+    let ids = manifest_ids();
+    let opts = SampleOptions { with_replacement: true, drop: 0, take: 53 };
+    let expected = consistent_sample(&ids, SEED, opts);
+    let got: Vec<&str> = sample.iter().map(String::as_str).collect();
+    let want: Vec<&str> = expected.iter().map(|d| ids[d.index].as_str()).collect();
+    assert_eq!(got, want);
+    let v = state(&dir.0);
+    let first = &v["rounds"][0]["sample"][0]["draws"][0];
+    assert_eq!(first["ticket"].as_str(), Some(trim(&expected[0].ticket, 18).as_str()));
+    // Ballots to fetch: the distinct drawn ballots.
+    let distinct: std::collections::BTreeSet<&str> = got.iter().copied().collect();
+    assert_eq!(v["rounds"][0]["ballots"].as_array().map(Vec::len), Some(distinct.len()));
+}
+
+#[test]
+fn bravo_interpretations_as_reported_confirm_the_outcome() {
+    let dir = Scratch::new("audit-bravo-clean");
+    audit_package(&dir.0);
+    bravo_plan_and_draw(&dir.0);
+    let mut confirmed = false;
+    for round in 0..8 {
+        let file = write_interpretations(&dir.0, &as_reported);
+        run_ok(&dir.0, &["audit", "record", "audit.json", "package", &file]);
+        let out = run_ok(&dir.0, &["audit", "assess", "audit.json", "package"]);
+        let v = state(&dir.0);
+        let a = &v["rounds"][round]["assessment"]["contests"][0];
+        // Every pair's p-value from the cumulative sample (multiplicity counts).
+        let n = |c: &str| a["sample"][c].as_u64().expect("count");
+        let p_ab = bravo_p(840.0, 240.0, n("A"), n("B"));
+        let p_ac = bravo_p(840.0, 120.0, n("A"), n("C"));
+        let got = |k: usize| -> f64 {
+            a["assertions"][k]["p_value"].as_str().expect("p").parse().expect("number")
+        };
+        assert!((got(0) - p_ab).abs() <= 1e-12 * p_ab.max(1e-300), "{} vs {p_ab}", got(0));
+        assert!((got(1) - p_ac).abs() <= 1e-12 * p_ac.max(1e-300), "{} vs {p_ac}", got(1));
+        assert_eq!(a["draws"].as_u64(), Some(n("A") + n("B") + n("C")));
+        if a["status"] == "confirmed" {
+            assert!(p_ab.max(p_ac) <= 0.05);
+            assert!(out.contains("D1: confirmed"), "{out}");
+            confirmed = true;
+            break;
+        }
+        assert_eq!(a["status"], "continue", "{out}");
+        run_ok(&dir.0, &["audit", "draw", "audit.json", "package"]);
+    }
+    assert!(confirmed, "interpretations as reported confirm the outcome");
+    let verified = run_ok(&dir.0, &["audit", "verify", "audit.json", "package"]);
+    assert!(verified.contains("replays"), "{verified}");
+}
+
+#[test]
+fn bravo_hand_checked_p_value_and_escalation() {
+    // Every drawn ballot for A but the first, which is not found (a vote for B and for C):
+    // p_AB = (9/14)^(n − m) · (9/4)^m, p_AC = (4/7)^(n − m) · 4^m, m the first ballot's draws.
+    let dir = Scratch::new("audit-bravo-hand");
+    audit_package(&dir.0);
+    let sample = bravo_plan_and_draw(&dir.0);
+    let first = sample[0].clone();
+    let m = sample.iter().filter(|s| **s == first).count() as i32;
+    let n = sample.len() as i32;
+    let file = write_interpretations(&dir.0, &|id| {
+        if id == first { "NOT_FOUND".to_owned() } else { "A".to_owned() }
+    });
+    run_ok(&dir.0, &["audit", "record", "audit.json", "package", &file]);
+    run_ok(&dir.0, &["audit", "assess", "audit.json", "package"]);
+    let v = state(&dir.0);
+    let a = &v["rounds"][0]["assessment"]["contests"][0];
+    let p_ab = (9.0f64 / 14.0).powi(n - m) * (9.0f64 / 4.0).powi(m);
+    let got: f64 = a["assertions"][0]["p_value"].as_str().expect("p").parse().expect("number");
+    assert!((got - p_ab).abs() <= 1e-12 * p_ab, "{got} vs {p_ab}");
+    assert_eq!(a["not_found"].as_u64(), Some(m as u64));
+    assert_eq!(a["status"], "confirmed");
+
+    // Every ballot for B: the risk is 1 and the next round is the library's round-2 size.
+    let dir = Scratch::new("audit-bravo-escalate");
+    audit_package(&dir.0);
+    bravo_plan_and_draw(&dir.0);
+    let file = write_interpretations(&dir.0, &|_| "B".to_owned());
+    run_ok(&dir.0, &["audit", "record", "audit.json", "package", &file]);
+    let out = run_ok(&dir.0, &["audit", "assess", "audit.json", "package"]);
+    let v = state(&dir.0);
+    let a = &v["rounds"][0]["assessment"]["contests"][0];
+    assert_eq!(a["risk"], "1");
+    let next = a["next_round"].as_u64();
+    let expected = ["B", "C"]
+        .iter()
+        .map(|l| {
+            let (v_l, n_l) = if *l == "B" { (240, 53) } else { (120, 0) };
+            psephos_audit::bravo::pair_quantile_size(0.05, 840, v_l, 1200, 0, n_l, 0.9)
+                .expect("size")
+        })
+        .max();
+    if a["status"] == "continue" {
+        assert_eq!(next, expected, "{out}");
+        run_ok(&dir.0, &["audit", "draw", "audit.json", "package"]);
+        let v = state(&dir.0);
+        let second = draws(&v, 1);
+        assert_eq!(second.len() as u64, next.expect("size"));
+        // Round 2 continues round 1's ticket stream.
+        use psephos_audit::sampling::{SampleOptions, consistent_sample};
+        let ids = manifest_ids();
+        let take = 53 + second.len();
+        let all =
+            consistent_sample(&ids, SEED, SampleOptions { with_replacement: true, drop: 0, take });
+        let all: Vec<&str> = all.iter().map(|d| ids[d.index].as_str()).collect();
+        assert_eq!(all[53..], second.iter().map(String::as_str).collect::<Vec<_>>()[..]);
+        let verified = run_ok(&dir.0, &["audit", "verify", "audit.json", "package"]);
+        assert!(verified.contains("2 round(s)"), "{verified}");
+    } else {
+        assert_eq!(a["status"], "full hand count", "{out}");
+        assert!(53 + expected.expect("size") >= 1200);
+    }
+}
+
+#[test]
+fn bravo_state_files_are_byte_identical_across_runs() {
+    let run = |name: &str| -> Vec<u8> {
+        let dir = Scratch::new(name);
+        audit_package(&dir.0);
+        bravo_plan_and_draw(&dir.0);
+        let file = write_interpretations(&dir.0, &as_reported);
+        run_ok(&dir.0, &["audit", "record", "audit.json", "package", &file]);
+        run_ok(&dir.0, &["audit", "assess", "audit.json", "package"]);
+        std::fs::read(dir.0.join("audit.json")).expect("state")
+    };
+    let (a, b) = (run("audit-bravo-det-1"), run("audit-bravo-det-2"));
+    assert!(a == b, "two runs wrote different state files");
+}
+
+#[test]
+fn bravo_record_reports_bad_lines_with_file_line_and_field() {
+    let dir = Scratch::new("audit-bravo-bad");
+    audit_package(&dir.0);
+    let sample = bravo_plan_and_draw(&dir.0);
+    let undrawn = manifest_ids().into_iter().find(|b| !sample.contains(b)).expect("one");
+    let text = format!(
+        "ballot_id,contest,candidate\n{0},D9,A\nS01:0,D1,A\n{undrawn},D1,A\n{0},D1,Z\n{0},D1\n{0},D1,A\n{0},D1,B\n",
+        sample[0]
+    );
+    std::fs::write(dir.0.join("bad.csv"), text).expect("write");
+    let before = std::fs::read(dir.0.join("audit.json")).expect("state");
+    let out = psephos(&dir.0, &["audit", "record", "audit.json", "package", "bad.csv"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    for want in [
+        "bad.csv:2: E605 field=contest",
+        "bad.csv:3: E605 field=ballot_id",
+        "bad.csv:4: E602 field=ballot_id",
+        "bad.csv:5: E605 field=candidate",
+        "bad.csv:6: E605 field=line",
+        "bad.csv:8: E604 field=ballot_id",
+    ] {
+        assert!(err.contains(want), "{want} in {err}");
+    }
+    assert!(!err.contains("bad.csv:7:"), "line 7 is good: {err}");
+    assert_eq!(std::fs::read(dir.0.join("audit.json")).expect("state"), before, "nothing recorded");
+    // A wrong header.
+    std::fs::write(dir.0.join("header.csv"), "ballot,contest,candidate\n").expect("write");
+    let out = psephos(&dir.0, &["audit", "record", "audit.json", "package", "header.csv"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("header.csv:1: E605 field=header"));
+    // Assess waits for every drawn ballot.
+    let early = psephos(&dir.0, &["audit", "assess", "audit.json", "package"]);
+    assert_eq!(early.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&early.stderr).contains("no recorded interpretation"));
+}
