@@ -352,9 +352,14 @@ pub(crate) struct ForensicsArgs {
     /// the scanner-counted ones); the others are compared with them, area by area.
     #[arg(long, value_name = "VALUE")]
     pub(crate) reference: Option<String>,
-    /// Seed of the bootstrap (same-area comparison).
+    /// Seed of the bootstrap (same-area comparison) and of the Klimek model's simulations.
     #[arg(long, default_value_t = 1)]
     pub(crate) seed: u64,
+    /// Fit Klimek et al.'s fraud model with this α (the share of opponents' votes taken grows
+    /// as x^α; Klimek's fits: 1.5 to 2.5) and report the incremental and extreme fraud shares
+    /// (descriptive, with the loss).
+    #[arg(long, value_name = "ALPHA")]
+    pub(crate) klimek: Option<f64>,
     /// Last-digit tests keep counts of at least this value (in the data and the null alike).
     #[arg(long, value_name = "N", default_value_t = 100)]
     pub(crate) min_value: u64,

@@ -81,6 +81,25 @@ pub(crate) fn forensics(args: &ForensicsArgs, quiet: bool) -> Exit {
         "flagged": ranking.len(),
         "top": ranking.iter().take(args.rank).collect::<Vec<_>>(),
     });
+    if let Some(alpha) = args.klimek {
+        if !(alpha.is_finite() && alpha > 0.0) {
+            eprint_lines(
+                "error: --klimek ALPHA must be a positive number (Klimek's fits: 1.5 to 2.5)\n",
+            );
+            return Exit::Usage;
+        }
+        let stations: Vec<Station> = rows.iter().map(station).collect();
+        let f = psephos_forensics::klimek::fit(&stations, alpha, 0.02, 0.005, 0.1, 1, args.seed);
+        report["descriptive"]["klimek"] = json!({
+            "label": "descriptive, a model-based scenario: Klimek et al.'s fair model (turnout and share normal around their first modes above 30 %) plus incremental fraud in a share f_i of stations and extreme fraud in f_e, fitted on a grid (f_i by 0.02, f_e by 0.005 to 0.1) by the squared difference of 1 % fingerprints; α is given, not fitted. The shares depend on the loss and binning.",
+            "alpha": alpha,
+            "incremental": f.incremental,
+            "extreme": f.extreme,
+            "loss": f.loss,
+            "seed": f.seed,
+            "fair": {"turnout": f.fair.turnout, "share": f.fair.share, "turnout_sd": f.fair.turnout_sd, "share_sd": f.fair.share_sd, "theta": f.fair.theta},
+        });
+    }
     if let Some(dir) = &args.svg {
         match pictures(&rows, dir) {
             Ok(files) => report["pictures"] = json!(files),

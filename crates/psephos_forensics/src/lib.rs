@@ -10,6 +10,7 @@ pub mod descriptive;
 pub mod digits;
 pub mod fingerprint;
 pub mod integer;
+pub mod klimek;
 pub mod multiple;
 pub mod natural;
 

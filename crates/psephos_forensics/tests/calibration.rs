@@ -241,3 +241,22 @@ fn published_header(column: usize) -> &'static str {
         .copied()
         .unwrap_or("?")
 }
+
+#[test]
+fn klimek_fraud_model_fits_russia_2011_and_2012() {
+    // Klimek et al.'s published incremental-fraud shares (forensics.md §5.4; oracle: f_i within
+    // ±0.05, α fixed to the published value). A coarse grid keeps the debug-build test quick;
+    // `psephos forensics --klimek` fits on a finer one.
+    use psephos_forensics::klimek::fit;
+    for (year, leader, alpha, published) in
+        [(2011, "ЕДИНАЯ РОССИЯ", 2.3, 0.64), (2012, "Путин", 1.5, 0.39)]
+    {
+        let stations = russia(year, leader);
+        let f = fit(&stations, alpha, 0.05, 0.01, 0.05, 1, 1);
+        eprintln!(
+            "Klimek {year}: f_i {:.2} (published {published}), f_e {:.3}, fair turnout {:.3} share {:.3}",
+            f.incremental, f.extreme, f.fair.turnout, f.fair.share
+        );
+        assert!((f.incremental - published).abs() <= 0.05 + 1e-9, "{year}: {f:?}");
+    }
+}
