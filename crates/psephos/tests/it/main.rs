@@ -12,5 +12,6 @@ mod forensics;
 mod meek;
 mod ranked;
 mod rctab;
+mod reconcile;
 mod stv;
 mod support;
