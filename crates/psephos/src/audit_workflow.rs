@@ -52,6 +52,15 @@ pub(crate) struct DrawArgs {
     /// same seed (or none) for later rounds.
     #[arg(long)]
     pub(crate) seed: Option<String>,
+    /// Targeted, non-random additions (station audits only): a CSV whose `id` column lists
+    /// stations, most suspect first, as `psephos forensics --targets` writes it. The first
+    /// `--targeted` stations not yet counted are fetched with the round and hand counted, but
+    /// never enter the risk computation (a targeted station is not a random draw).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) targets: Option<PathBuf>,
+    /// How many targeted stations to add (with --targets).
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub(crate) targeted: usize,
 }
 
 #[derive(Args)]
@@ -1000,10 +1009,19 @@ pub(crate) fn draw(args: &DrawArgs) -> Exit {
         Ok(x) => x,
         Err(exit) => return exit,
     };
-    let round = match next_round(&state, &m, &seed) {
+    let mut round = match next_round(&state, &m, &seed) {
         Ok(r) => r,
         Err(msg) => return fail(Exit::InputErrors, &msg),
     };
+    if let Some(path) = &args.targets {
+        if m.method == AuditMethod::Bravo {
+            return fail(Exit::Usage, "--targets adds stations: it is for station (macro) audits");
+        }
+        match targeted_additions(path, args.targeted, &checked, &state, &round) {
+            Ok((ids, digest)) => add_targeted(&mut round, &ids, path, &digest),
+            Err(msg) => return fail(Exit::InputErrors, &msg),
+        }
+    }
     let summary = round_summary(&round);
     state["seed"] = json!(seed);
     if let Some(rounds) = state.get_mut("rounds").and_then(Value::as_array_mut) {
@@ -1014,6 +1032,62 @@ pub(crate) fn draw(args: &DrawArgs) -> Exit {
     }
     print!("{summary}");
     Exit::Ok
+}
+
+/// The targeted additions of a round: the first `n` stations of the targets file (column `id`)
+/// that the package knows and that are neither counted nor fetched already, with the file's
+/// SHA-256.
+fn targeted_additions(
+    path: &Path,
+    n: usize,
+    checked: &Checked,
+    state: &Value,
+    round: &Value,
+) -> Result<(Vec<String>, String), String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read the targets file {}: {e}", path.display()))?;
+    let digest = hex(&sha2::Sha256::digest(text.as_bytes()));
+    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
+    let header = rdr.headers().map_err(|e| format!("{}: no header row: {e}", path.display()))?;
+    let Some(col) = header.iter().position(|h| h == "id") else {
+        return Err(format!("{}:1: the targets file needs an `id` column", path.display()));
+    };
+    let counted: BTreeSet<&str> = arr(state, "rounds")
+        .iter()
+        .flat_map(|r| arr(r, "counts"))
+        .map(|c| str_of(c, "station"))
+        .collect();
+    let fetched: BTreeSet<&str> = arr(round, "stations").iter().filter_map(Value::as_str).collect();
+    let e = &checked.package.election;
+    let mut out: Vec<String> = Vec::new();
+    for rec in rdr.records() {
+        if out.len() >= n {
+            break;
+        }
+        let rec = rec.map_err(|e| format!("{}: {e}", path.display()))?;
+        let id = rec.get(col).unwrap_or("").trim();
+        if id.is_empty()
+            || e.station_id(id).is_none()
+            || counted.contains(id)
+            || fetched.contains(id)
+            || out.iter().any(|o| o == id)
+        {
+            continue;
+        }
+        out.push(id.to_owned());
+    }
+    Ok((out, digest))
+}
+
+/// Adds the targeted stations to a round (and to its stations to fetch).
+fn add_targeted(round: &mut Value, ids: &[String], file: &Path, digest: &str) {
+    let mut stations: Vec<String> =
+        arr(round, "stations").iter().filter_map(Value::as_str).map(str::to_owned).collect();
+    stations.extend(ids.iter().cloned());
+    stations.sort();
+    round["stations"] = json!(stations);
+    round["targeted"] = json!(ids);
+    round["targets_file"] = json!({"file": file.display().to_string(), "sha256": digest});
 }
 
 fn round_summary(round: &Value) -> String {
@@ -1029,8 +1103,14 @@ fn round_summary(round: &Value) -> String {
             stations.join(" ")
         );
     }
+    let targeted = arr(round, "targeted").len();
+    let extra = if targeted > 0 {
+        format!(" ({targeted} of them targeted, outside the risk computation)")
+    } else {
+        String::new()
+    };
     format!(
-        "Round {}: {draws} draw(s) in {} contest(s); {} station(s) to hand count: {}\n",
+        "Round {}: {draws} draw(s) in {} contest(s); {} station(s) to hand count{extra}: {}\n",
         round["round"],
         arr(round, "sample").len(),
         stations.len(),
@@ -1057,11 +1137,13 @@ fn record_forms(
             rounds.len()
         ));
     }
+    // Drawn stations, and the targeted ones fetched beside them.
     let sampled: BTreeSet<&str> = rounds
         .iter()
         .flat_map(|r| arr(r, "sample"))
         .flat_map(|s| arr(s, "draws"))
         .map(|d| str_of(d, "id"))
+        .chain(rounds.iter().flat_map(|r| arr(r, "targeted")).filter_map(Value::as_str))
         .collect();
     let mut recorded: BTreeSet<(String, String)> = rounds
         .iter()
@@ -1439,11 +1521,28 @@ pub(crate) fn verify(args: &VerifyArgs) -> Exit {
         replay["seed"] = s.clone();
     }
     for (k, round) in arr(&state, "rounds").iter().enumerate() {
-        let fresh = match next_round(&replay, &m, &seed) {
+        let mut fresh = match next_round(&replay, &m, &seed) {
             Ok(r) => r,
             Err(msg) => return differ(&format!("rounds[{k}]: {msg}")),
         };
-        for key in ["round", "sample", "stations", "ballots"] {
+        // Targeted additions: the file must be unchanged and give the same stations.
+        if let Some(t) = round.get("targets_file") {
+            let path = PathBuf::from(str_of(t, "file"));
+            let n = arr(round, "targeted").len();
+            match targeted_additions(&path, n, &checked, &replay, &fresh) {
+                Ok((ids, digest)) => {
+                    if digest != str_of(t, "sha256") {
+                        return differ(&format!(
+                            "rounds[{k}]: the targets file {} changed since the draw",
+                            path.display()
+                        ));
+                    }
+                    add_targeted(&mut fresh, &ids, &path, &digest);
+                }
+                Err(msg) => return differ(&format!("rounds[{k}]: {msg}")),
+            }
+        }
+        for key in ["round", "sample", "stations", "ballots", "targeted"] {
             if let Some(d) =
                 first_difference(&format!("rounds[{k}].{key}"), &round[key], &fresh[key])
             {

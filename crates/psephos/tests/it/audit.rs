@@ -758,3 +758,68 @@ fn bravo_record_reports_bad_lines_with_file_line_and_field() {
     assert_eq!(early.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&early.stderr).contains("no recorded interpretation"));
 }
+
+#[test]
+fn targeted_stations_are_fetched_but_not_counted_in_the_risk() {
+    // Round 1 with the forensic ranking's stations as targeted additions: they are fetched and
+    // hand counted beside the random draws, and the risk is exactly the clean audit's.
+    let dir = Scratch::new("audit-targeted");
+    audit_package(&dir.0);
+    run_ok(&dir.0, &["audit", "plan", "package", "--risk-limit", "5%", "--out", "audit.json"]);
+    // Every D1 station in the ranking, plus an unknown id, which is passed over.
+    let targets = "id,region,line,reason,null_probability\nNOPE,,0,turnout,0.01\nS01,,2,turnout,0.02\nS02,,3,turnout,0.03\nS03,,4,turnout,0.04\nS04,,5,turnout,0.05\nS05,,6,turnout,0.06\nS06,,7,turnout,0.07\nS07,,8,turnout,0.08\nS08,,9,turnout,0.09\nS09,,10,turnout,0.1\nS10,,11,turnout,0.1\nS11,,12,turnout,0.1\nS12,,13,turnout,0.1\n";
+    std::fs::write(dir.0.join("targets.csv"), targets).expect("write targets");
+    let out = run_ok(
+        &dir.0,
+        &[
+            "audit",
+            "draw",
+            "audit.json",
+            "package",
+            "--seed",
+            SEED,
+            "--targets",
+            "targets.csv",
+            "--targeted",
+            "12",
+        ],
+    );
+    assert!(out.contains("targeted, outside the risk computation"), "{out}");
+    let v = state(&dir.0);
+    let sample = draws(&v, 0);
+    let targeted: Vec<String> = v["rounds"][0]["targeted"]
+        .as_array()
+        .expect("targeted")
+        .iter()
+        .filter_map(|t| t.as_str().map(str::to_owned))
+        .collect();
+    // Targeted stations are those not drawn anyway, in the file's order.
+    assert!(targeted.iter().all(|t| !sample.contains(t)), "{targeted:?} {sample:?}");
+    assert!(!targeted.is_empty() && !targeted.contains(&"NOPE".to_owned()));
+    let fetch: Vec<String> = v["rounds"][0]["stations"]
+        .as_array()
+        .expect("stations")
+        .iter()
+        .filter_map(|t| t.as_str().map(str::to_owned))
+        .collect();
+    assert!(targeted.iter().all(|t| fetch.contains(t)));
+    // Hand counts of every fetched station, the targeted ones included, are accepted.
+    let mut all = sample.clone();
+    all.extend(targeted.iter().cloned());
+    let hand = write_hand(&dir.0, &all, "70,20,10");
+    run_ok(&dir.0, &["audit", "record", "audit.json", "package", &hand]);
+    run_ok(&dir.0, &["audit", "assess", "audit.json", "package"]);
+    let v = state(&dir.0);
+    assert!(
+        (risk(&v, 0) - 512.0 / 19683.0).abs() < 1e-15,
+        "targeted counts must not change the risk"
+    );
+    let verified = run_ok(&dir.0, &["audit", "verify", "audit.json", "package"]);
+    assert!(verified.contains("replays"), "{verified}");
+    // A changed targets file no longer replays.
+    std::fs::write(dir.0.join("targets.csv"), "id\nS12\n").expect("rewrite targets");
+    assert_eq!(
+        psephos(&dir.0, &["audit", "verify", "audit.json", "package"]).status.code(),
+        Some(1)
+    );
+}
