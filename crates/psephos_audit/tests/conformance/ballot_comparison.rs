@@ -7,7 +7,7 @@ use psephos_audit::kaplan_markov::{
 };
 use serde_json::Value;
 
-use crate::{close, equal, report, rla_json, tolerance, vectors};
+use crate::{close, equal, report_claimed, rla_json, tolerance};
 
 pub(crate) const CLAIMS: &[&str] =
     &["KM-01", "KM-02", "KM-03", "KM-04", "KM-05", "KM-06", "KM-07", "KM-08"];
@@ -163,11 +163,5 @@ fn extra() -> Vec<(String, Result<(), String>)> {
 
 #[test]
 fn ballot_comparison_vectors() {
-    let mut results: Vec<(String, Result<(), String>)> = vectors()
-        .iter()
-        .filter(|v| CLAIMS.contains(&v["id"].as_str().unwrap_or_default()))
-        .map(|v| (v["id"].as_str().unwrap_or_default().to_owned(), check(v)))
-        .collect();
-    results.extend(extra());
-    report("ballot_comparison", results);
+    report_claimed("ballot_comparison", CLAIMS, check, extra());
 }

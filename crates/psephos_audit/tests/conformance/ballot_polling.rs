@@ -4,7 +4,7 @@
 use psephos_audit::bravo::{Contest, p_values, quantile_size, sample_sizes};
 use serde_json::{Map, Value};
 
-use crate::{close, equal, report, rla_json, tolerance, vectors};
+use crate::{close, equal, report_claimed, rla_json, tolerance};
 
 pub(crate) const CLAIMS: &[&str] =
     &["BR-01", "BR-02", "BR-03", "BR-04", "BR-05", "BR-06", "BR-07", "BR-08"];
@@ -234,11 +234,5 @@ fn extra() -> Vec<(String, Result<(), String>)> {
 
 #[test]
 fn ballot_polling_vectors() {
-    let mut results: Vec<(String, Result<(), String>)> = vectors()
-        .iter()
-        .filter(|v| CLAIMS.contains(&v["id"].as_str().unwrap_or_default()))
-        .map(|v| (v["id"].as_str().unwrap_or_default().to_owned(), check(v)))
-        .collect();
-    results.extend(extra());
-    report("ballot_polling", results);
+    report_claimed("ballot_polling", CLAIMS, check, extra());
 }

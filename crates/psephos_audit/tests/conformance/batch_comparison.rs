@@ -7,7 +7,7 @@ use psephos_audit::macro_batch::{
 };
 use serde_json::Value;
 
-use crate::{close, equal, report, rla_json, tolerance, vectors};
+use crate::{close, equal, report_claimed, rla_json, tolerance};
 
 pub(crate) const CLAIMS: &[&str] = &["MA-01", "MA-02", "MA-03", "MA-04", "MA-05", "MA-06"];
 
@@ -242,11 +242,5 @@ fn extra() -> Vec<(String, Result<(), String>)> {
 
 #[test]
 fn batch_comparison_vectors() {
-    let mut results: Vec<(String, Result<(), String>)> = vectors()
-        .iter()
-        .filter(|v| CLAIMS.contains(&v["id"].as_str().unwrap_or_default()))
-        .map(|v| (v["id"].as_str().unwrap_or_default().to_owned(), check(v)))
-        .collect();
-    results.extend(extra());
-    report("batch_comparison", results);
+    report_claimed("batch_comparison", CLAIMS, check, extra());
 }

@@ -49,6 +49,23 @@ pub(crate) fn vector(id: &str) -> Value {
         .unwrap_or_else(|| panic!("no vector {id} in conformance_vectors.json"))
 }
 
+/// Checks the vectors of `conformance_vectors.json` this module claims with `check`, adds the
+/// module's extra cases, and reports them all (see [`report`]).
+pub(crate) fn report_claimed(
+    category: &str,
+    claims: &[&str],
+    check: fn(&Value) -> Result<(), String>,
+    extra: Vec<(String, Result<(), String>)>,
+) {
+    let mut results: Vec<(String, Result<(), String>)> = vectors()
+        .iter()
+        .filter(|v| claims.contains(&v["id"].as_str().unwrap_or_default()))
+        .map(|v| (v["id"].as_str().unwrap_or_default().to_owned(), check(v)))
+        .collect();
+    results.extend(extra);
+    report(category, results);
+}
+
 /// Checks every case, prints "N of M <category> vectors pass" and each failure with its
 /// reason, and fails the test if any case failed.
 pub(crate) fn report(category: &str, results: Vec<(String, Result<(), String>)>) {

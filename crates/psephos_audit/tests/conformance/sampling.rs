@@ -7,7 +7,7 @@ use psephos_audit::sampling::{
 };
 use serde_json::Value;
 
-use crate::{equal, report, rla_json, vectors};
+use crate::{equal, report_claimed, rla_json};
 
 pub(crate) const CLAIMS: &[&str] = &[
     "CS-01", "CS-02", "CS-03", "CS-04", "CS-05", "CS-06", "CS-07", "CS-08", "CS-09", "CS-10",
@@ -353,11 +353,5 @@ fn extra() -> Vec<(String, Result<(), String>)> {
 
 #[test]
 fn sampling_vectors() {
-    let mut results: Vec<(String, Result<(), String>)> = vectors()
-        .iter()
-        .filter(|v| CLAIMS.contains(&v["id"].as_str().unwrap_or_default()))
-        .map(|v| (v["id"].as_str().unwrap_or_default().to_owned(), check(v)))
-        .collect();
-    results.extend(extra());
-    report("sampling", results);
+    report_claimed("sampling", CLAIMS, check, extra());
 }
