@@ -360,6 +360,11 @@ pub(crate) struct ForensicsArgs {
     /// (descriptive, with the loss).
     #[arg(long, value_name = "ALPHA")]
     pub(crate) klimek: Option<f64>,
+    /// Run Rozenas' resampled kernel-density "spikes" test with B resamples (1000 when the value
+    /// is left out; seeded by --seed): the estimated share of stations in excess spikes of the
+    /// leader share. Tens of seconds on a national election.
+    #[arg(long, value_name = "B", num_args = 0..=1, default_missing_value = "1000")]
+    pub(crate) spikes: Option<usize>,
     /// Last-digit tests keep counts of at least this value (in the data and the null alike).
     #[arg(long, value_name = "N", default_value_t = 100)]
     pub(crate) min_value: u64,

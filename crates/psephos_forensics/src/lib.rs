@@ -13,6 +13,7 @@ pub mod integer;
 pub mod klimek;
 pub mod multiple;
 pub mod natural;
+pub mod rkd;
 
 /// One polling station's protocol counts, as the tests read them.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
