@@ -27,63 +27,7 @@ fn count_json(e: &Election, r: &RankedCount) -> Value {
     match &r.outcome {
         Err(why) => json!({ "method": method, "seats": seats, "error": why }),
         Ok(RankedOutcome::Rctab { tabulation: t, .. }) => {
-            use psephos_rcv::rctab::{Status, Target};
-            let a = &t.arith;
-            let rounds: Vec<Value> = t
-                .rounds
-                .iter()
-                .enumerate()
-                .map(|(i, round)| {
-                    let f = &round.contest;
-                    let tally: Map<String, Value> =
-                        f.tally.iter().map(|&(c, v)| (id(c), json!(a.text(v)))).collect();
-                    let mut transfers = Map::new();
-                    if let Some(next) = t.rounds.get(i + 1) {
-                        for &c in round.elected.iter().chain(&round.eliminated) {
-                            let moves: Map<String, Value> = next
-                                .contest
-                                .transfers_from(c)
-                                .into_iter()
-                                .map(|(to, v)| {
-                                    let key = match to {
-                                        Target::Candidate(k) => id(k),
-                                        Target::Exhausted => "exhausted".to_owned(),
-                                        Target::ResidualSurplus => "residual surplus".to_owned(),
-                                    };
-                                    (key, json!(a.text(v)))
-                                })
-                                .collect();
-                            transfers.insert(id(c), Value::Object(moves));
-                        }
-                    }
-                    json!({
-                        "round": round.number,
-                        "threshold": a.text(round.threshold),
-                        "tally": tally,
-                        "elected": round.elected.iter().map(|&c| id(c)).collect::<Vec<_>>(),
-                        "eliminated": round.eliminated.iter().map(|&c| id(c)).collect::<Vec<_>>(),
-                        "decided_by_tiebreak": round.by_tiebreak.iter().map(|&c| id(c)).collect::<Vec<_>>(),
-                        "transfers": transfers,
-                        "inactive": {
-                            "overvotes": a.text(f.status(Status::Overvote)),
-                            "skipped_rankings": a.text(f.status(Status::SkippedRankings)),
-                            "exhausted_choices": a.text(f.status(Status::ExhaustedChoices)),
-                            "repeated_rankings": a.text(f.status(Status::RepeatedRankings)),
-                            "final_round_surplus": a.text(f.status(Status::FinalRoundSurplus)),
-                        },
-                        "residual_surplus": a.text(round.residual),
-                    })
-                })
-                .collect();
-            json!({
-                "method": method,
-                "seats": seats,
-                "candidates": (0..t.names.len()).map(id).collect::<Vec<_>>(),
-                "ballots": t.total_ballots,
-                "undervotes": t.undervotes,
-                "rounds": rounds,
-                "winners": t.winners.iter().map(|&w| id(w)).collect::<Vec<_>>(),
-            })
+            crate::rcv::tabulation_value(t, method, json!(seats), &id)
         }
         Ok(RankedOutcome::Meek(c)) => meek_value(c, &id),
         Ok(RankedOutcome::Stages(c)) => {

@@ -683,10 +683,22 @@ fn meek_json(c: &psephos_rcv::stv::meek::MeekCount) -> String {
 
 /// psephos's JSON for a round-by-round count.
 fn tabulation_json(t: &Tabulation, method: &str, rules: &psephos_rcv::rctab::Rules) -> String {
+    let name = |c: usize| t.names.get(c).cloned().unwrap_or_default();
+    let v = tabulation_value(t, method, serde_json::json!(rules.seats), &name);
+    serde_json::to_string_pretty(&v).unwrap_or_default()
+}
+
+/// The JSON of a round-by-round count with candidates named by `name` (their names for `psephos
+/// rcv`, their ids in a package's `allocate` output).
+pub(crate) fn tabulation_value(
+    t: &Tabulation,
+    method: &str,
+    seats: serde_json::Value,
+    name: &dyn Fn(usize) -> String,
+) -> serde_json::Value {
     use psephos_rcv::rctab::{Status, Target};
     use serde_json::json;
     let a = &t.arith;
-    let name = |c: usize| t.names[c].clone();
     let rounds: Vec<serde_json::Value> = t
         .rounds
         .iter()
@@ -734,16 +746,15 @@ fn tabulation_json(t: &Tabulation, method: &str, rules: &psephos_rcv::rctab::Rul
             })
         })
         .collect();
-    let v = json!({
+    json!({
         "method": method,
-        "seats": rules.seats,
-        "candidates": t.names,
+        "seats": seats,
+        "candidates": (0..t.names.len()).map(name).collect::<Vec<_>>(),
         "ballots": t.total_ballots,
         "undervotes": t.undervotes,
         "rounds": rounds,
         "winners": t.winners.iter().map(|&w| name(w)).collect::<Vec<_>>(),
-    });
-    serde_json::to_string_pretty(&v).unwrap_or_default()
+    })
 }
 
 fn stv_value(v: u64, unit: u64) -> String {
