@@ -30,63 +30,7 @@ fn count_json(e: &Election, r: &RankedCount) -> Value {
             crate::rcv::tabulation_value(t, method, json!(seats), &id)
         }
         Ok(RankedOutcome::Meek(c)) => meek_value(c, &id),
-        Ok(RankedOutcome::Stages(c)) => {
-            use psephos_rcv::stv::Action;
-            // Whole papers (the Irish count) show as integers.
-            let value = |v: u64| {
-                if c.unit <= 1 {
-                    return v.to_string();
-                }
-                let places = c.unit.ilog10() as usize;
-                format!("{}.{:0places$}", v / c.unit, v % c.unit)
-            };
-            let stages: Vec<Value> = c
-                .stages
-                .iter()
-                .map(|s| {
-                    let (action, who, amount) = match s.action {
-                        Action::FirstCount => ("first count", None, None),
-                        Action::Elect(k) => ("elected", Some(k), None),
-                        Action::ElectRemaining(k) => {
-                            ("elected as one of the last hopefuls", Some(k), None)
-                        }
-                        Action::TransferSurplus(k, v) => ("surplus transferred", Some(k), Some(v)),
-                        Action::Exclude(k) => ("excluded", Some(k), None),
-                        Action::TransferExcluded(k) => {
-                            ("excluded candidate's ballots transferred", Some(k), None)
-                        }
-                        Action::TransferExcludedTogether(_) => (
-                            "ballots of the candidates just excluded transferred together",
-                            None,
-                            None,
-                        ),
-                        Action::ElectLastVacancy(k) => {
-                            ("elected to the last vacancy", Some(k), None)
-                        }
-                    };
-                    let votes: Map<String, Value> = (0..c.candidates.len())
-                        .filter(|&k| s.status.get(k) != Some(&psephos_rcv::stv::Status::Withdrawn))
-                        .map(|k| (id(k), json!(value(s.votes.get(k).copied().unwrap_or(0)))))
-                        .collect();
-                    json!({
-                        "action": action,
-                        "candidate": who.map(id),
-                        "surplus": amount.map(value),
-                        "votes": votes,
-                        "nontransferable": value(s.nontransferable),
-                        "residual": value(s.residual),
-                    })
-                })
-                .collect();
-            json!({
-                "method": method,
-                "seats": seats,
-                "quota": value(c.quota),
-                "candidates": (0..c.candidates.len()).map(id).collect::<Vec<_>>(),
-                "stages": stages,
-                "elected": c.elected.iter().map(|&k| id(k)).collect::<Vec<_>>(),
-            })
-        }
+        Ok(RankedOutcome::Stages(c)) => crate::rcv::stv_value_json(c, method, json!(seats), &id),
     }
 }
 

@@ -767,9 +767,21 @@ fn stv_value(v: u64, unit: u64) -> String {
 
 /// psephos's JSON for a stage-by-stage STV count.
 fn stv_json(c: &psephos_rcv::stv::StvCount, method: &str) -> String {
+    let name = |k: usize| c.candidates.get(k).cloned().unwrap_or_default();
+    let v = stv_value_json(c, method, serde_json::json!(c.seats), &name);
+    serde_json::to_string_pretty(&v).unwrap_or_default()
+}
+
+/// The JSON of a stage-by-stage STV count (Scottish, Irish) with candidates named by `name`.
+pub(crate) fn stv_value_json(
+    c: &psephos_rcv::stv::StvCount,
+    method: &str,
+    seats: serde_json::Value,
+    name: &dyn Fn(usize) -> String,
+) -> serde_json::Value {
     use psephos_rcv::stv::Action;
     use serde_json::json;
-    let name = |k: usize| c.candidates[k].clone();
+    let value = |v: u64| stv_value(v, c.unit);
     let stages: Vec<serde_json::Value> = c
         .stages
         .iter()
@@ -789,28 +801,27 @@ fn stv_json(c: &psephos_rcv::stv::StvCount, method: &str) -> String {
                 Action::ElectLastVacancy(k) => ("elected to the last vacancy", Some(k), None),
             };
             let votes: serde_json::Map<String, serde_json::Value> = (0..c.candidates.len())
-                .filter(|&k| s.status[k] != psephos_rcv::stv::Status::Withdrawn)
-                .map(|k| (name(k), json!(stv_value(s.votes[k], c.unit))))
+                .filter(|&k| s.status.get(k) != Some(&psephos_rcv::stv::Status::Withdrawn))
+                .map(|k| (name(k), json!(value(s.votes.get(k).copied().unwrap_or(0)))))
                 .collect();
             json!({
                 "action": action,
                 "candidate": who.map(name),
-                "surplus": amount.map(|v| stv_value(v, c.unit)),
+                "surplus": amount.map(value),
                 "votes": votes,
-                "nontransferable": stv_value(s.nontransferable, c.unit),
-                "residual": stv_value(s.residual, c.unit),
+                "nontransferable": value(s.nontransferable),
+                "residual": value(s.residual),
             })
         })
         .collect();
-    let v = json!({
+    json!({
         "method": method,
-        "seats": c.seats,
-        "quota": stv_value(c.quota, c.unit),
-        "candidates": c.candidates,
+        "seats": seats,
+        "quota": value(c.quota),
+        "candidates": (0..c.candidates.len()).map(name).collect::<Vec<_>>(),
         "stages": stages,
         "elected": c.elected.iter().map(|&k| name(k)).collect::<Vec<_>>(),
-    });
-    serde_json::to_string_pretty(&v).unwrap_or_default()
+    })
 }
 
 /// A stage-by-stage table for people.
