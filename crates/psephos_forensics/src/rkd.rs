@@ -905,6 +905,38 @@ mod tests {
         }
     }
 
+    fn synthetic(count: usize) -> Vec<Poll> {
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        (0..count)
+            .map(|i| {
+                let registered = 200 + (i as u64 * 37) % 900;
+                let cast = Binomial::new(registered, 0.6).map_or(0, |d| d.sample(&mut rng));
+                let votes = Binomial::new(cast, 0.45).map_or(0, |d| d.sample(&mut rng));
+                Poll { registered, cast, votes }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn same_result_on_one_thread_and_on_three() {
+        let mut polls = synthetic(3000);
+        // Unusable rows are counted, never a panic.
+        polls.push(Poll { registered: 10, cast: 11, votes: 0 });
+        polls.push(Poll { registered: 10, cast: 5, votes: 6 });
+        polls.push(Poll { registered: u64::MAX, cast: 5, votes: 1 });
+        let run = |threads: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("pool")
+                .install(|| spikes(&polls, 30, 9))
+                .expect("result")
+        };
+        let (one, three) = (run(1), run(3));
+        assert_eq!(one, three);
+        assert_eq!((one.polls, one.excluded), (3000, 3));
+    }
+
     #[test]
     fn nothing_usable_is_none() {
         assert!(spikes(&[Poll { registered: 10, cast: 0, votes: 0 }], 10, 1).is_none());
