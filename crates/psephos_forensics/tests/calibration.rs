@@ -356,3 +356,48 @@ fn klimek_fraud_model_fits_russia_2011_and_2012() {
         assert!((f.incremental - published).abs() <= 0.05 + 1e-9, "{year}: {f:?}");
     }
 }
+
+#[test]
+fn clean_elections_are_flagged_at_the_nominal_rate() {
+    // 200 synthetic clean elections (2,000 stations each, every count drawn from its own
+    // binomial, seeded): the integer test's one-sided p-values stay at the nominal rate, and so
+    // do the last-digit tests'.
+    use psephos_forensics::digits::{Count, last_digit};
+    use rand::{RngExt, SeedableRng, rngs::ChaCha8Rng};
+    use rand_distr::{Binomial, Distribution};
+    let mut rng = ChaCha8Rng::seed_from_u64(2026);
+    let (mut integer_rejections, mut digit_rejections) = (0, 0);
+    let elections = 200;
+    for _ in 0..elections {
+        let stations: Vec<Station> = (0..2000)
+            .map(|_| {
+                let n: u64 = rng.random_range(300..3000);
+                let turnout = rng.random_range(0.35..0.8);
+                let share = rng.random_range(0.2..0.7);
+                let g = Binomial::new(n, turnout).map_or(0, |b| b.sample(&mut rng));
+                let l = Binomial::new(g, share).map_or(0, |b| b.sample(&mut rng));
+                Station { registered: n, issued: g, found: g, leader: l }
+            })
+            .collect();
+        let included: Vec<Station> =
+            stations.iter().copied().filter(Station::kobak_included).collect();
+        let head = excess(&included, Grid::INTEGER)
+            .into_iter()
+            .find(|e| e.criterion == Criterion::TurnoutOrLeader && e.weight == Weight::Stations)
+            .expect("headline");
+        if head.p_value < 0.05 {
+            integer_rejections += 1;
+        }
+        let counts: Vec<Count> =
+            stations.iter().map(|s| Count { value: s.issued, trials: s.registered }).collect();
+        if last_digit(&counts, 100).p_value < 0.05 {
+            digit_rejections += 1;
+        }
+    }
+    eprintln!(
+        "clean elections flagged at 5 %: integer test {integer_rejections} of {elections}, last digit {digit_rejections} of {elections}"
+    );
+    // Binomial(200, 0.05): mean 10, sd 3.1; 20 is beyond 3 sd.
+    assert!(integer_rejections <= 20, "{integer_rejections}");
+    assert!(digit_rejections <= 20, "{digit_rejections}");
+}
