@@ -18,9 +18,13 @@ const INTEGER_ASSUMPTIONS: &str = "Null: each station's ballots issued redrawn f
 const DIGIT_ASSUMPTIONS: &str = "Null: each station's count redrawn from Bin(trials, count/trials) with its own trials and rate; counts of at least the cut kept, in the data and in the null alike; expected digit frequencies scaled to the counts kept. Stations are never selected by the digit. p-value: Pearson chi-squared, 9 degrees of freedom; round numbers (0 or 5): binomial z.";
 
 pub(crate) fn forensics(args: &ForensicsArgs, quiet: bool) -> Exit {
+    let mut cross_contest: Option<Value> = None;
     let (rows, leader) = if args.table.is_dir() {
         match package_rows(&args.table, quiet) {
-            Ok(r) => r,
+            Ok((rows, leader, cross)) => {
+                cross_contest = Some(cross);
+                (rows, leader)
+            }
             Err(exit) => return exit,
         }
     } else {
@@ -81,6 +85,9 @@ pub(crate) fn forensics(args: &ForensicsArgs, quiet: bool) -> Exit {
         }
     }
     report["leader"] = json!(leader);
+    if let (Some(cross), Some(tests)) = (cross_contest, report["tests"].as_array_mut()) {
+        tests.push(cross);
+    }
     let ranking = ranking(&rows);
     report["station_ranking"] = json!({
         "label": "stations whose turnout or leader share is a whole percentage, least likely under their own null first: candidates for targeted (non-random) audit additions, not evidence against any station",
@@ -149,7 +156,10 @@ pub(crate) fn forensics(args: &ForensicsArgs, quiet: bool) -> Exit {
 /// form of the station's first ballot (packages record ballots found, not issued, so turnout is
 /// ballots found over registered); leader votes: the party with the most votes nationally.
 /// Regions are governorates. Returns the rows and the leader's name.
-fn package_rows(dir: &std::path::Path, quiet: bool) -> Result<(Vec<StationRow>, String), Exit> {
+fn package_rows(
+    dir: &std::path::Path,
+    quiet: bool,
+) -> Result<(Vec<StationRow>, String, Value), Exit> {
     use psephos_count::StationStatus;
     let checked = match crate::pipeline::check(dir, &[], None, quiet) {
         Ok(c) => c,
@@ -177,7 +187,31 @@ fn package_rows(dir: &std::path::Path, quiet: bool) -> Result<(Vec<StationRow>, 
         return Err(Exit::InputErrors);
     };
     let mut rows = Vec::new();
+    // Stations whose ballot papers (several contests on separate papers) report different
+    // numbers of ballots found: every voter receives each paper.
+    let mut differing: Vec<Value> = Vec::new();
+    let mut compared = 0usize;
     for (s, station) in election.stations.iter().enumerate() {
+        let counted: Vec<(String, u64)> = election
+            .station_ballots(psephos_model::StationIdx::from_index(s))
+            .zip(checked.selection.station_ballots(s))
+            .filter_map(|(contest, status)| match status {
+                StationStatus::Counted(i) => Some((
+                    election.contest(contest).id.clone(),
+                    u64::from(checked.forms.forms[i as usize].ballots_found),
+                )),
+                _ => None,
+            })
+            .collect();
+        if counted.len() > 1 {
+            compared += 1;
+            if counted.iter().any(|(_, b)| *b != counted[0].1) {
+                differing.push(json!({
+                    "station": election.station_ids.get(s),
+                    "ballots_found": counted.iter().map(|(c, b)| json!({"contest": c, "ballots": b})).collect::<Vec<_>>(),
+                }));
+            }
+        }
         let Some(StationStatus::Counted(i)) = checked.selection.station_ballots(s).next() else {
             continue;
         };
@@ -205,7 +239,18 @@ fn package_rows(dir: &std::path::Path, quiet: bool) -> Result<(Vec<StationRow>, 
             leader: leader_votes,
         });
     }
-    Ok((rows, election.parties[leader].name.clone()))
+    let cross = json!({
+        "name": "cross_contest_consistency",
+        "statistic": differing.len(),
+        "p_value": Value::Null,
+        "effect": differing.len(),
+        "ci": Value::Null,
+        "effect_is": "stations whose separate ballot papers report different numbers of ballots found",
+        "assumptions": "Deterministic: every voter receives every ballot paper of the station, so the papers' ballots found should agree (Behrens' undervoting pattern when they do not). Stations with one paper are not compared.",
+        "stations_compared": compared,
+        "stations": differing.iter().take(100).cloned().collect::<Vec<_>>(),
+    });
+    Ok((rows, election.parties[leader].name.clone(), cross))
 }
 
 /// Writes the fingerprint and the two histograms; returns their paths.

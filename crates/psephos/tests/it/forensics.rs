@@ -168,6 +168,14 @@ fn a_clean_demo_package_is_not_flagged() {
     let arithmetic =
         v["tests"].as_array().and_then(|a| a.iter().find(|t| t["name"] == "protocol_arithmetic"));
     assert_eq!(arithmetic.map(|t| t["statistic"].clone()), Some(serde_json::json!(0)));
+    // Packages add the cross-contest check; the demo's papers agree.
+    let cross = v["tests"]
+        .as_array()
+        .and_then(|a| a.iter().find(|t| t["name"] == "cross_contest_consistency"))
+        .cloned()
+        .expect("cross-contest check");
+    assert_eq!(cross["statistic"], 0);
+    assert!(cross["stations_compared"].is_number());
     // Governorates are the regions: none flagged at FDR 5 %.
     let regions = v["regions"].as_array().expect("regions");
     assert_eq!(regions.len(), 18);
@@ -268,4 +276,30 @@ fn a_demo_with_planted_stuffing_is_flagged() {
     assert_eq!(integer["name"], "integer_percentages");
     assert!(integer["p_holm"].as_f64().is_some_and(|p| p < 1e-6), "{integer}");
     assert!(integer["excess"].as_f64().is_some_and(|e| e > 50.0), "{integer}");
+}
+
+#[test]
+fn separate_ballot_papers_that_disagree_are_listed() {
+    // Two stations with a constituency paper and a nationwide list paper: 50,000 ballots found
+    // on one and 45,000 on the other at each.
+    let dir = Scratch::new("forensics-cross-contest");
+    crate::support::copy_tree(
+        &crate::support::tests_dir().join("listpr/threshold-alternatives"),
+        &dir.0.join("p"),
+    );
+    let out = psephos(&dir.0, &["forensics", "p", "--format", "json", "--quiet"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let v = json_of(&out);
+    let cross = v["tests"]
+        .as_array()
+        .and_then(|a| a.iter().find(|t| t["name"] == "cross_contest_consistency"))
+        .cloned()
+        .expect("cross-contest check");
+    assert_eq!(
+        (cross["statistic"].clone(), cross["stations_compared"].clone()),
+        (2.into(), 2.into())
+    );
+    assert_eq!(cross["stations"][0]["station"], "S1");
+    assert_eq!(cross["stations"][0]["ballots_found"][0]["ballots"], 50000);
+    assert_eq!(cross["stations"][0]["ballots_found"][1]["ballots"], 45000);
 }
