@@ -132,6 +132,23 @@ fn smallest(hi: u64, mut changed: impl FnMut(u64) -> bool) -> Option<u64> {
     Some(hi)
 }
 
+/// [`smallest`] for changes that need not be monotone (largest-remainder quotas move with the
+/// total; a list crossing a threshold changes everyone's seats at once): every `x` in
+/// `1..=scan` is tried in turn, and only beyond `scan` is monotonicity assumed.
+fn smallest_scanning(hi: u64, scan: u64, mut changed: impl FnMut(u64) -> bool) -> Option<u64> {
+    let upto = hi.min(scan);
+    if let Some(x) = (1..=upto).find(|&x| changed(x)) {
+        return Some(x);
+    }
+    if hi <= scan {
+        return None;
+    }
+    smallest(hi - scan, |x| changed(scan + x)).map(|x| scan + x)
+}
+
+/// How many additions are tried one by one where seats need not be monotone in them.
+const SCAN: u64 = 64;
+
 /// Margins of every SNTV and list-PR contest; ranked contests get a note.
 pub fn margins(
     election: &Election,
@@ -490,12 +507,19 @@ fn list_margins(
         if held > 0 {
             let mut best: Option<(u64, Way)> = None;
             let va = votes[a];
-            if let Some(x) = smallest(to_u64(va), |x| {
+            let exhaustive = !oracle.method.is_divisor() || oracle.threshold.is_some();
+            let mut try_x = |x: u64| {
                 work[a] = va - u128::from(x);
                 let changed = oracle.seats(&work)[a] < held;
                 work[a] = va;
                 changed
-            }) {
+            };
+            let removal = if exhaustive {
+                smallest_scanning(to_u64(va), SCAN, &mut try_x)
+            } else {
+                smallest(to_u64(va), &mut try_x)
+            };
+            if let Some(x) = removal {
                 best = Some((x, Way::Remove(Target::List(a))));
             }
             // Removal levels worth trying with additions: where A's last quotient passes
@@ -529,7 +553,7 @@ fn list_margins(
                 }
             }
             // Largest-remainder quotas move with the total: try every small removal instead.
-            if !method.is_divisor() || oracle.threshold.is_some() {
+            if exhaustive {
                 let reach = floor.min(LR_EXHAUSTIVE).min(va);
                 xs.extend(0..reach);
             }
@@ -547,12 +571,17 @@ fn list_margins(
                         continue;
                     }
                     work[a] = va - x;
-                    let mut found = smallest(hi, |y| {
+                    let mut try_y = |y: u64| {
                         work[b] = vb + u128::from(y);
                         let changed = oracle.seats(&work)[a] < held;
                         work[b] = vb;
                         changed
-                    });
+                    };
+                    let mut found = if exhaustive {
+                        smallest_scanning(hi, SCAN, &mut try_y)
+                    } else {
+                        smallest(hi, &mut try_y)
+                    };
                     // With a threshold, a list that crosses it changes everyone's seats at
                     // once (not monotone in y): try the smallest addition that qualifies b.
                     if oracle.threshold.is_some() && !oracle.qualified(&work)[b] {
@@ -562,12 +591,21 @@ fn list_margins(
                             work[b] = vb;
                             q
                         };
-                        if let Some(y) = smallest(hi, |y| qualifies(y, &mut work)) {
-                            work[b] = vb + u128::from(y);
-                            let changed = oracle.seats(&work)[a] < held;
-                            work[b] = vb;
-                            if changed && found.is_none_or(|f| y < f) {
-                                found = Some(y);
+                        if let Some(yq) = smallest(hi, |y| qualifies(y, &mut work)) {
+                            // From the first qualifying addition on, a few more are tried one
+                            // by one: qualifying alone may not yet move a seat.
+                            let last = hi.min(yq.saturating_add(SCAN));
+                            for y in yq..=last {
+                                if found.is_some_and(|f| f <= y) {
+                                    break;
+                                }
+                                work[b] = vb + u128::from(y);
+                                let changed = oracle.seats(&work)[a] < held;
+                                work[b] = vb;
+                                if changed {
+                                    found = Some(y);
+                                    break;
+                                }
                             }
                         }
                     }
