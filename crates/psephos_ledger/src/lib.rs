@@ -7,13 +7,23 @@
 //! consistency proof that a later tree head only appended to an earlier one. Verification
 //! follows RFC 9162 §2.1.3.2 and §2.1.4.2 step by step, with the edge rules of the
 //! transparency-dev reference (`../shared/docs/research/transparency.md` §4): every malformed
-//! input is a [`ProofError`], never a panic. No I/O.
+//! input is a [`ProofError`], never a panic.
+//!
+//! Tree heads are published as C2SP `tlog-checkpoint`s in Ed25519-signed C2SP `signed-note`s
+//! ([`checkpoint`]): signing from 32-byte seeds, parsing with [`NoteError`]s, verification
+//! against a set of known keys (unknown signatures ignored). No I/O.
 
+mod base64;
+pub mod checkpoint;
 mod error;
 mod hash;
 mod tree;
 mod verify;
 
+pub use checkpoint::{
+    Checkpoint, NoteError, NoteSignature, NoteSigner, NoteVerifier, SignedNote, key_hash,
+    open_checkpoint, open_note, sign_note,
+};
 pub use error::ProofError;
 pub use hash::{EMPTY_ROOT, HASH_LEN, Hash, hash_from_slice, leaf_hash, node_hash};
 pub use tree::{MerkleTree, TreeHead};

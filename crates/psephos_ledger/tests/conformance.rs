@@ -3,14 +3,17 @@
 //! (inclusion and consistency, positive and negative) and the RFC 6962/9162 reference vectors
 //! (hasher, roots for sizes 0 to 8, interior nodes, happy-path proofs, which must also be the
 //! proofs this crate generates). Prints "N of M probes pass" and every failure with its reason.
-//! The signed-note / checkpoint vectors are listed as not run: checkpoints are not built yet.
+//! Also the two signed-note / checkpoint vectors: the Go `sumdb/note` note (byte-exact signature
+//! line, key strings, key hash) and the self-generated C2SP checkpoint (byte-exact body and
+//! signed checkpoint, verified, origin checked).
 
 #![allow(clippy::print_stdout)]
 
 use std::path::{Path, PathBuf};
 
 use psephos_ledger::{
-    EMPTY_ROOT, Hash, MerkleTree, hash_from_slice, leaf_hash, node_hash, verify_consistency,
+    Checkpoint, EMPTY_ROOT, Hash, MerkleTree, NoteSigner, NoteVerifier, TreeHead, hash_from_slice,
+    key_hash, leaf_hash, node_hash, open_checkpoint, open_note, sign_note, verify_consistency,
     verify_inclusion,
 };
 use serde_json::Value;
@@ -336,13 +339,23 @@ fn transparency_probes() {
         println!("{f}");
     }
 
-    let notes = transparency_dir().join("signed_note_checkpoint_vectors.json");
-    if notes.exists() {
-        let v = read_json(&notes);
-        for name in v.as_object().into_iter().flatten().map(|(k, _)| k) {
-            println!("  {name}: not run: checkpoints not built yet");
-        }
+    let notes = note_vectors();
+    let note_failures: Vec<String> =
+        notes.iter().filter_map(|(n, r)| r.as_ref().err().map(|e| format!("  {n}: {e}"))).collect();
+    println!(
+        "{} of {} signed-note / checkpoint vectors pass",
+        notes.len() - note_failures.len(),
+        notes.len()
+    );
+    for f in &note_failures {
+        println!("{f}");
     }
+    assert_eq!(notes.len(), 2, "expected the two signed-note / checkpoint vectors");
+    assert!(
+        note_failures.is_empty(),
+        "{} signed-note vector failures (listed above)",
+        note_failures.len()
+    );
 
     // The node hash of two hashes is the raw node hash of their bytes.
     let (a, b) = (leaf_hash(b"a"), leaf_hash(b"b"));
@@ -354,4 +367,100 @@ fn transparency_probes() {
         failures.len(),
         vector_failures.len()
     );
+}
+
+/// Runs the two vectors of `signed_note_checkpoint_vectors.json`.
+fn note_vectors() -> Vec<(String, Result<(), String>)> {
+    let v = read_json(&transparency_dir().join("signed_note_checkpoint_vectors.json"));
+    let field = |o: &Value, k: &str| -> Result<String, String> {
+        o[k].as_str().map(str::to_owned).ok_or_else(|| format!("field {k} missing"))
+    };
+    let go = &v["go_sumdb_note_vector"];
+    let go_result = (|| -> Result<(), String> {
+        let signer = NoteSigner::parse(&field(go, "signerKey")?).map_err(|e| e.to_string())?;
+        let verifier_key = field(go, "verifierKey")?;
+        let verifier = NoteVerifier::parse(&verifier_key).map_err(|e| e.to_string())?;
+        if signer.verifier() != verifier || verifier.to_string() != verifier_key {
+            return Err(format!("signer's verifier {} is not {verifier_key}", signer.verifier()));
+        }
+        let pk = hex_decode(&field(go, "ed25519PublicKeyHex")?)?;
+        if pk != verifier.public_key() {
+            return Err("public key differs from ed25519PublicKeyHex".to_owned());
+        }
+        if key_hash(verifier.name(), &verifier.public_key()) != 0xc74f_20a3 {
+            return Err("key hash is not c74f20a3".to_owned());
+        }
+        let text = field(go, "noteText")?;
+        if signer.signature_line(&text) != field(go, "expectedSignatureLine")? {
+            return Err(format!("signature line {:?}", signer.signature_line(&text)));
+        }
+        let signed = field(go, "signedNote")?;
+        if sign_note(&text, &[&signer]).map_err(|e| e.to_string())? != signed {
+            return Err("signed note differs".to_owned());
+        }
+        let known = [verifier];
+        let (note, by) = open_note(&signed, &known).map_err(|e| e.to_string())?;
+        if note.text != text || by.len() != 1 {
+            return Err("opened note differs".to_owned());
+        }
+        let tampered = signed.replacen("cryptography", "cryptographY", 1);
+        if open_note(&tampered, &known).is_ok() {
+            return Err("a tampered note verifies".to_owned());
+        }
+        Ok(())
+    })();
+    let cp = &v["self_generated_checkpoint_vector"];
+    let cp_result = (|| -> Result<(), String> {
+        let origin = field(cp, "origin")?;
+        let seed_signer = NoteSigner::parse(&field(go, "signerKey")?).map_err(|e| e.to_string())?;
+        let verifier_key = field(cp, "verifierKey")?;
+        let verifier = NoteVerifier::parse(&verifier_key).map_err(|e| e.to_string())?;
+        // Same key as the Go vector, named after the origin.
+        if verifier.public_key() != seed_signer.verifier().public_key() || verifier.name() != origin
+        {
+            return Err("verifier key is not the Go seed's key named after the origin".to_owned());
+        }
+        let size = cp["treeSize"].as_u64().ok_or("treeSize missing")?;
+        let root = hex_hash(&field(cp, "rootHashHex")?)?;
+        let checkpoint = Checkpoint::new(&origin, TreeHead { size, root });
+        let body = checkpoint.body().map_err(|e| e.to_string())?;
+        if body != field(cp, "checkpointBody")? {
+            return Err(format!("body {body:?}"));
+        }
+        if Checkpoint::parse(&body).map_err(|e| e.to_string())? != checkpoint {
+            return Err("body does not parse back".to_owned());
+        }
+        let signed = field(cp, "signedCheckpoint")?;
+        let known = [verifier];
+        let (opened, by) = open_checkpoint(&signed, &origin, &known).map_err(|e| e.to_string())?;
+        if opened != checkpoint || by.len() != 1 {
+            return Err("opened checkpoint differs".to_owned());
+        }
+        // Ed25519 is deterministic: re-signing with the seed and the origin as name is byte-exact.
+        // PRIVATE+KEY+<name>+<hash>+<base64>: the base64 may itself hold '+'.
+        let signer_key = field(go, "signerKey")?;
+        let seed_key = signer_key.splitn(5, '+').nth(4).unwrap_or_default();
+        let seed = psephos_ledger_test_seed(seed_key)?;
+        let signer = NoteSigner::from_seed(&origin, &seed).map_err(|e| e.to_string())?;
+        if checkpoint.sign(&[&signer]).map_err(|e| e.to_string())? != signed {
+            return Err("re-signed checkpoint differs".to_owned());
+        }
+        if open_checkpoint(&signed, "example.org/another-log", &known).is_ok() {
+            return Err("a checkpoint for another origin was accepted".to_owned());
+        }
+        Ok(())
+    })();
+    vec![
+        ("go_sumdb_note_vector".to_owned(), go_result),
+        ("self_generated_checkpoint_vector".to_owned(), cp_result),
+    ]
+}
+
+/// The 32-byte seed of a Go signer key's last field, base64(0x01 || seed).
+fn psephos_ledger_test_seed(b64: &str) -> Result<[u8; 32], String> {
+    let raw = base64(b64)?;
+    match raw.split_first() {
+        Some((1, seed)) => seed.try_into().map_err(|_| "seed is not 32 bytes".to_owned()),
+        _ => Err("not an Ed25519 signer key".to_owned()),
+    }
 }
