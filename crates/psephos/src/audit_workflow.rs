@@ -870,30 +870,41 @@ fn plan_with_method(
 }
 
 fn plan_summary(m: &Model, alpha: f64) -> String {
-    if m.method == AuditMethod::Bravo {
-        return bravo_plan_summary(m, alpha);
-    }
+    let bravo = m.method == AuditMethod::Bravo;
     let audited: Vec<&ContestModel> =
         m.contests.iter().filter(|c| c.status == Status::Audit).collect();
     let full = m.contests.iter().filter(|c| c.status == Status::FullHandCount).count();
     let draws: u64 = audited.iter().map(|c| c.round_1).sum();
+    let (how, unit) = if bravo {
+        ("BRAVO ballot polling, ballots drawn uniformly with replacement", "ballot(s)")
+    } else {
+        ("MACRO, stations drawn with probability proportional to their error bound", "draw(s)")
+    };
     let mut s = format!(
-        "Audit plan (MACRO, stations drawn with probability proportional to their error bound, risk limit {}): {} contest(s) to audit with {draws} draw(s) in round 1; {full} contest(s) need a full hand count; {} not audited.\n",
+        "Audit plan ({how}, risk limit {}): {} contest(s) to audit with {draws} {unit} in round 1; {full} contest(s) need a full hand count; {} not audited.\n",
         fl(alpha),
         audited.len(),
         m.skipped.len()
     );
     for c in &m.contests {
-        match c.status {
-            Status::Audit => s.push_str(&format!(
+        let line = match c.status {
+            Status::Audit if bravo => format!(
+                "  {}: round 1: {} ballot(s) of {} ({} % stopping probability)\n",
+                c.id,
+                c.round_1,
+                c.manifest_ballots(),
+                fl(BRAVO_QUANTILE * 100.0)
+            ),
+            Status::Audit => format!(
                 "  {}: U = {:.3}, round 1: {} draw(s) of {} stations\n",
                 c.id,
                 c.total_bound,
                 c.round_1,
                 c.frame()
-            )),
-            _ => s.push_str(&format!("  {}: {} ({})\n", c.id, c.status.as_str(), c.reason)),
-        }
+            ),
+            _ => format!("  {}: {} ({})\n", c.id, c.status.as_str(), c.reason),
+        };
+        s.push_str(&line);
     }
     s
 }
@@ -1643,32 +1654,6 @@ fn replay_counts(
 
 // ---------------------------------------------------------------------------------------------
 // Ballot polling (BRAVO): ballots drawn from the manifest, interpreted by hand.
-
-fn bravo_plan_summary(m: &Model, alpha: f64) -> String {
-    let audited: Vec<&ContestModel> =
-        m.contests.iter().filter(|c| c.status == Status::Audit).collect();
-    let full = m.contests.iter().filter(|c| c.status == Status::FullHandCount).count();
-    let draws: u64 = audited.iter().map(|c| c.round_1).sum();
-    let mut s = format!(
-        "Audit plan (BRAVO ballot polling, ballots drawn uniformly with replacement, risk limit {}): {} contest(s) to audit with {draws} ballot(s) in round 1; {full} contest(s) need a full hand count; {} not audited.\n",
-        fl(alpha),
-        audited.len(),
-        m.skipped.len()
-    );
-    for c in &m.contests {
-        match c.status {
-            Status::Audit => s.push_str(&format!(
-                "  {}: round 1: {} ballot(s) of {} ({} % stopping probability)\n",
-                c.id,
-                c.round_1,
-                c.manifest_ballots(),
-                fl(BRAVO_QUANTILE * 100.0)
-            )),
-            _ => s.push_str(&format!("  {}: {} ({})\n", c.id, c.status.as_str(), c.reason)),
-        }
-    }
-    s
-}
 
 /// Interpretations recorded so far: (contest, ballot) → candidate ("" blank, NOT_FOUND).
 fn interpreted(state: &Value) -> HashMap<(&str, &str), &str> {

@@ -226,7 +226,8 @@ mod tests {
     fn a_fair_election_fits_no_fraud() {
         // Stations drawn from the fair model itself: the fit finds (nearly) no fraud.
         let mut rng = ChaCha8Rng::seed_from_u64(3);
-        let (Ok(a), Ok(l)) = (Normal::new(0.6, 0.08), Normal::new(0.45, 0.07)) else { return };
+        let (a, l) =
+            (Normal::new(0.6, 0.08).expect("sd > 0"), Normal::new(0.45, 0.07).expect("sd > 0"));
         let stations: Vec<Station> = (0..4000)
             .map(|_| {
                 let n = 1000u64;

@@ -31,8 +31,9 @@ pub fn mul_div(a: u128, b: u128, c: u128, rounding: Rounding) -> Option<u128> {
     })
 }
 
-/// The 256-bit product of two 128-bit numbers, as (high, low).
-fn mul_wide(a: u128, b: u128) -> (u128, u128) {
+/// The 256-bit product of two 128-bit numbers, as (high, low); comparing two products compares
+/// the pairs.
+pub(crate) fn mul_wide(a: u128, b: u128) -> (u128, u128) {
     let mask = u128::from(u64::MAX);
     let (a1, a0) = (a >> 64, a & mask);
     let (b1, b0) = (b >> 64, b & mask);

@@ -67,21 +67,6 @@ fn gcd(mut a: u128, mut b: u128) -> u128 {
     a
 }
 
-/// The 256-bit product of two 128-bit numbers, as (high, low).
-fn mul_wide(a: u128, b: u128) -> (u128, u128) {
-    let mask = u128::from(u64::MAX);
-    let (a1, a0) = (a >> 64, a & mask);
-    let (b1, b0) = (b >> 64, b & mask);
-    let p00 = a0 * b0;
-    let p01 = a0 * b1;
-    let p10 = a1 * b0;
-    let p11 = a1 * b1;
-    let mid = (p00 >> 64) + (p01 & mask) + (p10 & mask);
-    let lo = (p00 & mask) | (mid << 64);
-    let hi = p11 + (p01 >> 64) + (p10 >> 64) + (mid >> 64);
-    (hi, lo)
-}
-
 impl Q {
     const ZERO: Q = Q { n: 0, d: 1 };
 
@@ -146,7 +131,7 @@ impl Q {
 
 impl Ord for Q {
     fn cmp(&self, o: &Q) -> Ordering {
-        mul_wide(self.n, o.d).cmp(&mul_wide(o.n, self.d))
+        crate::decimal::mul_wide(self.n, o.d).cmp(&crate::decimal::mul_wide(o.n, self.d))
     }
 }
 
