@@ -44,6 +44,11 @@ pub(crate) enum Command {
     /// Risk-limiting audits: draw a seeded sample, or size an audit.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// The tamper-evident ledger: init, append, checkpoint, prove, export a bundle.
+    #[command(subcommand)]
+    Ledger(crate::ledger::LedgerCommand),
+    /// Verify a published bundle: every signature, record, checkpoint, total and seat.
+    Verify(crate::ledger::VerifyArgs),
     /// Write a new election package from a template.
     Init(InitArgs),
     /// Build a synthetic election shaped like Iraq's of 2021, then validate, tabulate and allocate it.

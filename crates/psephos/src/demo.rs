@@ -104,6 +104,11 @@ pub(crate) fn demo(args: &DemoArgs, quiet: bool) -> Exit {
         }
         Err(exit) => return exit,
     };
+    // The signed ledger and the published bundle (`psephos verify DIR/bundle`).
+    let ledger = match crate::ledger::demo_ledger(&args.out, &package_dir, &checked, args.seed) {
+        Ok(l) => l,
+        Err(failure) => return failure.report(),
+    };
     let text = match args.format {
         Format::Json => serde_json::to_string_pretty(&seats_json).unwrap_or_default() + "\n",
         Format::Csv => views::allocation_csv(e, &a),
@@ -135,6 +140,17 @@ pub(crate) fn demo(args: &DemoArgs, quiet: bool) -> Exit {
                 seats_path.display()
             ));
             s.push_str(&format!("{audit_summary} Wrote {}.\n", audit_path.display()));
+            s.push_str(&format!(
+                "Signed ledger: {} entries (genesis and every form, each signed by its station's device or the national centre's operator), {} witnessed checkpoints, root {}; wrote {}, {} and {} demo keys under {}. Check it with `psephos verify {}`.\n",
+                thousands(ledger.entries),
+                ledger.checkpoints,
+                ledger.root,
+                args.out.join("ledger").display(),
+                args.out.join("bundle").display(),
+                ledger.keys,
+                args.out.join("keys").display(),
+                args.out.join("bundle").display(),
+            ));
             s.push_str(&summary(&checked));
             s.push_str(&format!(
                 "Turnout {}% ({} ballots of {} registered); {} blank, {} invalid.\n\n",

@@ -9,11 +9,13 @@ mod cli;
 mod commands;
 mod demo;
 mod forensics;
+mod ledger;
 mod output;
 mod pipeline;
 mod ranked;
 mod rcv;
 mod reconcile;
+mod verify;
 mod views;
 
 use std::io::Write;
@@ -52,6 +54,8 @@ fn main() -> ExitCode {
         cli::Command::Margins(a) => reconcile::margins_command(a, cli.quiet),
         cli::Command::Forensics(a) => forensics::forensics(a, cli.quiet),
         cli::Command::Audit(c) => audit::audit(c),
+        cli::Command::Ledger(c) => ledger::ledger(c, cli.quiet),
+        cli::Command::Verify(a) => verify::verify_command(a, cli.quiet),
         cli::Command::Init(a) => commands::init(a),
         cli::Command::Demo(a) => demo::demo(a, cli.quiet),
     };

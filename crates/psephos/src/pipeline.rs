@@ -84,12 +84,26 @@ pub(crate) fn check(
     timer.lap("load package");
     let mut paths = package.results.clone();
     paths.extend(extra_results.iter().cloned());
-    let (files, mut diagnostics) = psephos_io::discover_results(&paths);
+    let (files, discovered) = psephos_io::discover_results(&paths);
     let total: u64 = files.iter().map(|f| std::fs::metadata(f).map_or(0, |m| m.len())).sum();
     let bar = spinner(quiet, total, "reading");
-    let read = psephos_io::read_results(&package.election, &files, &|n| bar.inc(n));
+    let mut read = psephos_io::read_results(&package.election, &files, &|n| bar.inc(n));
     bar.finish_and_clear();
     timer.lap("read results");
+    read.diagnostics.splice(0..0, discovered);
+    check_read(package, read, files.len(), policy, &timer)
+}
+
+/// Validates forms already read (from files or from a ledger) and selects the form per
+/// station, exactly as [`check`] does.
+pub(crate) fn check_read(
+    package: Package,
+    read: psephos_io::ResultsRead,
+    files: usize,
+    policy: Option<PhasePolicy>,
+    timer: &Timer,
+) -> Result<Checked, Stop> {
+    let mut diagnostics = Vec::new();
     let election = &package.election;
     let validation = psephos_count::validate(election, &read.forms);
     timer.lap("validate");
@@ -115,7 +129,7 @@ pub(crate) fn check(
     }
     diagnostics.sort();
     Ok(Checked {
-        files: files.len(),
+        files,
         rows: read.rows,
         forms: read.forms,
         package,

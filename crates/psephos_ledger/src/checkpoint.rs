@@ -248,6 +248,20 @@ impl NoteSigner {
         self.key_hash
     }
 
+    /// The 32-byte seed (RFC 8032 private key) this signer was made from.
+    pub fn seed(&self) -> [u8; 32] {
+        self.key.to_bytes()
+    }
+
+    /// The key in the signer-key text form that [`NoteSigner::parse`] reads:
+    /// `PRIVATE+KEY+<name>+<key hash>+<base64(0x01 || seed)>`.
+    pub fn to_key_string(&self) -> String {
+        let mut k = Vec::with_capacity(33);
+        k.push(ED25519_ALG);
+        k.extend_from_slice(&self.key.to_bytes());
+        format!("PRIVATE+KEY+{}+{:08x}+{}", self.name, self.key_hash, base64::encode(&k))
+    }
+
     /// The matching verifier.
     pub fn verifier(&self) -> NoteVerifier {
         NoteVerifier {

@@ -40,10 +40,10 @@ pub fn hash_from_slice(what: &str, bytes: &[u8]) -> Result<Hash, ProofError> {
         .map_err(|_| ProofError::HashLength { what: what.to_owned(), len: bytes.len() })
 }
 
-/// Lower-case hex of a hash, for messages.
-pub(crate) fn hex(hash: &Hash) -> String {
+/// Lower-case hex of a hash (or of any bytes received as one), for messages.
+pub(crate) fn hex(hash: &[u8]) -> String {
     use std::fmt::Write;
-    hash.iter().fold(String::with_capacity(2 * HASH_LEN), |mut s, b| {
+    hash.iter().fold(String::with_capacity(2 * hash.len()), |mut s, b| {
         let _ = write!(s, "{b:02x}");
         s
     })

@@ -258,3 +258,114 @@ proptest! {
         let _ = verify_inclusion(a % 1024, b % 1024, &h, &proof, &h);
     }
 }
+
+/// The wire-level verifier's edge rules (transparency-dev `proof/verify.go` and its probes).
+#[test]
+fn wire_level_edge_rules() {
+    use crate::{verify_consistency_bytes as vc, verify_inclusion_bytes as vi};
+    let t = tree(8);
+    let none: &[&[u8]] = &[];
+    // Equal sizes: the roots are compared as bytes, whatever their length; nothing is hashed.
+    assert_eq!(vc(1, 1, none, b"don't care 2", b"don't care 2"), Ok(()));
+    assert_eq!(
+        vc(1, 1, none, b"don't care 1", b"don't care 2"),
+        Err(ProofError::EqualSizesDifferentRoots)
+    );
+    assert_eq!(
+        vc(3, 3, &[&[0u8; 32][..]], b"", b""),
+        Err(ProofError::EqualSizesNonEmptyProof { size: 3 })
+    );
+    // Size 0 is refused before anything else but reversed sizes, even 0 -> 0.
+    assert_eq!(vc(0, 0, none, b"x", b"x"), Err(ProofError::FromEmptyTree));
+    assert_eq!(vc(0, 5, none, &EMPTY_ROOT, &t.root()), Err(ProofError::FromEmptyTree));
+    assert_eq!(vc(2, 1, none, b"", b""), Err(ProofError::SizesReversed { size1: 2, size2: 1 }));
+    assert_eq!(vc(2, 5, none, b"", b""), Err(ProofError::EmptyProof));
+
+    // Every hashed value is 32 bytes: proof hashes, the leaf, a first root that seeds.
+    let root6 = t.head_at(6).unwrap().root;
+    let root4 = t.head_at(4).unwrap().root;
+    let p68 = t.consistency_proof(6, 8).unwrap();
+    let p48 = t.consistency_proof(4, 8).unwrap();
+    let mut short: Vec<Vec<u8>> = p68.iter().map(|h| h.to_vec()).collect();
+    short[1].pop();
+    assert_eq!(
+        vc(6, 8, &short, &root6, &t.root()),
+        Err(ProofError::HashLength { what: "proof[1]".into(), len: 31 })
+    );
+    assert_eq!(
+        vc(4, 8, &p48, &root4[..31], &t.root()),
+        Err(ProofError::HashLength { what: "first root".into(), len: 31 })
+    );
+    // A first root that is only compared (size1 not a power of two) simply does not match.
+    assert!(matches!(
+        vc(6, 8, &p68, &root6[..31], &t.root()),
+        Err(ProofError::RootMismatch { which: "first root", .. })
+    ));
+    assert!(matches!(
+        vc(6, 8, &p68, &root6, &t.root()[..31]),
+        Err(ProofError::RootMismatch { which: "second root", .. })
+    ));
+    assert_eq!(vc(6, 8, &p68, &root6, &t.root()), Ok(()));
+
+    let leaf = *t.leaf(5).unwrap();
+    let p = t.inclusion_proof(5, 8).unwrap();
+    assert_eq!(vi(5, 8, &leaf, &p, &t.root()), Ok(()));
+    assert_eq!(
+        vi(5, 8, b"WrongLeaf", &p, &t.root()),
+        Err(ProofError::HashLength { what: "leaf hash".into(), len: 9 })
+    );
+    assert_eq!(
+        vi(8, 8, b"", &p, &t.root()),
+        Err(ProofError::IndexOutOfRange { index: 8, size: 8 })
+    );
+    assert!(matches!(
+        vi(5, 8, &leaf, &p, b""),
+        Err(ProofError::RootMismatch { which: "root", .. })
+    ));
+    let mut bad: Vec<Vec<u8>> = p.iter().map(|h| h.to_vec()).collect();
+    bad[0].push(0);
+    assert_eq!(
+        vi(5, 8, &leaf, &bad, &t.root()),
+        Err(ProofError::HashLength { what: "proof[0]".into(), len: 33 })
+    );
+    bad.push(Vec::new());
+    assert_eq!(vi(5, 8, &leaf, &bad, &t.root()), Err(ProofError::ProofLength { got: 4, want: 3 }));
+    assert_eq!(crate::root_from_inclusion_proof_bytes(5, 8, &leaf, &p), Ok(t.root()));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// On 32-byte inputs the typed and wire-level verifiers give the same answer; on inputs of
+    /// any length the wire level never panics.
+    #[test]
+    fn typed_and_wire_level_agree(
+        n in 1u64..40,
+        a in 0u64..45,
+        b in 0u64..45,
+        corrupt in any::<Option<(usize, u8)>>(),
+        lens in proptest::collection::vec(0usize..40, 0..8),
+    ) {
+        let t = tree(n as usize);
+        let (a, b) = (a % (n + 2), b % (n + 2));
+        let mut proof = t.consistency_proof(a.clamp(1, n), n).unwrap_or_default();
+        if let Some((i, x)) = corrupt.filter(|_| !proof.is_empty()) {
+            let k = i % proof.len();
+            proof[k][i % 32] ^= x | 1;
+        }
+        let r1 = t.head_at(a.min(n)).unwrap().root;
+        let r2 = t.head_at(b.min(n)).unwrap().root;
+        prop_assert_eq!(
+            verify_consistency(a, b, &proof, &r1, &r2),
+            crate::verify_consistency_bytes(a, b, &proof, &r1, &r2)
+        );
+        let leaf = *t.leaf(a.min(n - 1)).unwrap();
+        prop_assert_eq!(
+            verify_inclusion(a, b, &leaf, &proof, &r2),
+            crate::verify_inclusion_bytes(a, b, &leaf, &proof, &r2)
+        );
+        let ragged: Vec<Vec<u8>> = lens.iter().map(|&l| vec![7u8; l]).collect();
+        let _ = crate::verify_consistency_bytes(a, b, &ragged, &ragged.concat(), &r2);
+        let _ = crate::verify_inclusion_bytes(a, b, &ragged.concat(), &ragged, &r2);
+    }
+}

@@ -91,6 +91,14 @@ impl MerkleTree {
         usize::try_from(index).ok().and_then(|i| self.leaves().get(i))
     }
 
+    /// The root of the complete subtree of `2^level` leaves that starts at leaf
+    /// `index * 2^level`, if the tree holds all its leaves (the tiles' hashes are these nodes).
+    pub(crate) fn node(&self, level: u32, index: u64) -> Option<&Hash> {
+        let level = usize::try_from(level).ok()?;
+        let index = usize::try_from(index).ok()?;
+        self.levels.get(level)?.get(index)
+    }
+
     /// The tree head of the whole tree.
     pub fn head(&self) -> TreeHead {
         let size = self.len();

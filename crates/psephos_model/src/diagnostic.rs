@@ -122,6 +122,10 @@ codes! {
     StationTableColumn = "E701", "station-table-column", Error, "A column named for a forensic test (--registered, --ballots-issued, --ballots-found, --leader, --region, --id) is not in the station table's header, or is named twice.";
     StationTableValue = "E702", "station-table-value", Error, "A count in a station table is not a whole number of zero or more.";
     StationTableInconsistent = "W703", "station-table-inconsistent", Warning, "A station's counts contradict each other (more leader votes than ballots found, ballots issued with no registered voters); the station is left out of the tests.";
+    // The key registry of the results ledger (keys.csv).
+    KeyRegistrySyntax = "E801", "key-registry-syntax", Error, "keys.csv is malformed: its header is not name,role,public_key,stations, a line has another number of fields, or a quote is wrong.";
+    KeyRegistryValue = "E802", "key-registry-value", Error, "A key in keys.csv is invalid: a bad key name, an unknown role, a public key that is not base64 of a 32-byte Ed25519 key, or stations that do not fit its role.";
+    KeyRegistryDuplicate = "E803", "key-registry-duplicate", Error, "A key name or a public key appears twice in keys.csv.";
 }
 
 impl fmt::Display for Code {

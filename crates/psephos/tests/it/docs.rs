@@ -38,6 +38,12 @@ fn every_command_is_documented() {
         "audit record",
         "audit assess",
         "audit verify",
+        "ledger init",
+        "ledger append",
+        "ledger checkpoint",
+        "ledger prove",
+        "ledger export",
+        "verify",
     ] {
         assert!(
             text.contains(&format!("psephos {command}")),

@@ -9,6 +9,7 @@ mod corpus;
 mod docs;
 mod fixtures;
 mod forensics;
+mod ledger;
 mod meek;
 mod ranked;
 mod rctab;
