@@ -49,6 +49,10 @@ pub(crate) enum Command {
     Ledger(crate::ledger::LedgerCommand),
     /// Verify a published bundle: every signature, record, checkpoint, total and seat.
     Verify(crate::ledger::VerifyArgs),
+    /// Export the counted election: NIST SP 1500-100 v2 Election Results Reporting JSON.
+    Export(crate::export::ExportArgs),
+    /// Write the results report: one self-contained HTML file with charts, in English or Arabic.
+    Report(crate::report::ReportArgs),
     /// Write a new election package from a template.
     Init(InitArgs),
     /// Build a synthetic election shaped like Iraq's of 2021, then validate, tabulate and allocate it.

@@ -14,7 +14,7 @@ use crate::views;
 use crate::{Exit, eprint_lines};
 
 /// Registered voters of the station ballots without a form (a station counts each missing ballot).
-fn missing_registered(c: &Checked) -> u64 {
+pub(crate) fn missing_registered(c: &Checked) -> u64 {
     let e = &c.package.election;
     (0..e.stations.len())
         .map(|s| {

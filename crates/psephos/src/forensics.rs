@@ -152,15 +152,12 @@ pub(crate) fn forensics(args: &ForensicsArgs, quiet: bool) -> Exit {
     Exit::Ok
 }
 
-/// A package's stations: registered voters from stations.csv; ballots found on the selected
-/// form of the station's first ballot (packages record ballots found, not issued, so turnout is
-/// ballots found over registered); leader votes: the party with the most votes nationally.
-/// Regions are governorates. Returns the rows and the leader's name.
+/// A package's stations as forensic rows (see [`checked_rows`]), after checking it; exits on
+/// errors.
 fn package_rows(
     dir: &std::path::Path,
     quiet: bool,
 ) -> Result<(Vec<StationRow>, String, Value), Exit> {
-    use psephos_count::StationStatus;
     let checked = match crate::pipeline::check(dir, &[], None, quiet) {
         Ok(c) => c,
         Err(crate::pipeline::Stop::Package(diags)) => {
@@ -178,14 +175,26 @@ fn package_rows(
         eprint_lines("error: the result forms have errors; nothing was tested.\n");
         return Err(Exit::InputErrors);
     }
-    let election = &checked.package.election;
-    let t = psephos_count::tabulate(election, &checked.forms, &checked.selection);
-    let Some(leader) =
-        (0..t.party_votes.len()).max_by_key(|&p| (t.party_votes[p], std::cmp::Reverse(p)))
-    else {
+    let t = psephos_count::tabulate(&checked.package.election, &checked.forms, &checked.selection);
+    checked_rows(&checked, &t).ok_or_else(|| {
         eprint_lines("error: the package has no parties, so no leader to test\n");
-        return Err(Exit::InputErrors);
-    };
+        Exit::InputErrors
+    })
+}
+
+/// A package's stations: registered voters from stations.csv; ballots found on the selected
+/// form of the station's first ballot (packages record ballots found, not issued, so turnout is
+/// ballots found over registered); leader votes: the party with the most votes nationally.
+/// Regions are governorates. Returns the rows, the leader's name and the cross-contest check;
+/// None when the package has no parties. Shared with `psephos report`.
+pub(crate) fn checked_rows(
+    checked: &crate::pipeline::Checked,
+    t: &psephos_count::Tabulation,
+) -> Option<(Vec<StationRow>, String, Value)> {
+    use psephos_count::StationStatus;
+    let election = &checked.package.election;
+    let leader =
+        (0..t.party_votes.len()).max_by_key(|&p| (t.party_votes[p], std::cmp::Reverse(p)))?;
     let mut rows = Vec::new();
     // Stations whose ballot papers (several contests on separate papers) report different
     // numbers of ballots found: every voter receives each paper.
@@ -250,7 +259,7 @@ fn package_rows(
         "stations_compared": compared,
         "stations": differing.iter().take(100).cloned().collect::<Vec<_>>(),
     });
-    Ok((rows, election.parties[leader].name.clone(), cross))
+    Some((rows, election.parties[leader].name.clone(), cross))
 }
 
 /// Writes the fingerprint and the two histograms; returns their paths.
@@ -380,7 +389,7 @@ fn csv_cell(s: &str) -> String {
 }
 
 /// Every station on the integer grid, least likely first.
-fn ranking(rows: &[StationRow]) -> Vec<Value> {
+pub(crate) fn ranking(rows: &[StationRow]) -> Vec<Value> {
     let stations: Vec<Station> = rows.iter().map(station).collect();
     psephos_forensics::integer::flagged(&stations, Grid::INTEGER)
         .into_iter()
@@ -407,7 +416,7 @@ fn ranking(rows: &[StationRow]) -> Vec<Value> {
         .collect()
 }
 
-fn station(r: &StationRow) -> Station {
+pub(crate) fn station(r: &StationRow) -> Station {
     Station { registered: r.registered, issued: r.issued, found: r.found, leader: r.leader }
 }
 
@@ -473,7 +482,7 @@ fn digit_test(name: &str, what: &str, r: &LastDigit, cut: u64) -> Value {
 /// The battery: integer-percentage excess (turnout or leader share, stations), calibrated last
 /// digit of ballots issued and of leader votes; the half-integer control and the other
 /// weightings are reported beside them, outside the Holm family.
-fn battery(rows: &[StationRow], cut: u64) -> Value {
+pub(crate) fn battery(rows: &[StationRow], cut: u64) -> Value {
     let all: Vec<Station> = rows.iter().map(station).collect();
     let kept: Vec<usize> = (0..all.len()).filter(|&i| all[i].kobak_included()).collect();
     let included: Vec<Station> = kept.iter().map(|&i| all[i]).collect();

@@ -8,6 +8,7 @@ mod audit_workflow;
 mod cli;
 mod commands;
 mod demo;
+mod export;
 mod forensics;
 mod ledger;
 mod output;
@@ -15,6 +16,7 @@ mod pipeline;
 mod ranked;
 mod rcv;
 mod reconcile;
+mod report;
 mod verify;
 mod views;
 
@@ -54,8 +56,10 @@ fn main() -> ExitCode {
         cli::Command::Margins(a) => reconcile::margins_command(a, cli.quiet),
         cli::Command::Forensics(a) => forensics::forensics(a, cli.quiet),
         cli::Command::Audit(c) => audit::audit(c),
+        cli::Command::Export(a) => export::export(a, cli.quiet),
         cli::Command::Ledger(c) => ledger::ledger(c, cli.quiet),
         cli::Command::Verify(a) => verify::verify_command(a, cli.quiet),
+        cli::Command::Report(a) => report::report(a, cli.quiet),
         cli::Command::Init(a) => commands::init(a),
         cli::Command::Demo(a) => demo::demo(a, cli.quiet),
     };

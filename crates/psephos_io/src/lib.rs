@@ -12,6 +12,7 @@ mod count_cell;
 pub mod cvr;
 pub mod interpretations;
 mod json_forms;
+pub mod nist_err;
 mod package;
 pub mod ranked;
 pub mod rctab_config;

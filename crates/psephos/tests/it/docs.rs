@@ -31,6 +31,8 @@ fn every_command_is_documented() {
         "rcv",
         "init",
         "demo",
+        "export",
+        "report",
         "audit sample",
         "audit size",
         "audit plan",

@@ -7,6 +7,7 @@ mod conformance;
 mod contract;
 mod corpus;
 mod docs;
+mod export;
 mod fixtures;
 mod forensics;
 mod ledger;
