@@ -361,7 +361,8 @@ pub(crate) struct ForensicsArgs {
     /// the scanner-counted ones); the others are compared with them, area by area.
     #[arg(long, value_name = "VALUE")]
     pub(crate) reference: Option<String>,
-    /// Seed of the bootstrap (same-area comparison) and of the Klimek model's simulations.
+    /// Seed of the simulations: the spikes test's fit and resamples, the same-area bootstrap,
+    /// the Klimek model's simulations and the Monte Carlo intervals.
     #[arg(long, default_value_t = 1)]
     pub(crate) seed: u64,
     /// Fit Klimek et al.'s fraud model with this α (the share of opponents' votes taken grows
@@ -369,11 +370,11 @@ pub(crate) struct ForensicsArgs {
     /// (descriptive, with the loss).
     #[arg(long, value_name = "ALPHA")]
     pub(crate) klimek: Option<f64>,
-    /// Run Rozenas' resampled kernel-density "spikes" test with B resamples (1000 when the value
-    /// is left out; seeded by --seed): the estimated share of stations in excess spikes of the
-    /// leader share. Tens of seconds on a national election.
-    #[arg(long, value_name = "B", num_args = 0..=1, default_missing_value = "1000")]
-    pub(crate) spikes: Option<usize>,
+    /// Resamples of Rozenas' resampled kernel-density "spikes" test (seeded by --seed), part of
+    /// the battery: the estimated share of stations in excess spikes of the leader share. 0
+    /// leaves the test out.
+    #[arg(long, value_name = "B", num_args = 0..=1, default_value_t = 1000, default_missing_value = "1000")]
+    pub(crate) spikes: usize,
     /// Last-digit tests keep counts of at least this value (in the data and the null alike).
     #[arg(long, value_name = "N", default_value_t = 100)]
     pub(crate) min_value: u64,

@@ -15,6 +15,20 @@ use crate::{Exit, eprint_lines};
 
 const INTEGER_ASSUMPTIONS: &str = "Null: each station's ballots issued redrawn from Bin(registered, issued/registered) and its leader votes from Bin(found, leader/found), independently; denominators kept, so small or even denominators are part of the null. Stations included by Kobak et al.'s rule (ballots found, at least 100 registered, turnout and leader share at most 99 %). Integer: within 0.05 percentage points of a whole percentage. p-value: refined normal approximation to the exact Poisson-binomial. An excess shows that round percentages were reported more often than chance allows; it does not say where or why.";
 
+/// The standard normal's 97.5 % quantile.
+const Z95: f64 = 1.959_963_984_540_054;
+
+const CI_INTEGER: &str = "95 % normal interval for the excess: observed − expected ± 1.96·sd, with the exact standard deviation of the Poisson-binomial null (the same sd as the z score); the observed count is taken as one draw from the null's spread.";
+
+const CI_DIGITS: &str = "95 % Wilson score interval for the observed share of counts ending in 0 or 5, minus the expected share (exact under the calibrated null, so it carries no error of its own).";
+
+const CI_SPIKES: &str = "95 % Monte Carlo interval: what reruns with other seeds would give, the mixtures held fixed. Per share bin, the chance that one resample's density reaches the observed one is drawn from its Jeffreys posterior given how many of the B resamples did; the bin is flagged with that chance's complement to the power B; the mean resampled share is redrawn with its largest Monte Carlo variance; 4,000 replications, seeded. Bins are taken as independent. It covers the Monte Carlo error, not the sampling error of the fitted mixtures (Rozenas' confInt, posterior draws of the mixture, is not computed).";
+
+/// Pseudo-elections of the Klimek model's parametric bootstrap.
+const KLIMEK_REPLICATES: usize = 200;
+
+const CI_DETERMINISTIC: &str = "no interval: a deterministic count with no sampling model";
+
 const DIGIT_ASSUMPTIONS: &str = "Null: each station's count redrawn from Bin(trials, count/trials) with its own trials and rate; counts of at least the cut kept, in the data and in the null alike; expected digit frequencies scaled to the counts kept. Stations are never selected by the digit. p-value: Pearson chi-squared, 9 degrees of freedom; round numbers (0 or 5): binomial z.";
 
 pub(crate) fn forensics(args: &ForensicsArgs, quiet: bool) -> Exit {
@@ -64,7 +78,11 @@ pub(crate) fn forensics(args: &ForensicsArgs, quiet: bool) -> Exit {
         }
         (rows, args.leader.join(" + "))
     };
-    let mut report = battery(&rows, args.min_value);
+    // The spikes test's resampling is the longest part: it runs beside the battery.
+    let (mut report, spikes) = rayon::join(
+        || battery(&rows, args.min_value),
+        || (args.spikes > 0).then(|| spikes_test(&rows, args.spikes, args.seed)),
+    );
     if let Some(reference) = &args.reference {
         match same_area_test(&rows, reference, args.seed) {
             Some(t) => {
@@ -78,11 +96,8 @@ pub(crate) fn forensics(args: &ForensicsArgs, quiet: bool) -> Exit {
             }
         }
     }
-    if let Some(resamples) = args.spikes {
-        let t = spikes_test(&rows, resamples, args.seed);
-        if let Some(tests) = report["tests"].as_array_mut() {
-            tests.push(t);
-        }
+    if let (Some(t), Some(tests)) = (spikes, report["tests"].as_array_mut()) {
+        tests.push(t);
     }
     report["leader"] = json!(leader);
     if let (Some(cross), Some(tests)) = (cross_contest, report["tests"].as_array_mut()) {
@@ -103,11 +118,21 @@ pub(crate) fn forensics(args: &ForensicsArgs, quiet: bool) -> Exit {
         }
         let stations: Vec<Station> = rows.iter().map(station).collect();
         let f = psephos_forensics::klimek::fit(&stations, alpha, 0.02, 0.005, 0.1, 1, args.seed);
+        let b = psephos_forensics::klimek::bootstrap(
+            &stations,
+            &f,
+            0.02,
+            0.005,
+            KLIMEK_REPLICATES,
+            args.seed,
+        );
         report["descriptive"]["klimek"] = json!({
             "label": "descriptive, a model-based scenario: Klimek et al.'s fair model (turnout and share normal around their first modes above 30 %) plus incremental fraud in a share f_i of stations and extreme fraud in f_e, fitted on a grid (f_i by 0.02, f_e by 0.005 to 0.1) by the squared difference of 1 % fingerprints; α is given, not fitted. The shares depend on the loss and binning.",
             "alpha": alpha,
             "incremental": f.incremental,
             "extreme": f.extreme,
+            "ci": {"incremental": [b.incremental.0, b.incremental.1], "extreme": [b.extreme.0, b.extreme.1]},
+            "ci_method": format!("95 % parametric bootstrap percentile intervals: {} pseudo-elections simulated from the fitted model on the stations' registers (seeded), each refitted on the grid within 10 steps of f_i and 6 of f_e with the fit's own simulations; {} replicate(s) landed on that local grid's edge. The grid steps (0.02, 0.005) quantise the intervals. Within the model only: it says nothing about whether the model fits.", b.replicates, b.at_edge),
             "loss": f.loss,
             "seed": f.seed,
             "fair": {"turnout": f.fair.turnout, "share": f.fair.share, "turnout_sd": f.fair.turnout_sd, "share_sd": f.fair.share_sd, "theta": f.fair.theta},
@@ -254,6 +279,7 @@ pub(crate) fn checked_rows(
         "p_value": Value::Null,
         "effect": differing.len(),
         "ci": Value::Null,
+        "ci_note": CI_DETERMINISTIC,
         "effect_is": "stations whose separate ballot papers report different numbers of ballots found",
         "assumptions": "Deterministic: every voter receives every ballot paper of the station, so the papers' ballots found should agree (Behrens' undervoting pattern when they do not). Stations with one paper are not compared.",
         "stations_compared": compared,
@@ -299,7 +325,7 @@ const SAME_AREA_ASSUMPTIONS: &str = "Within each area that has both kinds of sta
 
 /// The same-area comparison as a test entry, or None without the columns it needs. Outside
 /// the Holm battery: it is declared by the user's choice of columns.
-const SPIKES_ASSUMPTIONS: &str = "Rozenas (2017): mixtures of beta-binomials (1 to 5 components, chosen by the correlation of successive fitted densities, 0.99) fitted by EM to the turnout (ballots found of registered) and to the leader votes (of ballots found); every station resampled B times from its posterior (component, then p from the beta posterior, then binomial counts); the leader-share density (Gaussian kernel, bandwidth 1e-4, 1001 points, R's binned density emulated) compared bin by bin with the largest resampled density. statistic: the estimated percentage of stations in excess spikes, 100 times the sum over bins whose observed density exceeds every resample's of max(0, observed share of stations in the bin minus the mean resampled share). An estimate, not a test: p_value is null and the entry is outside the Holm family. It does not say which stations or why; Canada 2011, a clean election, gives 0.06 % here (0.039 % published): one to three bins, which move with the seed.";
+const SPIKES_ASSUMPTIONS: &str = "Rozenas (2017): mixtures of beta-binomials (1 to 5 components, chosen by the correlation of successive fitted densities, 0.99) fitted by least squares to the shares' density (L-BFGS, best of 10 random starts) and EM to the turnout (ballots found of registered) and to the leader votes (of ballots found); every station resampled B times from its posterior (component, then p from the beta posterior, then binomial counts); the leader-share density (Gaussian kernel, bandwidth 1e-4, 1001 points, R's binned density emulated) compared bin by bin with the largest resampled density. statistic: the estimated percentage of stations in excess spikes, 100 times the sum over bins whose observed density exceeds every resample's of max(0, observed share of stations in the bin minus the mean resampled share). An estimate, not a test: p_value is null and the entry is outside the Holm family. It does not say which stations or why. A clean election's estimate is one to four bins that move with the seed: Canada 2011 gives 0.074 % on average over seeds here, sd 0.028 % between seeds (Rozenas' published run: 0.039 %); read the Monte Carlo interval.";
 
 /// Rozenas' spikes test: stations with ballots found, found ≤ registered and leader ≤ found.
 fn spikes_test(rows: &[StationRow], resamples: usize, seed: u64) -> Value {
@@ -321,6 +347,9 @@ fn spikes_test(rows: &[StationRow], resamples: usize, seed: u64) -> Value {
             "statistic": s.fraud_percent,
             "p_value": null,
             "effect": s.fraud_percent,
+            "ci": [s.interval.0, s.interval.1],
+            "ci_method": CI_SPIKES,
+            "monte_carlo_sd": s.monte_carlo_sd,
             "effect_is": "estimated percentage of stations in excess spikes of the leader share",
             "assumptions": SPIKES_ASSUMPTIONS,
             "stations": s.polls,
@@ -335,6 +364,9 @@ fn spikes_test(rows: &[StationRow], resamples: usize, seed: u64) -> Value {
             "name": "rozenas_spikes",
             "statistic": null,
             "p_value": null,
+            "effect": null,
+            "ci": null,
+            "ci_note": "no estimate: no usable station",
             "assumptions": SPIKES_ASSUMPTIONS,
             "stations": 0,
             "note": "no station with ballots found, found at most registered and leader votes at most found",
@@ -366,6 +398,7 @@ fn same_area_test(rows: &[StationRow], reference: &str, seed: u64) -> Option<Val
         "p_value": r.p_value,
         "effect": r.excess,
         "ci": [r.ci.0, r.ci.1],
+        "ci_method": "95 % bootstrap percentile interval: stations resampled with replacement within each area and kind (1,000 resamples, ChaCha8 from the seed)",
         "effect_is": "leader's votes above the prediction from reference stations in the same areas",
         "assumptions": SAME_AREA_ASSUMPTIONS,
         "reference": reference,
@@ -455,18 +488,32 @@ fn excess_json(e: &Excess) -> Value {
     })
 }
 
+/// Wilson's 95 % interval for a binomial proportion x/n.
+fn wilson(x: f64, n: f64) -> (f64, f64) {
+    if n <= 0.0 {
+        return (0.0, 1.0);
+    }
+    let z = 1.959_963_984_540_054;
+    let p = x / n;
+    let d = 1.0 + z * z / n;
+    let centre = (p + z * z / (2.0 * n)) / d;
+    let half = z * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt() / d;
+    ((centre - half).max(0.0), (centre + half).min(1.0))
+}
+
 fn digit_test(name: &str, what: &str, r: &LastDigit, cut: u64) -> Value {
     let n = r.stations as f64;
     let (obs, exp) = (r.round_observed as f64, r.round_expected);
     let share = if n > 0.0 { exp / n } else { 0.0 };
-    let se = if n > 0.0 { (share * (1.0 - share) / n).sqrt() } else { 0.0 };
     let effect = if n > 0.0 { (obs - exp) / n } else { 0.0 };
+    let (lo, hi) = wilson(obs, n);
     json!({
         "name": name,
         "statistic": r.chi2,
         "p_value": r.p_value,
         "effect": effect,
-        "ci": [effect - 1.96 * se, effect + 1.96 * se],
+        "ci": [lo - share, hi - share],
+        "ci_method": CI_DIGITS,
         "effect_is": "share of counts ending in 0 or 5, observed minus expected",
         "assumptions": format!("{DIGIT_ASSUMPTIONS} Counts: {what}, cut {cut}."),
         "stations": r.stations,
@@ -507,7 +554,8 @@ pub(crate) fn battery(rows: &[StationRow], cut: u64) -> Value {
             "statistic": h.observed,
             "p_value": h.p_value,
             "effect": h.excess,
-            "ci": [h.excess - 1.96 * h.sd, h.excess + 1.96 * h.sd],
+            "ci": [h.excess - Z95 * h.sd, h.excess + Z95 * h.sd],
+            "ci_method": CI_INTEGER,
             "effect_is": "excess stations with an integer turnout or leader share",
             "assumptions": INTEGER_ASSUMPTIONS,
             "stations": included.len(),
@@ -566,15 +614,17 @@ fn descriptive(rows: &[StationRow]) -> Value {
     let mut names: Vec<&str> = rows.iter().filter_map(|r| r.region.as_deref()).collect();
     names.sort_unstable();
     names.dedup();
+    let mut pairs_by: Vec<Vec<(u64, u64)>> = vec![Vec::new(); names.len()];
+    for r in rows {
+        if let Some(at) = r.region.as_deref().and_then(|n| names.binary_search(&n).ok()) {
+            pairs_by[at].push((r.issued, r.registered));
+        }
+    }
     let by_region: Vec<Value> = names
         .iter()
-        .map(|name| {
-            let pairs: Vec<(u64, u64)> = rows
-                .iter()
-                .filter(|r| r.region.as_deref() == Some(name))
-                .map(|r| (r.issued, r.registered))
-                .collect();
-            let mut v = summary(&pairs);
+        .zip(&pairs_by)
+        .map(|(name, pairs)| {
+            let mut v = summary(pairs);
             v["region"] = json!(name);
             v
         })
@@ -599,6 +649,7 @@ fn protocol_arithmetic(rows: &[StationRow]) -> Value {
         "p_value": Value::Null,
         "effect": extra,
         "ci": Value::Null,
+        "ci_note": CI_DETERMINISTIC,
         "effect_is": "ballots found beyond ballots issued, summed over those stations",
         "assumptions": "Deterministic: every ballot found in a box was issued, so found ≤ issued at every station. A difference can be a clerical error or ballots added; the check says where to look.",
         "stations": bad.iter().take(100).map(|r| json!({"id": r.id, "region": r.region, "line": r.line, "issued": r.issued, "found": r.found})).collect::<Vec<_>>(),
@@ -614,11 +665,16 @@ fn regions(prepared: &Prepared, regions_of: &[Option<&str>]) -> Value {
     if names.is_empty() {
         return json!([]);
     }
+    // Stations by region, in one pass.
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); names.len()];
+    for (i, r) in regions_of.iter().enumerate() {
+        if let Some(at) = r.and_then(|r| names.binary_search(&r).ok()) {
+            members[at].push(i);
+        }
+    }
     let mut out: Vec<Value> = Vec::new();
-    for name in &names {
-        let which: Vec<usize> =
-            (0..regions_of.len()).filter(|&i| regions_of[i] == Some(name)).collect();
-        let e = prepared.excess(0, Some(&which));
+    for (name, which) in names.iter().zip(&members) {
+        let e = prepared.excess(0, Some(which));
         if let Some(h) = find(&e, Criterion::TurnoutOrLeader, Weight::Stations) {
             out.push(json!({"region": name, "stations": which.len(), "observed": h.observed,
                 "expected": h.expected, "excess": h.excess, "z": h.z, "p_value": h.p_value}));
@@ -641,18 +697,21 @@ fn table(report: &Value) -> String {
         "{:<28} {:>14} {:>12} {:>12} {:>26}\n",
         "test", "statistic", "p", "p (Holm)", "effect [95% CI]"
     ));
-    for t in report["tests"].as_array().into_iter().flatten().filter(|t| !t["p_value"].is_null()) {
-        let ci = t["ci"].as_array().cloned().unwrap_or_default();
+    for t in report["tests"].as_array().into_iter().flatten() {
         let f = |v: &Value| v.as_f64().unwrap_or(f64::NAN);
+        let p = |v: &Value| v.as_f64().map_or("—".to_owned(), |x| format!("{x:.3e}"));
+        let ci = match t["ci"].as_array().map(Vec::as_slice) {
+            Some([lo, hi]) => format!("{:>10.4} [{:.4}, {:.4}]", f(&t["effect"]), f(lo), f(hi)),
+            _ if t["effect"].is_null() => "—".to_owned(),
+            _ => format!("{:>10.4} (no interval)", f(&t["effect"])),
+        };
         out.push_str(&format!(
-            "{:<28} {:>14.2} {:>12.3e} {:>12.3e} {:>10.4} [{:.4}, {:.4}]\n",
+            "{:<28} {:>14.4} {:>12} {:>12} {}\n",
             t["name"].as_str().unwrap_or(""),
             f(&t["statistic"]),
-            f(&t["p_value"]),
-            f(&t["p_holm"]),
-            f(&t["effect"]),
-            ci.first().map_or(f64::NAN, f),
-            ci.get(1).map_or(f64::NAN, f),
+            p(&t["p_value"]),
+            p(&t["p_holm"]),
+            ci,
         ));
     }
     if let Some(t) = report["tests"].as_array().and_then(|a| a.first())
@@ -679,8 +738,10 @@ fn table(report: &Value) -> String {
         report["tests"].as_array().and_then(|a| a.iter().find(|t| t["name"] == "rozenas_spikes"))
     {
         out.push_str(&format!(
-            "Rozenas spikes: {:.4} % of stations in excess spikes of the leader share ({} bin(s), {} resamples, seed {}; an estimate, no p-value).\n",
+            "Rozenas spikes: {:.4} % of stations in excess spikes of the leader share (95 % Monte Carlo interval {:.4} to {:.4} %; {} bin(s), {} resamples, seed {}; an estimate, no p-value).\n",
             t["statistic"].as_f64().unwrap_or(f64::NAN),
+            t["ci"][0].as_f64().unwrap_or(f64::NAN),
+            t["ci"][1].as_f64().unwrap_or(f64::NAN),
             t["bins_flagged"].as_array().map_or(0, Vec::len),
             t["resamples"],
             t["seed"]

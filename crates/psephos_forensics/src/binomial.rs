@@ -11,28 +11,27 @@ const NEGLIGIBLE: f64 = 1e-20;
 /// The non-negligible probabilities of Bin(n, p): the first k and the pmf from it on, summing
 /// to 1.
 pub fn window(n: u64, p: f64) -> (u64, Vec<f64>) {
+    let mut pmf = Vec::new();
+    let first = window_into(n, p, &mut pmf, &mut Vec::new());
+    (first, pmf)
+}
+
+/// [`window`] into `pmf` (cleared first), with `scratch` for the terms below the mode: no
+/// allocation once the buffers have grown. Returns the first k.
+pub fn window_into(n: u64, p: f64, pmf: &mut Vec<f64>, scratch: &mut Vec<f64>) -> u64 {
+    pmf.clear();
     if n == 0 || p.is_nan() || p <= 0.0 {
-        return (0, vec![1.0]);
+        pmf.push(1.0);
+        return 0;
     }
     if p >= 1.0 {
-        return (n, vec![1.0]);
+        pmf.push(1.0);
+        return n;
     }
     let mode = (((n + 1) as f64) * p).floor().min(n as f64) as u64;
     let odds = p / (1.0 - p);
-    // Upward from the mode: pmf(k+1)/pmf(k) = (n−k)/(k+1) · p/(1−p).
-    let mut up = Vec::new();
-    let mut v = 1.0f64;
-    let mut k = mode;
-    while k < n {
-        v *= (n - k) as f64 / (k + 1) as f64 * odds;
-        if v < NEGLIGIBLE {
-            break;
-        }
-        up.push(v);
-        k += 1;
-    }
     // Downward: pmf(k−1)/pmf(k) = k/(n−k+1) · (1−p)/p.
-    let mut down = Vec::new();
+    scratch.clear();
     let mut v = 1.0f64;
     let mut k = mode;
     while k > 0 {
@@ -40,18 +39,28 @@ pub fn window(n: u64, p: f64) -> (u64, Vec<f64>) {
         if v < NEGLIGIBLE {
             break;
         }
-        down.push(v);
+        scratch.push(v);
         k -= 1;
     }
-    let first = mode - down.len() as u64;
-    let mut pmf: Vec<f64> = down.into_iter().rev().collect();
+    let first = mode - scratch.len() as u64;
+    pmf.extend(scratch.iter().rev());
     pmf.push(1.0);
-    pmf.extend(up);
+    // Upward from the mode: pmf(k+1)/pmf(k) = (n−k)/(k+1) · p/(1−p).
+    let mut v = 1.0f64;
+    let mut k = mode;
+    while k < n {
+        v *= (n - k) as f64 / (k + 1) as f64 * odds;
+        if v < NEGLIGIBLE {
+            break;
+        }
+        pmf.push(v);
+        k += 1;
+    }
     let total: f64 = pmf.iter().sum();
-    for x in &mut pmf {
+    for x in pmf.iter_mut() {
         *x /= total;
     }
-    (first, pmf)
+    first
 }
 
 #[cfg(test)]

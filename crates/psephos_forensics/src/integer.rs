@@ -48,8 +48,31 @@ impl Grid {
     /// grid point, found from the point instead of testing every k.
     pub fn runs(&self, n: u64, lo: u64, hi: u64) -> Vec<(u64, u64)> {
         let mut out = Vec::new();
+        self.for_each_run(n, lo, hi, |a, b| out.push((a, b)));
+        out
+    }
+
+    /// [`Grid::runs`] without the vector: `f(first k, last k)` for each run, in order. In 64-bit
+    /// arithmetic when the products fit (n below 2^40), else in 128-bit.
+    pub fn for_each_run(&self, n: u64, lo: u64, hi: u64, mut f: impl FnMut(u64, u64)) {
         if n == 0 || self.period == 0 || lo > hi {
-            return out;
+            return;
+        }
+        if n < 1 << 40 && self.period < 1 << 16 && self.offset < 1 << 16 && self.width < 1 << 16 {
+            let (n, lo, hi) = (n as i64, lo as i64, hi as i64);
+            let (period, offset, width) =
+                (i64::from(self.period), i64::from(self.offset), i64::from(self.width));
+            let m_lo = (10_000 * lo / n - offset).div_euclid(period) - 1;
+            let m_hi = (10_000 * hi / n - offset).div_euclid(period) + 2;
+            for m in m_lo..=m_hi {
+                let g = offset + m * period;
+                let k_min = (2 * n * g - width * n + 19_999).div_euclid(20_000).max(lo);
+                let k_max = (2 * n * g + width * n).div_euclid(20_000).min(hi);
+                if k_min <= k_max {
+                    f(k_min as u64, k_max as u64);
+                }
+            }
+            return;
         }
         let (n, lo, hi) = (i128::from(n), i128::from(lo), i128::from(hi));
         let (period, offset, width) =
@@ -63,10 +86,9 @@ impl Grid {
             let k_min = (2 * n * g - width * n + 19_999).div_euclid(20_000).max(lo);
             let k_max = (2 * n * g + width * n).div_euclid(20_000).min(hi);
             if k_min <= k_max {
-                out.push((k_min as u64, k_max as u64));
+                f(k_min as u64, k_max as u64);
             }
         }
-        out
     }
 }
 
@@ -122,6 +144,9 @@ struct StationNull {
     l2: f64,
     gg: f64,
     ll: f64,
+    /// Whether the station's turnout and share are on the grid.
+    on_t: bool,
+    on_s: bool,
 }
 
 fn null_of(s: &Station, grid: Grid) -> StationNull {
@@ -130,38 +155,56 @@ fn null_of(s: &Station, grid: Grid) -> StationNull {
 
 /// The station's null for each grid; the two binomial windows are computed once.
 fn nulls_of(s: &Station, grids: &[Grid]) -> Vec<StationNull> {
-    let window = |n: u64, k_obs: u64| {
-        let p = if n == 0 { 0.0 } else { k_obs as f64 / n as f64 };
-        let (first, pmf) = binomial::window(n, p);
-        let nf = n as f64;
-        // E[K²] = np(1−p) + (np)².
-        (first, pmf, nf * p * (1.0 - p) + (nf * p) * (nf * p))
-    };
-    let moments = |grid: Grid, n: u64, w: &(u64, Vec<f64>, f64)| -> (f64, f64, f64, f64) {
-        let (first, pmf, second) = w;
-        let (mut q, mut m1, mut m2) = (0.0, 0.0, 0.0);
-        let last = first + pmf.len() as u64 - 1;
-        for (a, b) in grid.runs(n, *first, last) {
-            for k in a..=b {
-                let pr = pmf[(k - first) as usize];
-                let kf = k as f64;
-                q += pr;
-                m1 += kf * pr;
-                m2 += kf * kf * pr;
-            }
-        }
-        (q, m1, m2, *second)
-    };
-    let turnout = window(s.registered, s.issued);
-    let share = window(s.found, s.leader);
-    grids
-        .iter()
-        .map(|&grid| {
-            let (q_t, g1, g2, gg) = moments(grid, s.registered, &turnout);
-            let (q_s, l1, l2, ll) = moments(grid, s.found, &share);
-            StationNull { q_t, q_s, g1, g2, l1, l2, gg, ll }
-        })
-        .collect()
+    thread_local! {
+        static BUFFERS: std::cell::RefCell<[Vec<f64>; 3]> = const {
+            std::cell::RefCell::new([Vec::new(), Vec::new(), Vec::new()])
+        };
+    }
+    BUFFERS.with(|b| {
+        let [turnout, share, scratch] = &mut *b.borrow_mut();
+        let window = |n: u64, k_obs: u64, pmf: &mut Vec<f64>, scratch: &mut Vec<f64>| {
+            let p = if n == 0 { 0.0 } else { k_obs as f64 / n as f64 };
+            let first = binomial::window_into(n, p, pmf, scratch);
+            let nf = n as f64;
+            // E[K²] = np(1−p) + (np)².
+            (first, nf * p * (1.0 - p) + (nf * p) * (nf * p))
+        };
+        let moments = |grid: Grid, n: u64, first: u64, pmf: &[f64]| -> (f64, f64, f64) {
+            let (mut q, mut m1, mut m2) = (0.0, 0.0, 0.0);
+            let last = first + pmf.len() as u64 - 1;
+            grid.for_each_run(n, first, last, |a, b| {
+                for k in a..=b {
+                    let pr = pmf[(k - first) as usize];
+                    let kf = k as f64;
+                    q += pr;
+                    m1 += kf * pr;
+                    m2 += kf * kf * pr;
+                }
+            });
+            (q, m1, m2)
+        };
+        let (t_first, gg) = window(s.registered, s.issued, turnout, scratch);
+        let (s_first, ll) = window(s.found, s.leader, share, scratch);
+        grids
+            .iter()
+            .map(|&grid| {
+                let (q_t, g1, g2) = moments(grid, s.registered, t_first, turnout);
+                let (q_s, l1, l2) = moments(grid, s.found, s_first, share);
+                StationNull {
+                    q_t,
+                    q_s,
+                    g1,
+                    g2,
+                    l1,
+                    l2,
+                    gg,
+                    ll,
+                    on_t: grid.contains(s.issued, s.registered),
+                    on_s: grid.contains(s.leader, s.found),
+                }
+            })
+            .collect()
+    })
 }
 
 /// Every station's null for several grids, computed once (in parallel; the result does not
@@ -207,19 +250,23 @@ pub fn excess(stations: &[Station], grid: Grid) -> Vec<Excess> {
     Prepared::new(stations, &[grid]).excess(0, None)
 }
 
-fn summarize(picked: &[(&Station, &StationNull)], grid: Grid) -> Vec<Excess> {
-    let mut out = Vec::new();
-    for criterion in [Criterion::TurnoutOrLeader, Criterion::LeaderOnly, Criterion::TurnoutOnly] {
-        for weight in [Weight::Stations, Weight::Registered, Weight::Issued, Weight::LeaderVotes] {
-            let (mut observed, mut mean, mut var, mut skew) = (0.0, 0.0, 0.0, 0.0);
-            for &(s, q) in picked {
-                let on_t = grid.contains(s.issued, s.registered);
-                let on_s = grid.contains(s.leader, s.found);
-                let hit = match criterion {
-                    Criterion::TurnoutOrLeader => on_t || on_s,
-                    Criterion::LeaderOnly => on_s,
-                    Criterion::TurnoutOnly => on_t,
-                };
+const CRITERIA: [Criterion; 3] =
+    [Criterion::TurnoutOrLeader, Criterion::LeaderOnly, Criterion::TurnoutOnly];
+const WEIGHTS: [Weight; 4] =
+    [Weight::Stations, Weight::Registered, Weight::Issued, Weight::LeaderVotes];
+
+fn summarize(picked: &[(&Station, &StationNull)], _grid: Grid) -> Vec<Excess> {
+    // One pass over the stations for the 12 statistics; each is summed in station order.
+    let mut acc = [(0.0f64, 0.0f64, 0.0f64, 0.0f64); 12];
+    for &(s, q) in picked {
+        for (ci, &criterion) in CRITERIA.iter().enumerate() {
+            let hit = match criterion {
+                Criterion::TurnoutOrLeader => q.on_t || q.on_s,
+                Criterion::LeaderOnly => q.on_s,
+                Criterion::TurnoutOnly => q.on_t,
+            };
+            for (wi, &weight) in WEIGHTS.iter().enumerate() {
+                let (observed, mean, var, skew) = &mut acc[ci * 4 + wi];
                 let w_obs = match weight {
                     Weight::Stations => 1.0,
                     Weight::Registered => s.registered as f64,
@@ -227,15 +274,21 @@ fn summarize(picked: &[(&Station, &StationNull)], grid: Grid) -> Vec<Excess> {
                     Weight::LeaderVotes => s.leader as f64,
                 };
                 if hit {
-                    observed += w_obs;
+                    *observed += w_obs;
                 }
                 let (e1, e2) = moments(criterion, weight, s, q);
-                mean += e1;
-                var += e2 - e1 * e1;
+                *mean += e1;
+                *var += e2 - e1 * e1;
                 if weight == Weight::Stations {
-                    skew += e1 * (1.0 - e1) * (1.0 - 2.0 * e1);
+                    *skew += e1 * (1.0 - e1) * (1.0 - 2.0 * e1);
                 }
             }
+        }
+    }
+    let mut out = Vec::with_capacity(12);
+    for (ci, &criterion) in CRITERIA.iter().enumerate() {
+        for (wi, &weight) in WEIGHTS.iter().enumerate() {
+            let (observed, mean, var, skew) = acc[ci * 4 + wi];
             let sd = var.max(0.0).sqrt();
             let z = if sd > 0.0 { (observed - mean) / sd } else { 0.0 };
             let p_value = if sd == 0.0 {
@@ -282,8 +335,9 @@ pub struct Flag {
 /// The stations on the grid (turnout or leader share), least likely under the null first (ties
 /// in input order): candidates for targeted, non-random audit additions, never proof.
 pub fn flagged(stations: &[Station], grid: Grid) -> Vec<Flag> {
+    use rayon::prelude::*;
     let mut out: Vec<Flag> = stations
-        .iter()
+        .par_iter()
         .enumerate()
         .filter_map(|(i, s)| {
             let t = grid.contains(s.issued, s.registered);

@@ -218,6 +218,101 @@ pub fn fit(
     Fit { fair, alpha, incremental, extreme, loss: losses.get(best).copied().unwrap_or(0.0), seed }
 }
 
+/// A parametric-bootstrap interval for the fitted shares.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Interval {
+    /// 95 % percentile intervals of f_i and f_e over the replicates.
+    pub incremental: (f64, f64),
+    pub extreme: (f64, f64),
+    pub replicates: usize,
+    /// Replicates whose refit landed on the edge of the local grid (the interval may be
+    /// too narrow on that side).
+    pub at_edge: usize,
+}
+
+/// Parametric bootstrap of a grid fit: `replicates` pseudo-elections are simulated from the
+/// fitted model (f_i, f_e, the fair model, the stations' registers; ChaCha8 from `seed`,
+/// streams 2^32 + r, apart from the fit's), and each is refitted as [`fit`] fits — the same
+/// loss, the same common random numbers for the model at each grid point (one run, stream 0)
+/// — on the grid points within 10 steps of f_i and 6 steps of f_e. Percentile intervals.
+pub fn bootstrap(
+    stations: &[Station],
+    fitted: &Fit,
+    step_i: f64,
+    step_e: f64,
+    replicates: usize,
+    seed: u64,
+) -> Interval {
+    use rayon::prelude::*;
+    let registers: Vec<u64> = stations
+        .iter()
+        .filter(|s| {
+            s.registered > 0 && s.found > 0 && s.issued <= s.registered && s.leader <= s.found
+        })
+        .map(|s| s.registered)
+        .collect();
+    let (fi0, fe0) = (fitted.incremental, fitted.extreme);
+    let grid: Vec<(f64, f64)> = (-10..=10)
+        .flat_map(|i| (-6..=6).map(move |e| (fi0 + i as f64 * step_i, fe0 + e as f64 * step_e)))
+        .filter(|&(i, e)| i >= -1e-9 && e >= -1e-9 && i + e <= 1.0 + 1e-9)
+        .map(|(i, e)| (i.max(0.0), e.max(0.0)))
+        .collect();
+    // The model at each grid point, with the fit's common random numbers.
+    let models: Vec<Vec<f64>> = grid
+        .par_iter()
+        .map(|&(fi, fe)| {
+            let mut rng = ChaCha8Rng::seed_from_u64(fitted.seed);
+            rng.set_stream(0);
+            simulate(&registers, &fitted.fair, fitted.alpha, fi, fe, &mut rng)
+        })
+        .collect();
+    let refits: Vec<(f64, f64)> = (0..replicates)
+        .into_par_iter()
+        .map(|r| {
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            rng.set_stream((1 << 32) + r as u64);
+            let pseudo = simulate(&registers, &fitted.fair, fitted.alpha, fi0, fe0, &mut rng);
+            let loss = |m: &Vec<f64>| -> f64 {
+                m.iter().zip(&pseudo).map(|(a, b)| (a - b) * (a - b)).sum()
+            };
+            let best = (0..grid.len())
+                .min_by(|&a, &b| loss(&models[a]).total_cmp(&loss(&models[b])))
+                .unwrap_or(0);
+            grid.get(best).copied().unwrap_or((fi0, fe0))
+        })
+        .collect();
+    let (lo_i, hi_i) = (
+        grid.iter().map(|g| g.0).fold(f64::INFINITY, f64::min),
+        grid.iter().map(|g| g.0).fold(f64::NEG_INFINITY, f64::max),
+    );
+    let (lo_e, hi_e) = (
+        grid.iter().map(|g| g.1).fold(f64::INFINITY, f64::min),
+        grid.iter().map(|g| g.1).fold(f64::NEG_INFINITY, f64::max),
+    );
+    let edge = |v: f64, lo: f64, hi: f64, floor: f64| {
+        (v - lo).abs() < 1e-9 && lo > floor + 1e-9 || (v - hi).abs() < 1e-9
+    };
+    let at_edge = refits
+        .iter()
+        .filter(|&&(i, e)| edge(i, lo_i, hi_i, 0.0) || edge(e, lo_e, hi_e, 0.0))
+        .count();
+    let percentile = |mut v: Vec<f64>| -> (f64, f64) {
+        v.sort_by(f64::total_cmp);
+        if v.is_empty() {
+            return (f64::NAN, f64::NAN);
+        }
+        let n = v.len();
+        let at = |q: f64| v[((q * n as f64) as usize).min(n - 1)];
+        (at(0.025), at(0.975))
+    };
+    Interval {
+        incremental: percentile(refits.iter().map(|r| r.0).collect()),
+        extreme: percentile(refits.iter().map(|r| r.1).collect()),
+        replicates,
+        at_edge,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -240,5 +335,40 @@ mod tests {
         let f = fit(&stations, 2.0, 0.05, 0.01, 0.05, 1, 9);
         assert!(f.incremental <= 0.1 && f.extreme <= 0.01, "{f:?}");
         assert!((f.fair.turnout - 0.6).abs() < 0.03 && (f.fair.share - 0.45).abs() < 0.03, "{f:?}");
+    }
+
+    #[test]
+    fn the_bootstrap_interval_brackets_the_fit() {
+        // Stations laid out on a fingerprint simulated with f_i = 0.3, f_e = 0.02: the fit
+        // finds fraud, and the bootstrap gives an interval around the fit, not the whole range.
+        let fair =
+            FairModel { turnout: 0.55, share: 0.4, turnout_sd: 0.07, share_sd: 0.06, theta: 0.3 };
+        let registers: Vec<u64> = (0..3000).map(|i| 800 + (i % 700)).collect();
+        let mut rng = ChaCha8Rng::seed_from_u64(11);
+        let bins = 100usize;
+        let mut stations = Vec::new();
+        // Draw stations cell by cell from a simulated fingerprint's shares.
+        let h = simulate(&registers, &fair, 2.0, 0.3, 0.02, &mut rng);
+        for (cell, &share) in h.iter().enumerate() {
+            let count = (share * registers.len() as f64).round() as u64;
+            let (bs, bt) = (cell / bins, cell % bins);
+            for _ in 0..count {
+                let n = 1000u64;
+                let g = ((bt as f64 + 0.5) / bins as f64 * n as f64) as u64;
+                let l = ((bs as f64 + 0.5) / bins as f64 * g as f64) as u64;
+                stations.push(Station { registered: n, issued: g, found: g, leader: l });
+            }
+        }
+        let f = fit(&stations, 2.0, 0.05, 0.01, 0.05, 1, 4);
+        assert!(f.incremental > 0.0, "{f:?}");
+        let b = bootstrap(&stations, &f, 0.05, 0.01, 40, 4);
+        assert_eq!(b.replicates, 40);
+        assert!(
+            b.incremental.0 <= f.incremental && f.incremental <= b.incremental.1,
+            "{b:?} {f:?}"
+        );
+        assert!(b.extreme.0 <= f.extreme && f.extreme <= b.extreme.1, "{b:?} {f:?}");
+        assert!(b.incremental.1 - b.incremental.0 < 0.3, "{b:?}");
+        assert!(b.at_edge < 4, "{b:?}");
     }
 }

@@ -4,6 +4,13 @@
 //! assumes, and reports an effect size beside its p-value; station-level results rank stations
 //! for audit targeting and prove nothing on their own. Specification:
 //! `../shared/docs/research/forensics.md` §3. No I/O: callers pass station counts.
+//!
+//! Effects come with 95 % intervals: the integer-percentage excess with a normal interval from
+//! the exact Poisson-binomial sd ([`integer::Excess::sd`]); the same-area comparison with a
+//! seeded bootstrap percentile interval ([`natural::SameArea::ci`]); Rozenas' spikes estimate
+//! with a Monte Carlo interval ([`rkd::Spikes::interval`]); the Klimek fit with a parametric
+//! bootstrap ([`klimek::bootstrap`]). The last-digit tests' share of round counts takes a
+//! Wilson interval (computed by the caller from [`digits::LastDigit`]'s counts).
 
 pub mod binomial;
 pub mod descriptive;

@@ -1,52 +1,107 @@
-//! Rozenas' resampled kernel-density ("spikes") test (Political Analysis 2017; forensics.md §3.2).
+//! Rozenas' resampled kernel-density ("spikes") test (Political Analysis 2017; forensics.md §3.2),
+//! as the CRAN package `spikes` 1.1 computes it.
 //!
 //! 1. **Latent densities.** A mixture of L beta-binomials is fitted to the turnout t | N and,
-//!    separately, to the votes v | t, by EM ([`fit_mixture`]). L grows from 1 to 5 and stops at
-//!    the first L whose fitted density (the mixture of betas on 1001 points over [0.01, 0.99])
+//!    separately, to the votes v | t ([`fit_mixture`]). L grows from 1 to 5 and stops at the
+//!    first L whose fitted density (the mixture of betas on 1001 points over [0.01, 0.99])
 //!    correlates at least 0.99 with that of L − 1; the fit for that L is kept.
 //! 2. **Resampling** ([`spikes`]): B times (default 1000), every poll draws a turnout component
 //!    with its posterior probability ∝ w_k·BB(t; N, α_k, β_k), p_t ~ Beta(t + α_k, N − t + β_k),
-//!    t* ~ Bin(N, p_t); then a vote component ∝ w_k·BB(v; t, …), p_v ~ Beta(v + α_k,
-//!    t − v + β_k), v* ~ Bin(t*, p_v); y* = v*/t* (0 when t* = 0).
+//!    t* ~ Bin(N, p_t); then a vote component ∝ w_j·BB(v; t, …), p_v ~ Beta(v + α_j,
+//!    t − v + β_j), v* ~ Bin(t*, p_v); y* = v*/t* (0 when t* = 0).
 //! 3. **Spikes.** The density of the shares is R's `density(y, bw = 1e-4, from = 0, to = 1,
-//!    n = 1001)`, emulated ([`r_density`]). ymax is the pointwise maximum over the resamples'
-//!    densities. Bins are centred on the 1001 grid points, width 0.001, right-closed;
-//!    w_b = max(0, observed share of polls in bin b − mean resampled share). The estimate is
-//!    **fraud % = 100·Σ_{b: ymax_b < ydens_b} w_b**: the share of polls in excess spikes. It is
-//!    an estimate, not a p-value.
+//!    n = 1001)`, emulated ([`r_density`], module `kde`). ymax is the pointwise maximum over the
+//!    resamples' densities. Bins are centred on the 1001 grid points, width 0.001,
+//!    right-closed; w_b = max(0, observed share of polls in bin b − mean resampled share). The
+//!    estimate is **fraud % = 100·Σ_{b: ymax_b < ydens_b} w_b**: the share of polls in excess
+//!    spikes. It is an estimate, not a p-value.
 //!
-//! ## Fitting, as built
+//! ## Fitting (`fit`), as the package's `est.density`
 //!
-//! * **Start** (the spec's): the mixture-of-betas density is fitted by least squares to a
-//!   Gaussian KDE of the shares k/n (bandwidth 0.001, from a 20,000-bin histogram) on 1001
-//!   points over [0.01, 0.99]. The optimiser is Nelder–Mead over (L − 1 weight logits, log α,
-//!   log β per component; the logs clamped to [−3, 6]), run three times from its own result,
-//!   itself started from L equal-count groups of the sorted shares (each at its median share,
-//!   with the sample's method-of-moments precision, weights 1/L). Deterministic.
-//! * **EM.** E-step in log space from beta-binomial log-pmfs; ln Γ(x + j) − ln Γ(x) is tabulated
-//!   once per component and iteration as Σ_{i<j} ln(x + i), so no station calls ln Γ. M-step:
+//! * **Start.** For each L the mixture-of-betas density is fitted by least squares,
+//!   mean((density − KDE)²) over the 1001 points, to R's `density(k/n, bw = 0.001, n = 1001,
+//!   from = 0.01, to = 0.99)` (emulated), in the package's parameters — log α (L), log β (L)
+//!   and L − 1 weight parameters z with w_i = (1 + e^−z_i)·w_{i+1} (its `y.v`, so the weights
+//!   come out in decreasing order) — all bounded to [−3, 6]. The package starts R's
+//!   `optim(method = "L-BFGS-B")` from `rnorm(3L − 1)`; here a box-constrained L-BFGS (memory
+//!   5, at most 100 iterations, R's default stopping rule factr = 1e7; analytic gradient;
+//!   not R's generalised-Cauchy-point code) starts from standard normal draws (ChaCha8 from
+//!   the seed, stream L) and the best of [`FIT_TRIES`] = 10 starts is kept (the fits run in
+//!   parallel; the first best wins ties, so the result does not depend on the thread count).
+//! * **EM** (the package's `em.update`). E-step in log space from beta-binomial log-pmfs
+//!   (ln Γ(x + j) − ln Γ(x) tabulated once per component as Σ_{i<j} ln(x + i)); M-step: the
 //!   weights are mean responsibilities; (log α, log β) of each component maximise the weighted
-//!   log-likelihood, written through the survival counts A_j = Σ r_i·1[k_i > j] (likewise for
-//!   n − k and n) as Σ_j A_j ln(α + j) + B_j ln(β + j) − C_j ln(α + β + j), so that value,
-//!   gradient and Hessian are exact sums over j < max n. The optimiser is a **projected Newton
-//!   method** in (log α, log β) on the box [−3, 6]²: a coordinate at a bound whose gradient
-//!   points out is held fixed; the Newton direction is used where the Hessian is negative
-//!   definite, the gradient otherwise; step halving until the likelihood increases; at most 8
-//!   steps per M-step (a generalised EM).
-//! * **Stop** (the spec's): EM stops once successive fitted densities correlate at least 0.99
-//!   (or the log-likelihood gains less than 1e-8 of itself, or after 200 iterations). From the
-//!   least-squares start this is one iteration, so the fit stays close to the KDE fit, as the
-//!   package's does: on Canada 2011 the turnout mixture is w 0.634/0.366, α 22.0/9.0,
-//!   β 19.3/9.6 against the package's 0.653/0.347, 21.7/8.9, 19.0/9.6. It is not the maximum
-//!   likelihood fit (run to convergence, EM moves far from it); the vote mixture differs from
-//!   the package's (3 components here, 4 there: Nelder–Mead finds another local optimum).
+//!   log-likelihood, written through the survival counts A_j = Σ r_i·`1[k_i > j]` (likewise for
+//!   n − k and n) as Σ_j A_j ln(α + j) + B_j ln(β + j) − C_j ln(α + β + j) with exact value,
+//!   gradient and Hessian, by a projected Newton method on the box (the package uses
+//!   L-BFGS-B; the maximiser is the same). EM runs until two successive fitted densities
+//!   correlate at least 0.99 (at least one update, at most 200): from the least-squares start
+//!   that is one update, so the fit stays close to the KDE fit, as the package's does.
+//! * **What the start does to L.** On Canada 2011 the turnout fit is the package's (w
+//!   0.632/0.368, α 22.0/9.0, β 19.3/9.6 against 0.653/0.347, 21.7/8.9, 19.0/9.6). The vote fit
+//!   depends on the start, in the package too: from one random start, as the package does,
+//!   40 seeds select L = 2, 3, 4, 5 in 2, 11, 13 and 14 runs (the package's published fit has
+//!   4); from the best of ten starts, L = 3 in 40 runs of 40. The best of ten is kept: it is
+//!   the least-squares fit the package's procedure aims at, and it does not move with the seed.
 //!
-//! Everything is deterministic: E-steps are computed in fixed chunks and summed in order, and
-//! resample b draws from its own ChaCha8 stream (`seed_from_u64(seed)`, stream b), so the
-//! result does not depend on the number of threads.
+//! ## Resampling (`resample`), the same model drawn faster
+//!
+//! A beta mixture of binomials is a beta-binomial, so the package's turnout draw is
+//! t* ~ Σ_k ρ_k·BB(N, t + α_k, N − t + β_k) (ρ_k the station's posterior component
+//! probabilities), and given t* and the vote component j, v* ~ BB(t*, v + α_j, t − v + β_j).
+//! Every station's B draws are made together:
+//!
+//! * t* by inversion from a table of that mixture pmf: each component's terms from their
+//!   successive ratios (no Γ function), from the mode outward until they fall below 1e-12 of
+//!   the mode's (the left-out mass is below 1e-10 per draw: tested against the exact pmf),
+//!   cumulated; a guide table (Chen and Asau) finds the entry for a 53-bit uniform in about
+//!   one step. Components with ρ_k < 1e-12 at the station are left out.
+//! * (j, s) likewise from the mixture over j of BB(t, v + α_j, t − v + β_j) — the vote draw at
+//!   the observed t — and then the Pólya urn of BB(·, v + α_j, t − v + β_j) is continued for
+//!   t* − t draws (draw i succeeds with probability (v + α_j + successes)/(t + α_j + β_j + i))
+//!   or thinned by t − t* draws removed at random (exchangeability: the first t* draws of the
+//!   urn), which gives v* ~ BB(t*, v + α_j, t − v + β_j) exactly (tested by χ² against the
+//!   pmf). Each step compares 32 random bits with its probability (off by less than 2^−32);
+//!   a step whose outcome cannot depend on the earlier ones is decided without them.
+//! * The draws come from wyrand, seeded for each station (and batch of 1000 resamples) from
+//!   its own ChaCha8 stream of the seed (stream 2^32·batch + station).
+//! * y* is binned on R's 1024 points in fixed point (a station weighs 2^32 units, split
+//!   between the two neighbouring points to within one unit), so that the sums are integers
+//!   and exact in any order; the bin counts are integers too. The result does not depend on
+//!   the number of threads.
+//!
+//! The draws are not the package's (R's rbeta and rbinom): a run reproduces the package's
+//! estimator, not its random numbers, and single runs differ by their Monte Carlo error.
+//!
+//! ## Monte Carlo error
+//!
+//! The estimate is a sum over the few bins whose observed density tops all B resamples', so it
+//! moves with the seed. [`Spikes::interval`] and [`Spikes::monte_carlo_sd`] describe what
+//! reruns with other seeds (the mixtures held fixed) would give. Per grid point g, the chance
+//! p_g that one resample's density reaches the observed one is estimated from the resampled
+//! densities there: the share of resamples that did when the observed density is within the 21
+//! largest ([`TAIL`] + 1), beyond them an exponential tail fitted to the 20 largest excesses
+//! over the 21st (peaks over threshold), which tells a spike far above every resample from one
+//! just above the largest. A rerun flags g with probability (1 − p_g)^B; the mean resampled
+//! share is redrawn from a normal with its largest possible Monte Carlo variance (a bin count
+//! is a sum of independent indicators, so its variance is at most its mean); points are taken
+//! as independent; [`INTERVAL_REPLICATIONS`] = 4,000 replications (ChaCha8, stream 2^63 of the
+//! seed) give the 2.5 and 97.5 % points and the sd. It covers the Monte Carlo error only, not
+//! the sampling error of the fitted mixtures (the package's `confInt`, posterior draws of the
+//! mixture each followed by a full rerun, is not computed).
+//!
+//! Canada 2011 (20 seeds, B = 1000): with the package's own mixtures 0.0505 % on average, sd
+//! 0.028 % between seeds, standard error of the mean 0.0064 % (the package's
+//! published single run: 0.0389 %, the research report's re-run 0.0400 %); with the fit here
+//! (three vote components) 0.0737 %, sd 0.028 %, standard error 0.0063 %. The predicted
+//! Monte Carlo sd averages 0.033 % and 0.032 % over those runs. Russia 2011 (5 seeds): 0.965 %,
+//! sd 0.035 %.
 
-use rand::{RngExt, SeedableRng, rngs::ChaCha8Rng};
-use rand_distr::{Binomial, Distribution, Gamma};
+mod fit;
+mod kde;
+mod resample;
+
+use rand::{SeedableRng, rngs::ChaCha8Rng};
 use rayon::prelude::*;
 
 /// Bounds on log α and log β (the package's L-BFGS-B box).
@@ -64,12 +119,8 @@ pub const DEFAULT_RESAMPLES: usize = 1000;
 /// Polls with more registered voters than this are left out (they would size the tables).
 pub const MAX_REGISTERED: u64 = 1_000_000;
 
-const EM_MAX_ITERATIONS: usize = 200;
-const EM_TOLERANCE: f64 = 1e-8;
-const NEWTON_STEPS: usize = 8;
-const CHUNK: usize = 4096;
 /// R's `density()` pads to a power of two of at least 512 points: 1024 for 1001.
-const R_POINTS: usize = 1024;
+const R_POINTS: usize = kde::POINTS;
 
 /// One poll: registered voters N, ballots cast t, votes for the party v.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -131,12 +182,17 @@ pub struct Spikes {
     pub excluded: usize,
     /// Resamples drawn.
     pub resamples: usize,
-    /// Seed of the ChaCha8 streams.
+    /// Seed of the fit's starts and of the resamples' ChaCha8 streams.
     pub seed: u64,
     /// 100·Σ w_b over flagged bins: the estimated percentage of polls in excess spikes.
     pub fraud_percent: f64,
     /// Bins where the observed density exceeds the largest resampled one.
     pub flagged: Vec<FlaggedBin>,
+    /// 95 % Monte Carlo interval of the estimate: what reruns with other seeds would give,
+    /// the mixtures held fixed (the module documentation gives the method).
+    pub interval: (f64, f64),
+    /// Monte Carlo standard deviation of the estimate, on the same model.
+    pub monte_carlo_sd: f64,
     /// The turnout mixture (t | N).
     pub turnout: Mixture,
     /// The vote mixture (v | t).
@@ -146,6 +202,8 @@ pub struct Spikes {
 /// Counts as (k, n), kept as indices into the log tables.
 type Obs = (u32, u32);
 
+/// The polls the test uses: ballots cast, at most registered, votes at most cast, and at most
+/// [`MAX_REGISTERED`] registered (so counts fit the tables' 32-bit indices).
 fn usable(polls: &[Poll]) -> Vec<Poll> {
     polls
         .iter()
@@ -159,599 +217,44 @@ fn usable(polls: &[Poll]) -> Vec<Poll> {
         .collect()
 }
 
-/// `out[j] = ln Γ(x + j) − ln Γ(x)` for j = 0..=max.
-fn rising_log(x: f64, max: usize) -> Vec<f64> {
-    let mut out = Vec::with_capacity(max + 1);
-    let mut acc = 0.0;
-    out.push(acc);
-    for j in 0..max {
-        acc += (x + j as f64).ln();
-        out.push(acc);
-    }
-    out
+/// The least-squares starts of each L: `tries` vectors of standard normal parameters (as
+/// the package's `rnorm`), from ChaCha8 with `seed` (stream L); the fit with the smallest
+/// objective is kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Start {
+    pub seed: u64,
+    pub tries: usize,
 }
 
-struct Tables {
-    log_weight: f64,
-    a: Vec<f64>,
-    b: Vec<f64>,
-    ab: Vec<f64>,
-}
-
-impl Tables {
-    fn new(c: &Component, max: usize) -> Tables {
-        Tables {
-            log_weight: c.weight.ln(),
-            a: rising_log(c.alpha, max),
-            b: rising_log(c.beta, max),
-            ab: rising_log(c.alpha + c.beta, max),
-        }
-    }
-
-    /// ln w + ln BB(k; n) without the binomial coefficient.
-    fn log_term(&self, (k, n): Obs) -> f64 {
-        let (k, n) = (k as usize, n as usize);
-        self.log_weight + self.a[k] + self.b[n - k] - self.ab[n]
-    }
-}
-
-/// Responsibilities (row-major, one row of L per observation) and the log-likelihood without
-/// binomial coefficients.
-fn e_step(obs: &[Obs], comps: &[Component], max: usize) -> (Vec<f64>, f64) {
-    let tables: Vec<Tables> = comps.iter().map(|c| Tables::new(c, max)).collect();
-    let l = comps.len();
-    let mut resp = vec![0.0; obs.len() * l];
-    let sums: Vec<f64> = resp
-        .par_chunks_mut(CHUNK * l)
-        .zip(obs.par_chunks(CHUNK))
-        .map(|(rows, chunk)| {
-            let mut ll = 0.0;
-            for (row, &o) in rows.chunks_mut(l).zip(chunk) {
-                let mut top = f64::NEG_INFINITY;
-                for (r, t) in row.iter_mut().zip(&tables) {
-                    *r = t.log_term(o);
-                    top = top.max(*r);
-                }
-                let mut total = 0.0;
-                for r in row.iter_mut() {
-                    *r = (*r - top).exp();
-                    total += *r;
-                }
-                for r in row.iter_mut() {
-                    *r /= total;
-                }
-                ll += top + total.ln();
-            }
-            ll
-        })
-        .collect();
-    (resp, sums.iter().sum())
-}
-
-/// Survival counts of one component: A_j (k > j), B_j (n − k > j), C_j (n > j).
-struct Survival {
-    a: Vec<f64>,
-    b: Vec<f64>,
-    c: Vec<f64>,
-}
-
-impl Survival {
-    fn new(obs: &[Obs], resp: &[f64], l: usize, comp: usize, max: usize) -> Survival {
-        let mut a = vec![0.0; max + 1];
-        let mut b = vec![0.0; max + 1];
-        let mut c = vec![0.0; max + 1];
-        for (i, &(k, n)) in obs.iter().enumerate() {
-            let r = resp[i * l + comp];
-            a[k as usize] += r;
-            b[(n - k) as usize] += r;
-            c[n as usize] += r;
-        }
-        // Turn point masses at k into counts of k > j.
-        for v in [&mut a, &mut b, &mut c] {
-            let mut acc = 0.0;
-            for j in (0..v.len()).rev() {
-                let here = v[j];
-                v[j] = acc;
-                acc += here;
-            }
-            while v.last() == Some(&0.0) {
-                v.pop();
-            }
-        }
-        Survival { a, b, c }
-    }
-
-    /// Value, gradient and Hessian in (log α, log β).
-    fn eval(&self, la: f64, lb: f64) -> (f64, [f64; 2], [f64; 3]) {
-        let (al, be) = (la.exp(), lb.exp());
-        let s = al + be;
-        let (mut v, mut ga, mut gb, mut haa, mut hbb, mut hs) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
-        for (j, &w) in self.a.iter().enumerate() {
-            let x = al + j as f64;
-            v += w * x.ln();
-            ga += w / x;
-            haa -= w / (x * x);
-        }
-        for (j, &w) in self.b.iter().enumerate() {
-            let x = be + j as f64;
-            v += w * x.ln();
-            gb += w / x;
-            hbb -= w / (x * x);
-        }
-        let mut gs = 0.0;
-        for (j, &w) in self.c.iter().enumerate() {
-            let x = s + j as f64;
-            v -= w * x.ln();
-            gs += w / x;
-            hs += w / (x * x);
-        }
-        let (da, db) = (ga - gs, gb - gs);
-        let (daa, dbb, dab) = (haa + hs, hbb + hs, hs);
-        (v, [al * da, be * db], [al * al * daa + al * da, al * be * dab, be * be * dbb + be * db])
-    }
-
-    fn value(&self, la: f64, lb: f64) -> f64 {
-        let (al, be) = (la.exp(), lb.exp());
-        let s = al + be;
-        let mut v = 0.0;
-        for (j, &w) in self.a.iter().enumerate() {
-            v += w * (al + j as f64).ln();
-        }
-        for (j, &w) in self.b.iter().enumerate() {
-            v += w * (be + j as f64).ln();
-        }
-        for (j, &w) in self.c.iter().enumerate() {
-            v -= w * (s + j as f64).ln();
-        }
-        v
-    }
-
-    /// Projected Newton ascent from (la, lb) on the box.
-    fn maximise(&self, mut la: f64, mut lb: f64) -> (f64, f64) {
-        let (lo, hi) = LOG_BOUNDS;
-        for _ in 0..NEWTON_STEPS {
-            let (v, g, h) = self.eval(la, lb);
-            let free = |x: f64, gx: f64| !((x <= lo && gx < 0.0) || (x >= hi && gx > 0.0));
-            let (fa, fb) = (free(la, g[0]), free(lb, g[1]));
-            let (haa, hab, hbb) = (h[0], h[1], h[2]);
-            let d = match (fa, fb) {
-                (true, true) => {
-                    let det = haa * hbb - hab * hab;
-                    if haa < 0.0 && det > 0.0 {
-                        [-(hbb * g[0] - hab * g[1]) / det, -(haa * g[1] - hab * g[0]) / det]
-                    } else {
-                        g
-                    }
-                }
-                (true, false) => [if haa < 0.0 { -g[0] / haa } else { g[0] }, 0.0],
-                (false, true) => [0.0, if hbb < 0.0 { -g[1] / hbb } else { g[1] }],
-                (false, false) => break,
-            };
-            if !(d[0].is_finite() && d[1].is_finite()) {
-                break;
-            }
-            let mut t = 1.0;
-            let mut moved = false;
-            for _ in 0..50 {
-                let na = (la + t * d[0]).clamp(lo, hi);
-                let nb = (lb + t * d[1]).clamp(lo, hi);
-                let nv = self.value(na, nb);
-                if nv > v {
-                    let step = (na - la).abs() + (nb - lb).abs();
-                    la = na;
-                    lb = nb;
-                    moved = step > 1e-10;
-                    break;
-                }
-                t *= 0.5;
-            }
-            if !moved {
-                break;
-            }
-        }
-        (la, lb)
-    }
-}
-
-fn clamp_log(x: f64) -> f64 {
-    if x.is_finite() { x.ln().clamp(LOG_BOUNDS.0, LOG_BOUNDS.1) } else { LOG_BOUNDS.1 }
-}
-
-/// The documented start: L equal-count groups of the sorted shares, each at its median, with
-/// the sample's method-of-moments precision.
-fn initial(obs: &[Obs], l: usize) -> Vec<Component> {
-    let mut shares: Vec<f64> = obs.iter().map(|&(k, n)| f64::from(k) / f64::from(n)).collect();
-    shares.sort_by(f64::total_cmp);
-    let count = shares.len() as f64;
-    let mean = shares.iter().sum::<f64>() / count;
-    let var = shares.iter().map(|y| (y - mean).powi(2)).sum::<f64>() / count;
-    let binomial = obs
-        .iter()
-        .map(|&(k, n)| {
-            let y = f64::from(k) / f64::from(n);
-            y * (1.0 - y) / f64::from(n)
-        })
-        .sum::<f64>()
-        / count;
-    let extra = (var - binomial).max(var * 0.1).max(1e-9);
-    let precision = (mean * (1.0 - mean) / extra - 1.0).max(1.0);
-    (0..l)
-        .map(|c| {
-            let pos = ((2 * c + 1) * shares.len()) / (2 * l);
-            let m = shares.get(pos).copied().unwrap_or(mean).clamp(0.01, 0.99);
-            Component {
-                weight: 1.0 / l as f64,
-                alpha: clamp_log(m * precision).exp(),
-                beta: clamp_log((1.0 - m) * precision).exp(),
-            }
-        })
-        .collect()
-}
-
-fn em(obs: &[Obs], max: usize, mut comps: Vec<Component>, log_binom: f64) -> Mixture {
-    let l = comps.len();
-    let mut prev = f64::NEG_INFINITY;
-    let mut iterations = 0;
-    let mut ll;
-    let mut prev_density: Option<Vec<f64>> = None;
-    loop {
-        let (resp, now) = e_step(obs, &comps, max);
-        ll = now;
-        if iterations >= EM_MAX_ITERATIONS || (now - prev).abs() <= EM_TOLERANCE * now.abs() {
-            break;
-        }
-        {
-            let d = mixture_density(&Mixture {
-                components: comps.clone(),
-                log_likelihood: 0.0,
-                iterations: 0,
-                correlation_with_previous: None,
-            });
-            if let Some(p) = &prev_density
-                && correlation(p, &d) >= SELECTION_CORRELATION
-            {
-                break;
-            }
-            prev_density = Some(d);
-        }
-        prev = now;
-        iterations += 1;
-        let total = obs.len() as f64;
-        comps = comps
-            .par_iter()
-            .enumerate()
-            .map(|(c, comp)| {
-                let weight: f64 = (0..obs.len()).map(|i| resp[i * l + c]).sum::<f64>() / total;
-                if weight <= 0.0 {
-                    return Component { weight: f64::MIN_POSITIVE, ..*comp };
-                }
-                let s = Survival::new(obs, &resp, l, c, max);
-                let (la, lb) = s.maximise(comp.alpha.ln(), comp.beta.ln());
-                Component { weight, alpha: la.exp(), beta: lb.exp() }
-            })
-            .collect();
-    }
-    Mixture {
-        components: comps,
-        log_likelihood: ll + log_binom,
-        iterations,
-        correlation_with_previous: None,
-    }
-}
+/// Random starts tried by [`spikes`] for every L (the best least-squares fit is kept).
+pub const FIT_TRIES: usize = 10;
 
 /// The mixture's beta density on 1001 points over [0.01, 0.99].
 pub fn mixture_density(m: &Mixture) -> Vec<f64> {
-    let ln_beta = |a: f64, b: f64| {
-        statrs::function::gamma::ln_gamma(a) + statrs::function::gamma::ln_gamma(b)
-            - statrs::function::gamma::ln_gamma(a + b)
-    };
-    let consts: Vec<f64> = m.components.iter().map(|c| ln_beta(c.alpha, c.beta)).collect();
-    (0..GRID)
-        .map(|g| {
-            let x = 0.01 + 0.98 * g as f64 / (GRID - 1) as f64;
-            m.components
-                .iter()
-                .zip(&consts)
-                .map(|(c, k)| {
-                    c.weight * ((c.alpha - 1.0) * x.ln() + (c.beta - 1.0) * (-x).ln_1p() - k).exp()
-                })
-                .sum()
-        })
-        .collect()
-}
-
-fn correlation(x: &[f64], y: &[f64]) -> f64 {
-    let n = x.len() as f64;
-    let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
-    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
-    for (a, b) in x.iter().zip(y) {
-        sxy += (a - mx) * (b - my);
-        sxx += (a - mx).powi(2);
-        syy += (b - my).powi(2);
-    }
-    let r = sxy / (sxx * syy).sqrt();
-    if r.is_finite() { r } else { 0.0 }
+    fit::Grid::new().density(&m.components)
 }
 
 /// Fits the mixture of beta-binomials to counts (k, n), k ≤ n, n ≥ 1, choosing L as the
-/// module documentation says. None when no count is usable.
-pub fn fit_mixture(counts: &[(u64, u64)]) -> Option<Mixture> {
+/// module documentation says, from the given start. None when no count is usable.
+pub fn fit_mixture(counts: &[(u64, u64)], start: Start) -> Option<Mixture> {
     let obs: Vec<Obs> = counts
         .iter()
         .filter(|&&(k, n)| n > 0 && k <= n && n <= MAX_REGISTERED)
         .map(|&(k, n)| (k as u32, n as u32))
         .collect();
-    fit_obs(&obs)
+    fit::fit_obs(&obs, start)
 }
 
-fn fit_obs(obs: &[Obs]) -> Option<Mixture> {
-    if obs.is_empty() {
-        return None;
-    }
-    let max = obs.iter().map(|&(_, n)| n as usize).max().unwrap_or(0);
-    let log_binom: f64 = obs
-        .iter()
-        .map(|&(k, n)| {
-            use statrs::function::gamma::ln_gamma;
-            ln_gamma(f64::from(n) + 1.0)
-                - ln_gamma(f64::from(k) + 1.0)
-                - ln_gamma(f64::from(n - k) + 1.0)
-        })
-        .sum();
-    let kde = share_kde(obs);
-    let start = |l: usize| least_squares_start(&kde, initial(obs, l));
-    let mut best = em(obs, max, start(1), log_binom);
-    let mut density = mixture_density(&best);
-    for l in 2..=MAX_COMPONENTS {
-        let mut next = em(obs, max, start(l), log_binom);
-        let next_density = mixture_density(&next);
-        let r = correlation(&density, &next_density);
-        next.correlation_with_previous = Some(r);
-        best = next;
-        density = next_density;
-        if r >= SELECTION_CORRELATION {
-            break;
-        }
-    }
-    Some(best)
-}
-
-/// Gaussian KDE (bandwidth 0.001) of the shares k/n on the 1001 points of [0.01, 0.99], from
-/// a histogram of 20,000 bins over [0, 1].
-fn share_kde(obs: &[Obs]) -> Vec<f64> {
-    const FINE: usize = 20_000;
-    const BW: f64 = 0.001;
-    let mut hist = vec![0.0; FINE];
-    for &(k, n) in obs {
-        let y = f64::from(k) / f64::from(n);
-        hist[((y * FINE as f64) as usize).min(FINE - 1)] += 1.0;
-    }
-    let total = obs.len().max(1) as f64;
-    let norm = 1.0 / (total * BW * (2.0 * std::f64::consts::PI).sqrt());
-    let reach = (6.0 * BW * FINE as f64) as isize;
-    (0..GRID)
-        .map(|g| {
-            let x = 0.01 + 0.98 * g as f64 / (GRID - 1) as f64;
-            let centre = (x * FINE as f64) as isize;
-            let mut s = 0.0;
-            for j in (centre - reach).max(0)..(centre + reach).min(FINE as isize) {
-                let z = ((j as f64 + 0.5) / FINE as f64 - x) / BW;
-                s += hist[j as usize] * (-0.5 * z * z).exp();
-            }
-            s * norm
-        })
-        .collect()
-}
-
-/// The spec's start: the mixture of betas fitted by least squares to the KDE of the shares
-/// (1001 points over [0.01, 0.99]) with Nelder–Mead over (weight logits, log α, log β), the
-/// logs clamped to the bounds, from `from`.
-fn least_squares_start(kde: &[f64], from: Vec<Component>) -> Vec<Component> {
-    let l = from.len();
-    let decode = |theta: &[f64]| -> Vec<Component> {
-        let top = theta[..l - 1].iter().copied().fold(0.0_f64, f64::max);
-        let e: Vec<f64> =
-            (0..l).map(|c| if c + 1 < l { (theta[c] - top).exp() } else { (-top).exp() }).collect();
-        let total: f64 = e.iter().sum();
-        (0..l)
-            .map(|c| {
-                let la = theta[l - 1 + 2 * c].clamp(LOG_BOUNDS.0, LOG_BOUNDS.1);
-                let lb = theta[l + 2 * c].clamp(LOG_BOUNDS.0, LOG_BOUNDS.1);
-                Component { weight: e[c] / total, alpha: la.exp(), beta: lb.exp() }
-            })
-            .collect()
-    };
-    let loss = |theta: &[f64]| -> f64 {
-        let m = Mixture {
-            components: decode(theta),
-            log_likelihood: 0.0,
-            iterations: 0,
-            correlation_with_previous: None,
-        };
-        let d = mixture_density(&m);
-        let v: f64 = d.iter().zip(kde).map(|(a, b)| (a - b).powi(2)).sum();
-        if v.is_finite() { v } else { f64::MAX }
-    };
-    let mut x0 = vec![0.0; l - 1];
-    for c in &from {
-        x0.push(c.alpha.ln());
-        x0.push(c.beta.ln());
-    }
-    // Two restarts from the best point with a fresh simplex: Nelder–Mead stalls otherwise.
-    let mut best = x0;
-    for _ in 0..3 {
-        best = nelder_mead(&loss, best, 0.5, 400 * (3 * l));
-    }
-    decode(&best)
-}
-
-/// Nelder–Mead (standard coefficients 1, 2, 0.5, 0.5) from x0 with an axis simplex of `step`.
-fn nelder_mead(f: &dyn Fn(&[f64]) -> f64, x0: Vec<f64>, step: f64, max_evals: usize) -> Vec<f64> {
-    let dim = x0.len();
-    if dim == 0 {
-        return x0;
-    }
-    let mut pts: Vec<(f64, Vec<f64>)> = Vec::with_capacity(dim + 1);
-    pts.push((f(&x0), x0.clone()));
-    for i in 0..dim {
-        let mut x = x0.clone();
-        x[i] += step;
-        pts.push((f(&x), x));
-    }
-    let mut evals = dim + 1;
-    while evals < max_evals {
-        pts.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let (best, worst) = (pts[0].0, pts[dim].0);
-        if (worst - best).abs() <= 1e-12 * best.abs().max(1e-300) {
-            break;
-        }
-        let centroid: Vec<f64> =
-            (0..dim).map(|j| pts[..dim].iter().map(|p| p.1[j]).sum::<f64>() / dim as f64).collect();
-        let along = |t: f64| -> Vec<f64> {
-            centroid.iter().zip(&pts[dim].1).map(|(c, w)| c + t * (w - c)).collect()
-        };
-        let xr = along(-1.0);
-        let fr = f(&xr);
-        evals += 1;
-        if fr < pts[0].0 {
-            let xe = along(-2.0);
-            let fe = f(&xe);
-            evals += 1;
-            pts[dim] = if fe < fr { (fe, xe) } else { (fr, xr) };
-        } else if fr < pts[dim - 1].0 {
-            pts[dim] = (fr, xr);
-        } else {
-            let xc = if fr < worst { along(-0.5) } else { along(0.5) };
-            let fc = f(&xc);
-            evals += 1;
-            if fc < fr.min(worst) {
-                pts[dim] = (fc, xc);
-            } else {
-                let x_best = pts[0].1.clone();
-                for p in pts.iter_mut().skip(1) {
-                    let x: Vec<f64> =
-                        x_best.iter().zip(&p.1).map(|(b, v)| b + 0.5 * (v - b)).collect();
-                    *p = (f(&x), x);
-                    evals += 1;
-                }
-            }
-        }
-    }
-    pts.sort_by(|a, b| a.0.total_cmp(&b.0));
-    pts.swap_remove(0).1
-}
-
-/// R's `density(y, bw = 1e-4, from = 0, to = 1, n = 1001)` (R ≥ 3.4): linear binning with
-/// weights 1/n onto 1024 points over [−4bw, 1 + 4bw], zero padding to 2048, circular
-/// convolution with the Gaussian kernel sampled as R samples it (spacing 2(up − lo)/2047, not
-/// the binning spacing), negative values set to 0, and linear interpolation to the 1001 grid
-/// points. The convolution is direct: kernel terms beyond 12 bandwidths are below 1e-31 of the
-/// centre and are dropped. `binned` holds the binning with unit weights (2048 entries are
-/// not needed: the padded half stays 0); `count` is n.
+/// R's `density(y, bw = 1e-4, from = 0, to = 1, n = 1001)` from a linear binning with unit
+/// weights onto the 1024 points over [−4bw, 1 + 4bw] (module `kde` describes the emulation); `count`
+/// is n.
 pub fn r_density(binned: &[f64], count: usize) -> Vec<f64> {
-    let n = R_POINTS;
-    let (lo, up) = (-4.0 * BANDWIDTH, 1.0 + 4.0 * BANDWIDTH);
-    let kstep = 2.0 * (up - lo) / (2 * n - 1) as f64;
-    let norm = 1.0 / (BANDWIDTH * (2.0 * std::f64::consts::PI).sqrt());
-    let reach = ((12.0 * BANDWIDTH) / kstep).floor() as usize;
-    let kernel: Vec<f64> = (0..=reach)
-        .map(|d| {
-            let z = d as f64 * kstep / BANDWIDTH;
-            norm * (-0.5 * z * z).exp()
-        })
-        .collect();
-    let weight = 1.0 / count.max(1) as f64;
-    let smoothed: Vec<f64> = (0..n)
-        .map(|i| {
-            let mut s = 0.0;
-            for (d, k) in kernel.iter().enumerate() {
-                if let Some(y) = binned.get(i + d) {
-                    s += y * k;
-                }
-                if d > 0
-                    && let Some(j) = i.checked_sub(d)
-                {
-                    s += binned[j] * k;
-                }
-            }
-            (s * weight).max(0.0)
-        })
-        .collect();
-    let xdelta = (up - lo) / (n - 1) as f64;
-    (0..GRID)
-        .map(|g| {
-            let x = g as f64 / (GRID - 1) as f64;
-            let pos = (x - lo) / xdelta;
-            let i = (pos.floor().max(0.0) as usize).min(n - 2);
-            let x0 = lo + i as f64 * xdelta;
-            let f = (x - x0) / xdelta;
-            smoothed[i] + (smoothed[i + 1] - smoothed[i]) * f
-        })
-        .collect()
-}
-
-/// Adds y to R's linear binning (`BinDist`) with unit weight.
-fn bin_linear(binned: &mut [f64], y: f64) {
-    let n = R_POINTS;
-    let lo = -4.0 * BANDWIDTH;
-    let xdelta = (1.0 + 8.0 * BANDWIDTH) / (n - 1) as f64;
-    let pos = (y - lo) / xdelta;
-    let ix = pos.floor();
-    let fx = pos - ix;
-    if ix >= 0.0 && ix <= (n - 2) as f64 {
-        let i = ix as usize;
-        binned[i] += 1.0 - fx;
-        binned[i + 1] += fx;
-    } else if ix == -1.0 {
-        binned[0] += fx;
-    } else if ix == (n - 1) as f64 {
-        binned[n - 1] += 1.0 - fx;
+    thread_local! {
+        static SHARES: kde::Kde = kde::Kde::new(BANDWIDTH, 0.0, 1.0, GRID);
     }
-}
-
-/// Index of the bin (centred on k/1000, width 0.001, right-closed) holding v/t, in integers:
-/// the smallest b with v/t ≤ (2b + 1)/2000.
-fn bin_of(v: u64, t: u64) -> usize {
-    if t == 0 {
-        return 0;
-    }
-    let (num, t) = (2000 * v, t);
-    if num <= t {
-        return 0;
-    }
-    let b = (num - t).div_ceil(2 * t);
-    (b as usize).min(GRID - 1)
-}
-
-/// Posterior component probabilities, as cumulative rows.
-fn cumulative(obs: &[Obs], m: &Mixture) -> (Vec<f64>, usize) {
-    let max = obs.iter().map(|&(_, n)| n as usize).max().unwrap_or(0);
-    let (mut resp, _) = e_step(obs, &m.components, max);
-    let l = m.components.len();
-    for row in resp.chunks_mut(l) {
-        let mut acc = 0.0;
-        for r in row.iter_mut() {
-            acc += *r;
-            *r = acc;
-        }
-    }
-    (resp, l)
-}
-
-fn pick(row: &[f64], u: f64) -> usize {
-    let total = row.last().copied().unwrap_or(1.0);
-    row.iter().position(|&c| u * total < c).unwrap_or(row.len().saturating_sub(1))
-}
-
-/// p ~ Beta(k + α, n − k + β) as X/(X + Y) with X, Y gamma variates (Marsaglia–Tsang: cheaper
-/// than Cheng's beta sampler at these shapes), then Bin(trials, p).
-fn draw<R: rand::Rng + ?Sized>(k: u64, n: u64, comp: &Component, rng: &mut R, trials: u64) -> u64 {
-    let a = k as f64 + comp.alpha;
-    let b = (n - k) as f64 + comp.beta;
-    let x = Gamma::new(a, 1.0).map_or(a, |d| d.sample(rng));
-    let y = Gamma::new(b, 1.0).map_or(b, |d| d.sample(rng));
-    let p = if x + y > 0.0 { x / (x + y) } else { a / (a + b) };
-    Binomial::new(trials, p).map_or(0, |d| d.sample(rng))
+    let w = 1.0 / count.max(1) as f64;
+    let weighted: Vec<f64> = binned.iter().map(|b| b * w).collect();
+    SHARES.with(|k| k.density(&weighted))
 }
 
 /// The test with mixtures fitted by [`fit_mixture`]. None when no poll is usable.
@@ -759,9 +262,9 @@ pub fn spikes(polls: &[Poll], resamples: usize, seed: u64) -> Option<Spikes> {
     let used = usable(polls);
     let turnout: Vec<Obs> = used.iter().map(|p| (p.cast as u32, p.registered as u32)).collect();
     let votes: Vec<Obs> = used.iter().map(|p| (p.votes as u32, p.cast as u32)).collect();
-    let t = fit_obs(&turnout)?;
-    let v = fit_obs(&votes)?;
-    spikes_with(polls, &t, &v, resamples, seed)
+    let start = Start { seed, tries: FIT_TRIES };
+    let (t, v) = rayon::join(|| fit::fit_obs(&turnout, start), || fit::fit_obs(&votes, start));
+    spikes_with(polls, &t?, &v?, resamples, seed)
 }
 
 /// The test with given mixtures (e.g. the R package's published fit). None when no poll is
@@ -773,8 +276,10 @@ pub fn spikes_with(
     resamples: usize,
     seed: u64,
 ) -> Option<Spikes> {
+    use resample::{Accumulator, UNIT, Workspace, Wyrand, add_share, bin_of};
     let valid = |m: &Mixture| {
         !m.components.is_empty()
+            && m.components.len() < 256
             && m.components.iter().all(|c| {
                 c.weight.is_finite()
                     && c.weight > 0.0
@@ -794,64 +299,102 @@ pub fn spikes_with(
     let count = used.len();
     let t_obs: Vec<Obs> = used.iter().map(|p| (p.cast as u32, p.registered as u32)).collect();
     let v_obs: Vec<Obs> = used.iter().map(|p| (p.votes as u32, p.cast as u32)).collect();
-    let (t_cum, lt) = cumulative(&t_obs, turnout);
-    let (v_cum, lv) = cumulative(&v_obs, votes);
-
-    let mut observed_bins = vec![0u64; GRID];
-    let mut binned = vec![0.0; R_POINTS];
-    for p in &used {
-        observed_bins[bin_of(p.votes, p.cast)] += 1;
-        bin_linear(&mut binned, p.votes as f64 / p.cast as f64);
-    }
-    let ydens = r_density(&binned, count);
-
-    let one = |b: usize| -> (Vec<f64>, Vec<u64>) {
-        let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        rng.set_stream(b as u64);
-        let mut binned = vec![0.0; R_POINTS];
-        let mut bins = vec![0u64; GRID];
-        for (i, p) in used.iter().enumerate() {
-            let ct = pick(&t_cum[i * lt..(i + 1) * lt], rng.random::<f64>());
-            let tc = &turnout.components[ct];
-            let ts = draw(p.cast, p.registered, tc, &mut rng, p.registered);
-            let cv = pick(&v_cum[i * lv..(i + 1) * lv], rng.random::<f64>());
-            let vc = &votes.components[cv];
-            let vs = draw(p.votes, p.cast, vc, &mut rng, ts);
-            let y = if ts == 0 { 0.0 } else { vs as f64 / ts as f64 };
-            bins[bin_of(vs, ts)] += 1;
-            bin_linear(&mut binned, y);
-        }
-        (r_density(&binned, count), bins)
-    };
-    let (ymax, sums) = (0..resamples).into_par_iter().map(one).reduce(
-        || (vec![0.0; GRID], vec![0u64; GRID]),
-        |(mut m, mut s), (m2, s2)| {
-            for (a, b) in m.iter_mut().zip(&m2) {
-                *a = a.max(*b);
-            }
-            for (a, b) in s.iter_mut().zip(&s2) {
-                *a += b;
-            }
-            (m, s)
-        },
+    let ((t_resp, _), (v_resp, _)) = rayon::join(
+        || fit::e_step(&t_obs, &turnout.components),
+        || fit::e_step(&v_obs, &votes.components),
     );
+    let (lt, lv) = (turnout.components.len(), votes.components.len());
+    let t_shapes: Vec<(f64, f64)> = turnout.components.iter().map(|c| (c.alpha, c.beta)).collect();
+    let v_shapes: Vec<(f64, f64)> = votes.components.iter().map(|c| (c.alpha, c.beta)).collect();
+
+    let share = |p: &Poll| p.votes as f64 / p.cast as f64;
+    let mut observed_bins = vec![0u64; GRID];
+    let mut observed_binned = vec![0u64; R_POINTS];
+    for p in &used {
+        let y = share(p);
+        observed_bins[bin_of(p.votes, p.cast, y)] += 1;
+        add_share(&mut observed_binned, y);
+    }
+    let to_f64 = |b: &[u64]| b.iter().map(|&x| x as f64 / UNIT).collect::<Vec<f64>>();
+    let ydens = r_density(&to_f64(&observed_binned), count);
+
+    // Stations in order of their share, so that a worker's draws land near each other.
+    let mut order: Vec<usize> = (0..count).collect();
+    order.sort_by(|&a, &b| share(&used[a]).total_cmp(&share(&used[b])).then(a.cmp(&b)));
+    let root = resample::root(seed);
+    // The TAIL + 1 largest resampled densities at each point, largest first.
+    let mut top: Vec<Vec<f64>> = (0..GRID).map(|_| Vec::with_capacity(TAIL + 2)).collect();
+    let mut exceed = vec![0u64; GRID];
+    let mut sums = vec![0u64; GRID];
+    let (mut done, mut batch) = (0usize, 0u64);
+    while done < resamples {
+        let this = (resamples - done).min(resample::BATCH);
+        let groups = (2 * rayon::current_num_threads()).clamp(1, count);
+        let acc = (0..groups)
+            .into_par_iter()
+            .map(|g| {
+                let mut acc = Accumulator::new(this);
+                let mut ws = Workspace::default();
+                for &i in &order[g * count / groups..(g + 1) * count / groups] {
+                    let p = &used[i];
+                    let station = resample::Station {
+                        registered: p.registered as u32,
+                        cast: p.cast as u32,
+                        votes: p.votes as u32,
+                        turnout_posterior: &t_resp[i * lt..(i + 1) * lt],
+                        vote_posterior: &v_resp[i * lv..(i + 1) * lv],
+                    };
+                    let mut rng = Wyrand::from_stream(&root, (batch << 32) | i as u64);
+                    resample::resample_station(
+                        &station, &t_shapes, &v_shapes, this, &mut rng, &mut ws, &mut acc,
+                    );
+                }
+                acc
+            })
+            .reduce_with(Accumulator::merge)?;
+        let densities: Vec<Vec<f64>> = (0..this)
+            .into_par_iter()
+            .map(|b| r_density(&to_f64(&acc.resample(b)), count))
+            .collect();
+        // Per point: how many resamples reach the observed density, and the largest values.
+        top.par_iter_mut().zip(exceed.par_iter_mut()).enumerate().for_each(|(g, (top, x))| {
+            for d in &densities {
+                let v = d[g];
+                *x += u64::from(v >= ydens[g]);
+                if top.len() < TAIL + 1 || v > top[TAIL] {
+                    let at = top.partition_point(|&t| t >= v);
+                    top.insert(at, v);
+                    top.truncate(TAIL + 1);
+                }
+            }
+        });
+        for (s, b) in sums.iter_mut().zip(&acc.bins) {
+            *s += b;
+        }
+        done += this;
+        batch += 1;
+    }
+    let total = count as f64;
+    let observed: Vec<f64> = observed_bins.iter().map(|&o| o as f64 / total).collect();
+    let expected: Vec<f64> =
+        sums.iter().map(|&s| s as f64 / (total * resamples.max(1) as f64)).collect();
     let mut fraud = 0.0;
     let mut flagged = Vec::new();
-    let total = count as f64;
     for b in 0..GRID {
-        if resamples > 0 && ymax[b] < ydens[b] {
-            let observed = observed_bins[b] as f64 / total;
-            let expected = sums[b] as f64 / (total * resamples as f64);
-            fraud += (observed - expected).max(0.0);
+        if resamples > 0 && exceed[b] == 0 {
+            fraud += (observed[b] - expected[b]).max(0.0);
             flagged.push(FlaggedBin {
                 centre: b as f64 / (GRID - 1) as f64,
-                observed,
-                expected,
+                observed: observed[b],
+                expected: expected[b],
                 density: ydens[b],
-                max_resampled: ymax[b],
+                max_resampled: top[b].first().copied().unwrap_or(0.0),
             });
         }
     }
+    let reach: Vec<f64> =
+        (0..GRID).map(|g| exceedance(&top[g], exceed[g], ydens[g], resamples)).collect();
+    let mc = monte_carlo(&observed, &expected, &reach, resamples, count, seed);
     Some(Spikes {
         polls: count,
         excluded: polls.len() - count,
@@ -859,22 +402,119 @@ pub fn spikes_with(
         seed,
         fraud_percent: 100.0 * fraud,
         flagged,
+        interval: mc.interval,
+        monte_carlo_sd: mc.sd,
         turnout: turnout.clone(),
         votes: votes.clone(),
     })
 }
 
+/// Replications of the test simulated for the Monte Carlo interval.
+pub const INTERVAL_REPLICATIONS: usize = 4000;
+/// Resampled densities above the threshold of the tail fit (peaks over threshold).
+pub const TAIL: usize = 20;
+
+struct MonteCarlo {
+    interval: (f64, f64),
+    sd: f64,
+}
+
+/// The chance that one resample's density at a point reaches the observed density y: the
+/// share of resamples that did when y is within the TAIL + 1 largest (at least TAIL/B then),
+/// beyond them an exponential tail fitted to the TAIL largest excesses over the (TAIL + 1)-th
+/// largest u: (TAIL/B)·exp(−(y − u)/σ), σ their mean excess.
+fn exceedance(top: &[f64], exceed: u64, y: f64, resamples: usize) -> f64 {
+    let b = resamples.max(1) as f64;
+    let Some(&u) = top.get(TAIL) else {
+        return exceed as f64 / b;
+    };
+    if y <= u {
+        return exceed as f64 / b;
+    }
+    let sigma = top[..TAIL].iter().map(|v| v - u).sum::<f64>() / TAIL as f64;
+    if sigma <= 0.0 {
+        return 0.0;
+    }
+    (TAIL as f64 / b) * (-(y - u) / sigma).exp()
+}
+
+/// The Monte Carlo distribution of the estimate: what another run with B fresh resamples (the
+/// same mixtures) would give. A point is flagged in a replication with probability
+/// (1 − p_g)^B, p_g from [`exceedance`]; the mean resampled share is redrawn from a normal with
+/// its largest possible Monte Carlo variance (a bin's count is a sum of independent indicators,
+/// so its variance is at most its mean); points are taken as independent. Points that would be
+/// flagged with probability below 1e-12 are left out. Seeded (ChaCha8, stream 2^63 of the
+/// seed).
+fn monte_carlo(
+    observed: &[f64],
+    expected: &[f64],
+    reach: &[f64],
+    resamples: usize,
+    count: usize,
+    seed: u64,
+) -> MonteCarlo {
+    use rand::RngExt;
+    use rand_distr::StandardNormal;
+    if resamples == 0 {
+        return MonteCarlo { interval: (0.0, 0.0), sd: 0.0 };
+    }
+    let b = resamples as f64;
+    let total = count as f64;
+    // Points that could be flagged and could weigh: (observed, mean, its sd, P(flag)).
+    let points: Vec<(f64, f64, f64, f64)> = (0..observed.len())
+        .map(|g| {
+            let flag = (b * (-reach[g]).ln_1p()).exp();
+            (observed[g], expected[g], (expected[g] / (total * b)).sqrt(), flag)
+        })
+        .filter(|&(o, e, sd, flag)| flag >= 1e-12 && o > e - 8.0 * sd)
+        .collect();
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(1 << 63);
+    let mut values: Vec<f64> = (0..INTERVAL_REPLICATIONS)
+        .map(|_| {
+            let mut f = 0.0;
+            for &(o, e, sd, flag) in &points {
+                let z: f64 = rng.sample(StandardNormal);
+                if rng.random::<f64>() < flag {
+                    f += (o - (e + sd * z)).max(0.0);
+                }
+            }
+            100.0 * f
+        })
+        .collect();
+    values.sort_by(f64::total_cmp);
+    let n = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    let sd = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+    let at = |q: f64| values[((q * n) as usize).min(values.len() - 1)];
+    MonteCarlo { interval: (at(0.025), at(0.975)), sd }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rand_distr::{Binomial, Distribution, Gamma};
+    use resample::{UNIT, add_share, bin_of};
+
+    fn bin(v: u64, t: u64) -> usize {
+        bin_of(v, t, v as f64 / t as f64)
+    }
 
     #[test]
     fn bins_are_right_closed_and_centred() {
-        assert_eq!(bin_of(0, 10), 0);
-        assert_eq!(bin_of(1, 2000), 0); // 0.0005 closes bin 0
-        assert_eq!(bin_of(3, 2000), 1); // 0.0015 closes bin 1
-        assert_eq!(bin_of(1, 2), 500);
-        assert_eq!(bin_of(7, 7), GRID - 1);
+        assert_eq!(bin(0, 10), 0);
+        assert_eq!(bin(1, 2000), 0); // 0.0005 closes bin 0
+        assert_eq!(bin(3, 2000), 1); // 0.0015 closes bin 1
+        assert_eq!(bin(1, 2), 500);
+        assert_eq!(bin(7, 7), GRID - 1);
+        assert_eq!(bin_of(0, 0, 0.0), 0);
+        // The integer rule, not the float guess, decides: every v/t for small t.
+        for t in 1..300u64 {
+            for v in 0..=t {
+                let want = (0..GRID).find(|&b| 2000 * v <= (2 * b as u64 + 1) * t);
+                assert_eq!(Some(bin(v, t)), want, "{v}/{t}");
+            }
+        }
     }
 
     #[test]
@@ -889,16 +529,17 @@ mod tests {
                 (Binomial::new(400, p).expect("binomial").sample(&mut rng), 400)
             })
             .collect();
-        let m = fit_mixture(&counts).expect("fit");
+        let m = fit_mixture(&counts, Start { seed: 3, tries: FIT_TRIES }).expect("fit");
         let mean: f64 = m.components.iter().map(|c| c.weight * c.alpha / (c.alpha + c.beta)).sum();
         assert!((mean - 0.4).abs() < 0.01, "{m:?}");
     }
 
     #[test]
     fn r_density_of_a_point_stays_next_to_it() {
-        let mut binned = vec![0.0; R_POINTS];
-        bin_linear(&mut binned, 0.5);
-        assert!((binned.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        let mut fixed = vec![0u64; R_POINTS];
+        add_share(&mut fixed, 0.5);
+        assert_eq!(fixed.iter().sum::<u64>(), UNIT as u64);
+        let binned: Vec<f64> = fixed.iter().map(|&x| x as f64 / UNIT).collect();
         let d = r_density(&binned, 1);
         for (g, y) in d.iter().enumerate() {
             assert_eq!(*y > 1e-9, (499..=501).contains(&g), "{g} {y}");

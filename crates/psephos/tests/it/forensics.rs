@@ -41,8 +41,20 @@ fn canada_2011_passes_the_battery() {
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let v = json_of(&out);
     let tests = v["tests"].as_array().expect("tests");
-    assert_eq!(tests.len(), 4);
-    assert_eq!(tests[3]["name"], "protocol_arithmetic");
+    let names: Vec<&str> = tests.iter().filter_map(|t| t["name"].as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "integer_percentages",
+            "last_digit_ballots_issued",
+            "last_digit_leader_votes",
+            "protocol_arithmetic",
+            "rozenas_spikes"
+        ]
+    );
+    for t in tests {
+        assert_ci(t);
+    }
     for t in tests.iter().filter(|t| !t["p_value"].is_null()) {
         for key in ["name", "statistic", "p_value", "effect", "ci", "assumptions"] {
             assert!(!t[key].is_null(), "{key} missing in {t}");
@@ -54,6 +66,56 @@ fn canada_2011_passes_the_battery() {
     assert_eq!(integer["name"], "integer_percentages");
     for key in ["observed", "expected", "excess"] {
         assert!(integer[key].is_number(), "{key}");
+    }
+    // The interval is the documented normal one around the excess.
+    let (excess, sd) =
+        (integer["excess"].as_f64(), integer["by_criterion_and_weight"][0]["sd"].as_f64());
+    let (Some(excess), Some(sd)) = (excess, sd) else { panic!("{integer}") };
+    assert!((integer["ci"][0].as_f64().unwrap_or(0.0) - (excess - 1.959964 * sd)).abs() < 1e-3);
+    // Rozenas' spikes on a clean election: an estimate well under 1 % of the polls, with its
+    // Monte Carlo interval (psephos's fit: 0.074 % on average over seeds, sd 0.028 %).
+    let spikes = &tests[4];
+    assert!(spikes["p_value"].is_null());
+    assert_eq!(spikes["resamples"], 1000);
+    assert!(spikes["effect"].as_f64().is_some_and(|e| (0.0..0.16).contains(&e)), "{spikes}");
+    assert!(spikes["ci"][1].as_f64().is_some_and(|hi| hi < 0.3), "{spikes}");
+    assert_eq!(spikes["turnout_mixture"]["components"].as_array().map(Vec::len), Some(2));
+    // The table shows every test with its interval.
+    let table = psephos(
+        &dir.0,
+        &[
+            "forensics",
+            &path.display().to_string(),
+            "--registered",
+            "N",
+            "--ballots-issued",
+            "t",
+            "--leader",
+            "v",
+            "--spikes",
+            "0",
+        ],
+    );
+    assert_eq!(table.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(text.contains("effect [95% CI]") && text.contains("protocol_arithmetic"), "{text}");
+    assert!(!text.contains("rozenas_spikes"), "--spikes 0 leaves the test out: {text}");
+    let integer_line = text.lines().find(|l| l.starts_with("integer_percentages")).unwrap_or("");
+    assert!(integer_line.contains('[') && integer_line.contains(']'), "{text}");
+}
+
+/// Every test carries `ci`: two ordered numbers, or null with a stated reason.
+fn assert_ci(t: &serde_json::Value) {
+    match t["ci"].as_array() {
+        Some(ci) => {
+            let (lo, hi) = (ci[0].as_f64(), ci[1].as_f64());
+            assert!(ci.len() == 2 && lo.zip(hi).is_some_and(|(lo, hi)| lo <= hi), "{t}");
+            assert!(t["ci_method"].as_str().is_some_and(|m| !m.is_empty()), "{t}");
+        }
+        None => {
+            assert!(t["ci"].is_null(), "{t}");
+            assert!(t["ci_note"].as_str().is_some_and(|m| !m.is_empty()), "{t}");
+        }
     }
 }
 
@@ -165,6 +227,9 @@ fn a_clean_demo_package_is_not_flagged() {
         assert!(t["p_holm"].as_f64().is_some_and(|p| p > 0.01), "{t}");
     }
     // The demo's forms add up.
+    for t in v["tests"].as_array().expect("tests") {
+        assert_ci(t);
+    }
     let arithmetic =
         v["tests"].as_array().and_then(|a| a.iter().find(|t| t["name"] == "protocol_arithmetic"));
     assert_eq!(arithmetic.map(|t| t["statistic"].clone()), Some(serde_json::json!(0)));
@@ -241,6 +306,7 @@ fn same_area_comparison_finds_votes_added_at_hand_counted_stations() {
     let excess = t["effect"].as_f64().unwrap_or(0.0);
     // About the planted 8,400 votes (the scanner rates carry some noise).
     assert!((excess - planted as f64).abs() < 0.25 * planted as f64, "{excess} vs {planted}");
+    assert_ci(&t);
     let ci = t["ci"].as_array().expect("ci");
     assert!(ci[0].as_f64().is_some_and(|lo| lo > 0.0), "{t}");
     assert!(t["p_value"].as_f64().is_some_and(|p| p < 0.01));
