@@ -788,8 +788,10 @@ pub(crate) fn results_from_log(
     package_dir: &Path,
     forms: &[psephos_ledger::AcceptedForm],
 ) -> Result<Vec<(String, Vec<u8>)>, String> {
+    let timer = crate::pipeline::Timer::start();
     let package = psephos_io::load_package(package_dir)
         .map_err(|e| crate::output::diagnostics_text(&e.diagnostics))?;
+    timer.lap("results: load package");
     // One line per leaf up to the last form, so a diagnostic's line is the leaf index + 1.
     let mut jsonl = Vec::new();
     let mut line = 0u64;
@@ -798,12 +800,13 @@ pub(crate) fn results_from_log(
             jsonl.push(b'\n');
             line += 1;
         }
-        jsonl.extend_from_slice(f.form.to_string().as_bytes());
+        jsonl.extend_from_slice(f.record.as_bytes());
         jsonl.push(b'\n');
         line += 1;
     }
+    timer.lap("results: forms as JSON lines");
     let read = psephos_io::parse_results(&package.election, "log.jsonl", &jsonl);
-    let timer = crate::pipeline::Timer::start();
+    timer.lap("results: forms read");
     let checked =
         crate::pipeline::check_read(package, read, 1, None, &timer).map_err(|s| match s {
             crate::pipeline::Stop::Package(d) => crate::output::diagnostics_text(&d),
@@ -811,6 +814,7 @@ pub(crate) fn results_from_log(
         })?;
     let e = &checked.package.election;
     let (t, a) = crate::commands::counted(&checked);
+    timer.lap("results: counted");
     let totals = crate::views::tabulation_json(e, &t, &checked.selection);
     let seats = crate::views::allocation_json(e, &t, &a, &checked.selection);
     let pretty = |v: &Value| serde_json::to_string_pretty(v).unwrap_or_default().into_bytes();

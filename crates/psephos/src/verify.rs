@@ -198,6 +198,7 @@ fn verify_bundle(
     trust: Option<&(String, Vec<u8>)>,
 ) -> Verdict {
     let mut v = Verdict::default();
+    let timer = crate::pipeline::Timer::start();
 
     // 1. The key registry: trusted from outside, or the bundle's own.
     let (registry_file, registry_bytes) = match trust {
@@ -229,6 +230,7 @@ fn verify_bundle(
     let log_keys = role_verifiers(&registry, Role::Log);
     let commissioners = role_verifiers(&registry, Role::Commissioner);
 
+    timer.lap("registry");
     // 2. The manifest: signatures, then every file's digest.
     let manifest = match text_of(files, "MANIFEST").map(parse_manifest) {
         None => {
@@ -249,6 +251,7 @@ fn verify_bundle(
         check_manifest_files(&mut v, m, files);
     }
 
+    timer.lap("manifest digests");
     // 3. The log's latest checkpoint.
     let Some(checkpoint_text) = text_of(files, "log/checkpoint") else {
         v.find("missing", Some("log/checkpoint"), "the log's checkpoint is missing".to_owned());
@@ -330,12 +333,15 @@ fn verify_bundle(
         ));
     }
 
+    timer.lap("audit of the entries");
     // 5. The Merkle root of the entries against the checkpoint, and the served tiles.
     check_tree(&mut v, files, &entries, &report, head);
 
+    timer.lap("tree and tiles");
     // 6. Every checkpoint published: signatures, witnesses, consistency with the log.
     check_history(&mut v, files, &report, &origin, &log_keys, &registry, checkpoint_text);
 
+    timer.lap("checkpoint history");
     // 7. The manifest's signatures (k of the commissioners) and the package against genesis.
     let quorum = report.genesis.as_ref().map_or(1, |(_, g)| g.corrections_quorum.max(1)) as usize;
     if let Some(m) = &manifest {
@@ -350,8 +356,10 @@ fn verify_bundle(
         ),
     }
 
+    timer.lap("package");
     // 8. Every published figure recomputed from the log's accepted forms.
     check_results(&mut v, dir, files, &report);
+    timer.lap("results recomputed");
     v
 }
 

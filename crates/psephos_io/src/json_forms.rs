@@ -21,7 +21,33 @@ pub(crate) fn parse_json_lines(election: &Election, file: &str, bytes: &[u8]) ->
         }
         offset += line.len() + 1;
     }
-    parse_elements(election, file, bytes, elements, Vec::new())
+    parse_in_parallel(election, file, bytes, elements)
+}
+
+/// Forms are read on their own, so a large file is read in chunks on all cores and the
+/// chunks are merged in order: the forms and diagnostics are those of one sequential pass.
+fn parse_in_parallel(
+    election: &Election,
+    file: &str,
+    bytes: &[u8],
+    elements: Vec<(std::ops::Range<usize>, u64)>,
+) -> ResultsRead {
+    use rayon::prelude::*;
+    const CHUNK: usize = 2048;
+    if elements.len() <= CHUNK {
+        return parse_elements(election, file, bytes, elements, Vec::new());
+    }
+    let parts: Vec<ResultsRead> = elements
+        .par_chunks(CHUNK)
+        .map(|chunk| parse_elements(election, file, bytes, chunk.to_vec(), Vec::new()))
+        .collect();
+    let mut all = ResultsRead::default();
+    for part in parts {
+        all.forms.append(part.forms);
+        all.diagnostics.extend(part.diagnostics);
+        all.rows += part.rows;
+    }
+    all
 }
 
 pub(crate) fn parse_json_array(election: &Election, file: &str, bytes: &[u8]) -> ResultsRead {
@@ -34,7 +60,7 @@ pub(crate) fn parse_json_array(election: &Election, file: &str, bytes: &[u8]) ->
                     (r, line)
                 })
                 .collect();
-            parse_elements(election, file, bytes, elements, Vec::new())
+            parse_in_parallel(election, file, bytes, elements)
         }
         Err((offset, message)) => ResultsRead {
             diagnostics: vec![
@@ -201,8 +227,11 @@ fn read_votes(
     p: &mut Pending,
     diags: &mut Vec<Diagnostic>,
 ) {
+    // A form on one line (JSON Lines) has every key on that line: no search needed.
+    let one_line = memchr::memchr(b'\n', raw).is_none();
     for (candidate, v) in votes {
-        let at = At { file, line: key_line(raw, candidate, line), station };
+        let key_at = if one_line { line } else { key_line(raw, candidate, line) };
+        let at = At { file, line: key_at, station };
         let Some(c) = election.candidate_id(candidate) else {
             diags.push(at.diag(
                 Code::UnknownCandidate,

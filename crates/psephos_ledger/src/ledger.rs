@@ -330,14 +330,18 @@ impl State {
             forms: hashbrown::HashMap::new(),
             form_at: hashbrown::HashMap::new(),
         };
-        for key in registry.keys() {
+        // Decompressing tens of thousands of public keys is the cost here: in parallel, then
+        // added in registry order.
+        let slots: Vec<Result<Slot, RegistryError>> =
+            registry.keys().par_iter().map(|key| Slot::new(key.clone(), None)).collect();
+        for (key, slot) in registry.keys().iter().zip(slots) {
             if state.by_name.contains_key(key.name.as_str())
                 || state.by_public.contains_key(&key.public_key)
             {
                 return Err(LedgerError::Duplicate(key.name.clone()));
             }
-            let slot = Slot::new(key.clone(), None)
-                .map_err(|error| LedgerError::Registry { name: key.name.clone(), error })?;
+            let slot =
+                slot.map_err(|error| LedgerError::Registry { name: key.name.clone(), error })?;
             state.add_slot(slot);
         }
         Ok(state)
@@ -763,7 +767,7 @@ impl Ledger {
             let st = &state;
             let prepared: Vec<Prepared<'_>> =
                 chunk.par_iter().map(|e| st.prepare(e.as_ref())).collect();
-            for p in prepared {
+            for (p, entry) in prepared.into_iter().zip(chunk) {
                 let index = tree.len();
                 let problem = match p.entry {
                     Err(f) => Some(Problem {
@@ -783,12 +787,9 @@ impl Ledger {
                             Ok(Outcome::Added) => {
                                 report.accepted += 1;
                                 match record {
-                                    Record::Form(f) => report
+                                    Record::Form(_) | Record::Correction(_) => report
                                         .forms
-                                        .push(AcceptedForm { index, form: f.form_value() }),
-                                    Record::Correction(c) => report
-                                        .forms
-                                        .push(AcceptedForm { index, form: c.form.form_value() }),
+                                        .push(AcceptedForm::new(index, entry.as_ref(), record)),
                                     Record::Genesis(g) => report.genesis = Some((index, g.clone())),
                                     Record::Result(r) => report.results.push((index, r.clone())),
                                     Record::Key(k) => report.key_events.push((index, k.clone())),
@@ -846,8 +847,37 @@ mod tests;
 pub struct AcceptedForm {
     /// Its leaf index.
     pub index: u64,
-    /// The JSON form object (`docs/results.md`), phase `correction` for corrections.
-    pub form: Value,
+    /// The record as canonical JSON text: a JSON form object (`docs/results.md`; phase
+    /// `correction` for corrections) with the record's own keys (`schema`, `kind`, ...), which
+    /// psephos's JSON forms reader ignores. Kept as text: a national log has tens of thousands
+    /// of forms, and readers parse them once.
+    pub record: Box<str>,
+}
+
+impl AcceptedForm {
+    /// The record of a signed entry: the canonical text between `{"record":` and
+    /// `,"signatures":` (a JSON string never holds an unescaped `"`, so the last such marker is
+    /// the one), or the record re-serialised if the entry is not laid out so.
+    fn new(index: u64, entry: &[u8], record: &Record<'_>) -> Self {
+        const HEAD: &[u8] = b"{\"record\":";
+        const TAIL: &[u8] = b",\"signatures\":";
+        let text = entry
+            .strip_prefix(HEAD)
+            .and_then(|rest| {
+                let end = memchr::memmem::rfind(rest, TAIL)?;
+                std::str::from_utf8(&rest[..end]).ok()
+            })
+            .map(Box::from)
+            .unwrap_or_else(|| {
+                String::from_utf8_lossy(&crate::canonical::canonicalize(&record.to_value())).into()
+            });
+        AcceptedForm { index, record: text }
+    }
+
+    /// The record as a JSON value.
+    pub fn form(&self) -> Value {
+        serde_json::from_str(&self.record).unwrap_or(Value::Null)
+    }
 }
 
 /// What is wrong with one entry of an audited log.
@@ -927,6 +957,6 @@ impl AuditReport {
 
     /// The accepted form objects, in log order (for psephos's JSON forms reader).
     pub fn form_values(&self) -> Vec<Value> {
-        self.forms.iter().map(|f| f.form.clone()).collect()
+        self.forms.iter().map(AcceptedForm::form).collect()
     }
 }

@@ -169,10 +169,11 @@ fn a_day_of_the_ledger() {
     assert_eq!(audit.tree.head(), l.head());
     assert_eq!(audit.accepted, 6);
     assert_eq!(audit.results.len(), 1);
-    let phases: Vec<&str> = audit.forms.iter().map(|f| f.form["phase"].as_str().unwrap()).collect();
+    let phases: Vec<String> =
+        audit.forms.iter().map(|f| f.form()["phase"].as_str().unwrap().to_owned()).collect();
     assert_eq!(phases, ["electronic", "electronic", "electronic", "correction"]);
     assert_eq!(audit.forms[3].index, 4);
-    assert_eq!(audit.forms[3].form["votes"], json!({"A": 49, "B": 48}));
+    assert_eq!(audit.forms[3].form()["votes"], json!({"A": 49, "B": 48}));
     assert_eq!(audit.form_values().len(), 4);
 }
 
