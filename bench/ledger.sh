@@ -21,7 +21,7 @@ echo "== 2. the Iraq demo's bundle"
 psephos="${CARGO_TARGET_DIR:-$root/target}/release/psephos"
 /usr/bin/time -o "$work/time" -f "%e %M" "$psephos" --quiet demo --out "$work/demo" > /dev/null
 read -r t m < "$work/time"
-echo "demo (generate, sign every form, append, 3 witnessed checkpoints, bundle): $t s, $((m / 1024)) MB peak"
+echo "demo (generate, sign every form, append, a witnessed checkpoint per phase and one for the results, bundle): $t s, $((m / 1024)) MB peak"
 keys="$work/demo/keys"
 best_export="" best_verify="" mem_verify=""
 for i in 1 2 3; do
