@@ -33,7 +33,7 @@ use crate::record::{
     Correction, EntryFailure, Genesis, KeyEvent, ParsedEntry, Record, RecordKind, ResultRecord,
     parse_entry, signing_message,
 };
-use crate::registry::{KeyRegistry, RegistryError, RegistryKey, Role, Scope, verifying_key};
+use crate::registry::{KeyRegistry, RegistryError, RegistryKey, Role, Scope};
 use crate::tree::{MerkleTree, TreeHead};
 
 /// Why an entry was not accepted.
@@ -244,8 +244,7 @@ struct Slot {
 
 impl Slot {
     fn new(key: RegistryKey, added_at: Option<u64>) -> Result<Slot, RegistryError> {
-        key.check()?;
-        let verifier = verifying_key(&key.public_key)?;
+        let verifier = key.checked_key()?;
         let stations = match &key.stations {
             Scope::Stations(ids) if ids.len() > 8 => {
                 Some(ids.iter().map(|s| Box::from(s.as_str())).collect())

@@ -244,14 +244,21 @@ pub struct RegistryKey {
 impl RegistryKey {
     /// Checks the name, the public key and the scope for the role.
     pub fn check(&self) -> Result<(), RegistryError> {
+        self.checked_key().map(|_| ())
+    }
+
+    /// [`RegistryKey::check`], returning the decompressed public key, so that a caller who
+    /// needs it decompresses it once.
+    pub(crate) fn checked_key(&self) -> Result<ed25519_dalek::VerifyingKey, RegistryError> {
         if !is_valid_key_name(&self.name) {
             return Err(RegistryError::InvalidName(self.name.clone()));
         }
-        verifying_key(&self.public_key)?;
+        let key = verifying_key(&self.public_key)?;
         if let Scope::Stations(ids) = &self.stations {
             Scope::from_ids(ids.clone())?;
         }
-        check_scope(self.role, &self.stations)
+        check_scope(self.role, &self.stations)?;
+        Ok(key)
     }
 }
 
