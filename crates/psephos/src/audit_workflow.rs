@@ -19,7 +19,7 @@ use psephos_model::{CandidateIdx, Code, ContestIdx, Diagnostic, Method, Phase, S
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::output::diagnostics_text;
+use crate::output::{diagnostics_text, hex};
 use crate::pipeline::{Checked, Stop, check};
 use crate::{Exit, eprint_lines};
 
@@ -116,10 +116,6 @@ fn frac_text(num: i128, den: u128) -> String {
     let g = gcd(num.unsigned_abs(), den).max(1);
     let (n, d) = (num / g as i128, den / g);
     if d == 1 { n.to_string() } else { format!("{n}/{d}") }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn sha256_file(path: &Path) -> std::io::Result<String> {

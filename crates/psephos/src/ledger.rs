@@ -11,8 +11,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 use psephos_ledger::{
-    Checkpoint, KeyRegistry, Ledger, MerkleTree, NoteSigner, NoteVerifier, RecordSigner, Role,
-    TreeHead,
+    Checkpoint, KeyRegistry, Ledger, MerkleTree, NoteSigner, RecordSigner, Role, TreeHead,
     tiles::{self, TileKind},
 };
 use serde_json::{Value, json};
@@ -21,7 +20,7 @@ use sha2::{Digest, Sha256};
 use crate::Exit;
 use crate::cli::Format;
 use crate::eprint_lines;
-use crate::output::{thousands, write_output};
+use crate::output::{hex, sha256_hex, thousands, write_output};
 
 /// The registry file of an election package.
 pub(crate) const KEYS_FILE: &str = "keys.csv";
@@ -217,14 +216,6 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
     std::fs::rename(&tmp, path).map_err(|e| io_error(path, &e))
 }
 
-pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 // ---------------------------------------------------------------------------------------
 // Keys
 
@@ -291,31 +282,38 @@ pub(crate) fn read_registry(path: &Path) -> Result<KeyRegistry, Failure> {
 pub(crate) fn package_files(dir: &Path) -> Result<BTreeMap<String, Vec<u8>>, Failure> {
     let package = psephos_io::load_package(dir)
         .map_err(|e| Failure::Input(crate::output::diagnostics_text(&e.diagnostics)))?;
-    let results: Vec<PathBuf> = package.results.clone();
+    files_under(dir, &|path: &Path| {
+        let hidden = path.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.'));
+        hidden || package.results.iter().any(|r| path.starts_with(r))
+    })
+    .map_err(|(path, e)| io_error(&path, &e))
+}
+
+/// Every file under `dir` that `skip` keeps (a skipped directory is not entered): relative
+/// path with `/` → bytes, in path order.
+pub(crate) fn files_under(
+    dir: &Path,
+    skip: &dyn Fn(&Path) -> bool,
+) -> Result<BTreeMap<String, Vec<u8>>, (PathBuf, std::io::Error)> {
     let mut out = BTreeMap::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let read = std::fs::read_dir(&d).map_err(|e| io_error(&d, &e))?;
+        let read = std::fs::read_dir(&d).map_err(|e| (d.clone(), e))?;
         for entry in read {
-            let entry = entry.map_err(|e| io_error(&d, &e))?;
-            let path = entry.path();
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if name.starts_with('.') || results.iter().any(|r| path.starts_with(r)) {
+            let path = entry.map_err(|e| (d.clone(), e))?.path();
+            if skip(&path) {
                 continue;
             }
             if path.is_dir() {
                 stack.push(path);
-            } else {
-                let rel = path
-                    .strip_prefix(dir)
-                    .map(|p| {
-                        p.components()
-                            .map(|c| c.as_os_str().to_string_lossy())
-                            .collect::<Vec<_>>()
-                            .join("/")
-                    })
-                    .unwrap_or(name);
-                out.insert(rel, std::fs::read(&path).map_err(|e| io_error(&path, &e))?);
+            } else if let Ok(rel) = path.strip_prefix(dir) {
+                let rel = rel
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/");
+                let bytes = std::fs::read(&path).map_err(|e| (path.clone(), e))?;
+                out.insert(rel, bytes);
             }
         }
     }
@@ -345,17 +343,35 @@ fn read_size(dir: &Path) -> Result<u64, Failure> {
     })
 }
 
-/// Every entry of a tiled log of `size` leaves, from its entry bundles under `dir`.
-pub(crate) fn read_entries(dir: &Path, size: u64) -> Result<Vec<Vec<u8>>, String> {
+/// Every entry of a tiled log of `size` leaves, from its entry bundles as `read` serves them
+/// (by tile path). An error names the bundle's path and what is wrong with it.
+pub(crate) fn read_entries(
+    size: u64,
+    read: &dyn Fn(&str) -> Option<Vec<u8>>,
+) -> Result<Vec<Vec<u8>>, (String, String)> {
     let mut out = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
     for tile in tiles::tiles_for_size(size).into_iter().filter(|t| t.kind() == TileKind::Entries) {
-        let path = dir.join(tile.path());
-        let bytes = std::fs::read(&path)
-            .map_err(|e| format!("{}: cannot read this entry bundle: {e}", path.display()))?;
-        let entries = tiles::decode_entry_bundle(tile, &bytes).map_err(|e| e.to_string())?;
+        let path = tile.path();
+        let bytes = read(&path).ok_or_else(|| {
+            (
+                path.clone(),
+                format!(
+                    "the entry bundle for entries {}.. of the log's {size} is missing or unreadable",
+                    tile.index() * 256
+                ),
+            )
+        })?;
+        let entries = tiles::decode_entry_bundle(tile, &bytes)
+            .map_err(|e| (path.clone(), format!("{e}: entries were dropped, added or cut")))?;
         out.extend(entries);
     }
     Ok(out)
+}
+
+/// [`read_entries`] from a ledger directory.
+fn read_ledger_entries(dir: &Path, size: u64) -> Result<Vec<Vec<u8>>, Failure> {
+    read_entries(size, &|p| std::fs::read(dir.join(p)).ok())
+        .map_err(|(path, m)| Failure::Input(format!("error: {}: {m}", dir.join(path).display())))
 }
 
 /// Writes the tiles that growing from `old` to the tree's size adds, then the new size.
@@ -376,7 +392,7 @@ fn write_tiles(
 /// The ledger of a directory, every entry re-checked against the registry.
 fn open_ledger(dir: &Path, registry: &KeyRegistry) -> Result<(Ledger, Vec<Vec<u8>>), Failure> {
     let size = read_size(dir)?;
-    let entries = read_entries(dir, size).map_err(|m| Failure::Input(format!("error: {m}")))?;
+    let entries = read_ledger_entries(dir, size)?;
     let origin = origin_of(&entries)?;
     let mut ledger =
         Ledger::new(registry, &origin).map_err(|e| Failure::Input(format!("error: {e}")))?;
@@ -632,7 +648,6 @@ fn checkpoint(a: &CheckpointArgs) -> Result<String, Failure> {
     let registry = read_registry(&a.package.join(KEYS_FILE))?;
     let (ledger, _) = open_ledger(&a.ledger, &registry)?;
     let log_key = read_signer(&a.key)?;
-    let origin = ledger.origin().to_owned();
     if registry.get(log_key.note.name()).is_none_or(|k| k.role != Role::Log) {
         return Err(Failure::Input(format!(
             "error: {}: key {} is not a log key of the package's registry",
@@ -641,9 +656,6 @@ fn checkpoint(a: &CheckpointArgs) -> Result<String, Failure> {
         )));
     }
     let head = ledger.head();
-    let body = Checkpoint::new(&origin, head);
-    let mut note =
-        body.sign(&[&log_key.note]).map_err(|e| Failure::Input(format!("error: {e}")))?;
     let history =
         read_checkpoint_history(&a.ledger).map_err(|m| Failure::Input(format!("error: {m}")))?;
     let time = a.time.unwrap_or_else(|| {
@@ -651,13 +663,9 @@ fn checkpoint(a: &CheckpointArgs) -> Result<String, Failure> {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs())
     });
-    let previous = history.last().map(|(_, t)| t.clone());
-    for path in &a.witnesses {
-        let w = read_signer(path)?;
-        note =
-            cosign(&note, previous.as_deref(), ledger.tree(), &log_key.note.verifier(), &w, time)
-                .map_err(|m| Failure::Input(format!("error: witness {}: {m}", w.note.name())))?;
-    }
+    let witnesses = a.witnesses.iter().map(|p| read_signer(p)).collect::<Result<Vec<_>, _>>()?;
+    let previous = history.last().map(|(_, t)| t.as_str());
+    let note = witnessed_checkpoint(&ledger, &log_key, &witnesses, previous, time)?;
     let name = format!("{:06}", history.len() + 1);
     write_file(&checkpoints_dir(&a.ledger).join(&name), note.as_bytes())?;
     write_file(&a.ledger.join("checkpoint"), note.as_bytes())?;
@@ -670,37 +678,44 @@ fn checkpoint(a: &CheckpointArgs) -> Result<String, Failure> {
     ))
 }
 
-/// A witness cosigns `note` after checking the log's signature and consistency with the
-/// previous checkpoint it saw (proved from the tree); returns the note with its cosignature.
-pub(crate) fn cosign(
-    note: &str,
+/// A checkpoint of the ledger's current size signed by the log, then cosigned by each witness
+/// after it checks the log's signature and the consistency proof (from the tree) from the
+/// previous checkpoint, the last one it saw.
+pub(crate) fn witnessed_checkpoint(
+    ledger: &Ledger,
+    log: &SignerKey,
+    witnesses: &[SignerKey],
     previous: Option<&str>,
-    tree: &MerkleTree,
-    log: &NoteVerifier,
-    witness: &SignerKey,
     time: u64,
-) -> Result<String, String> {
+) -> Result<String, Failure> {
+    let fail = |m: String| Failure::Input(format!("error: {m}"));
+    let mut note = Checkpoint::new(ledger.origin(), ledger.head())
+        .sign(&[&log.note])
+        .map_err(|e| fail(e.to_string()))?;
     let latest = previous
         .map(|p| {
             let n = psephos_ledger::SignedNote::parse(p).map_err(|e| e.to_string())?;
             Checkpoint::parse(&n.text).map_err(|e| e.to_string())
         })
-        .transpose()?;
-    let origin = Checkpoint::parse(
-        &psephos_ledger::SignedNote::parse(note).map_err(|e| e.to_string())?.text,
-    )
-    .map_err(|e| e.to_string())?
-    .origin;
-    let mut w = psephos_ledger::Witness::new(
-        witness.note.name(),
-        &witness.note.seed(),
-        &origin,
-        vec![log.clone()],
-        latest,
-    )
-    .map_err(|e| e.to_string())?;
-    let line = w.add_checkpoint_from_tree(tree, note, time).map_err(|e| e.to_string())?;
-    psephos_ledger::append_signatures(note, &[line]).map_err(|e| e.to_string())
+        .transpose()
+        .map_err(|m| fail(format!("the previous checkpoint: {m}")))?;
+    for w in witnesses {
+        let name = w.note.name();
+        let mut witness = psephos_ledger::Witness::new(
+            name,
+            &w.note.seed(),
+            ledger.origin(),
+            vec![log.note.verifier()],
+            latest.clone(),
+        )
+        .map_err(|e| fail(format!("witness {name}: {e}")))?;
+        let line = witness
+            .add_checkpoint_from_tree(ledger.tree(), &note, time)
+            .map_err(|e| fail(format!("witness {name}: {e}")))?;
+        note = psephos_ledger::append_signatures(&note, &[line])
+            .map_err(|e| fail(format!("witness {name}: {e}")))?;
+    }
+    Ok(note)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -720,8 +735,7 @@ fn latest_checkpoint(dir: &Path) -> Result<Checkpoint, Failure> {
 
 fn prove(a: &ProveArgs) -> Result<String, Failure> {
     let size_all = read_size(&a.ledger)?;
-    let entries =
-        read_entries(&a.ledger, size_all).map_err(|m| Failure::Input(format!("error: {m}")))?;
+    let entries = read_ledger_entries(&a.ledger, size_all)?;
     let tree = MerkleTree::from_leaf_hashes(entries.iter().map(|e| psephos_ledger::leaf_hash(e)));
     let size = match a.size {
         Some(s) => s,
@@ -1127,15 +1141,9 @@ pub(crate) fn demo_ledger(
         }
         entries.extend(batch);
         // A checkpoint after each phase, cosigned by every witness.
-        let mut note = Checkpoint::new(&origin, ledger.head())
-            .sign(&[&log.note])
-            .map_err(|m| Failure::Input(format!("error: {m}")))?;
         time += 3600;
-        let previous = history.last().map(|(_, t)| t.clone());
-        for w in &witnesses {
-            note = cosign(&note, previous.as_deref(), ledger.tree(), &log.note.verifier(), w, time)
-                .map_err(|m| Failure::Input(format!("error: witness {}: {m}", w.note.name())))?;
-        }
+        let previous = history.last().map(|(_, t)| t.as_str());
+        let note = witnessed_checkpoint(&ledger, &log, &witnesses, previous, time)?;
         history.push((format!("{:06}", history.len() + 1), note));
         start = end;
     }
@@ -1148,15 +1156,9 @@ pub(crate) fn demo_ledger(
         .append(&entry)
         .map_err(|m| Failure::Input(format!("error: the result record was refused: {m}")))?;
     entries.push(entry);
-    let mut note = Checkpoint::new(&origin, ledger.head())
-        .sign(&[&log.note])
-        .map_err(|m| Failure::Input(format!("error: {m}")))?;
     time += 3600;
-    let previous = history.last().map(|(_, t)| t.clone());
-    for w in &witnesses {
-        note = cosign(&note, previous.as_deref(), ledger.tree(), &log.note.verifier(), w, time)
-            .map_err(|m| Failure::Input(format!("error: witness {}: {m}", w.note.name())))?;
-    }
+    let previous = history.last().map(|(_, t)| t.as_str());
+    let note = witnessed_checkpoint(&ledger, &log, &witnesses, previous, time)?;
     history.push((format!("{:06}", history.len() + 1), note));
 
     // The ledger directory, as `psephos ledger` keeps it.

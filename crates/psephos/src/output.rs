@@ -17,6 +17,17 @@ pub(crate) fn write_output(out: Option<&Path>, text: &str) -> std::io::Result<()
     }
 }
 
+/// Lower-case hex of bytes (digests, Merkle hashes).
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The SHA-256 of bytes, in lower-case hex.
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex(&sha2::Sha256::digest(bytes))
+}
+
 /// A table of strings, printed with aligned columns.
 pub(crate) struct Table {
     headers: Vec<String>,

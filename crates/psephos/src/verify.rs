@@ -13,8 +13,8 @@ use serde_json::{Value, json};
 
 use crate::Exit;
 use crate::cli::Format;
-use crate::ledger::{KEYS_FILE, VerifyArgs, results_from_log, sha256_hex};
-use crate::output::{thousands, write_output};
+use crate::ledger::{KEYS_FILE, VerifyArgs, results_from_log};
+use crate::output::{hex, sha256_hex, thousands, write_output};
 
 /// One thing that does not hold.
 struct Finding {
@@ -39,40 +39,14 @@ impl Verdict {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Every file under `dir`, relative path with `/` → bytes.
-fn read_tree(dir: &Path) -> std::io::Result<BTreeMap<String, Vec<u8>>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d)? {
-            let path = entry?.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if let Ok(rel) = path.strip_prefix(dir) {
-                let rel = rel
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy())
-                    .collect::<Vec<_>>()
-                    .join("/");
-                out.insert(rel, std::fs::read(&path)?);
-            }
-        }
-    }
-    Ok(out)
-}
-
 fn text_of<'a>(files: &'a BTreeMap<String, Vec<u8>>, path: &str) -> Option<&'a str> {
     files.get(path).and_then(|b| std::str::from_utf8(b).ok())
 }
 
 pub(crate) fn verify_command(a: &VerifyArgs, _quiet: bool) -> Exit {
-    let files = match read_tree(&a.bundle) {
+    let files = match crate::ledger::files_under(&a.bundle, &|_| false) {
         Ok(f) => f,
-        Err(e) => {
+        Err((_, e)) => {
             crate::eprint_lines(&format!(
                 "error: cannot read bundle {}: {e}\n",
                 a.bundle.display()
@@ -305,10 +279,12 @@ fn verify_bundle(
     }
 
     // 4. The entries, checked record by record against the registry.
-    let entries = match read_entries(files, head.size) {
+    let entries = match crate::ledger::read_entries(head.size, &|p| {
+        files.get(&format!("log/{p}")).cloned()
+    }) {
         Ok(e) => e,
         Err((file, m)) => {
-            v.find("altered", Some(&file), m);
+            v.find("altered", Some(&format!("log/{file}")), m);
             return v;
         }
     };
@@ -459,30 +435,6 @@ fn check_manifest_signatures(
             ),
         );
     }
-}
-
-/// The entries of the log of `size`, from the bundle's entry bundles.
-fn read_entries(
-    files: &BTreeMap<String, Vec<u8>>,
-    size: u64,
-) -> Result<Vec<Vec<u8>>, (String, String)> {
-    let mut out = Vec::new();
-    for tile in tiles::tiles_for_size(size).into_iter().filter(|t| t.kind() == TileKind::Entries) {
-        let path = format!("log/{}", tile.path());
-        let bytes = files.get(&path).ok_or_else(|| {
-            (
-                path.clone(),
-                format!(
-                    "the entry bundle for entries {}.. of the checkpoint's {size} is missing",
-                    tile.index() * 256
-                ),
-            )
-        })?;
-        let entries = tiles::decode_entry_bundle(tile, bytes)
-            .map_err(|e| (path.clone(), format!("{e}: entries were dropped, added or cut")))?;
-        out.extend(entries);
-    }
-    Ok(out)
 }
 
 fn check_tree(

@@ -221,19 +221,9 @@ pub enum Record<'a> {
     Result(ResultRecord),
 }
 
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(char::from(DIGITS[usize::from(b >> 4)]));
-        s.push(char::from(DIGITS[usize::from(b & 15)]));
-    }
-    s
-}
-
 /// A hash as lowercase hex.
 pub fn hash_hex(hash: &Hash) -> String {
-    hex(hash)
+    crate::hash::hex(hash)
 }
 
 fn is_sha256_hex(s: &str) -> bool {
@@ -364,7 +354,7 @@ impl Record<'_> {
                 map.insert("reason".to_owned(), Value::from(c.reason.as_str()));
                 map.insert(
                     "supersedes".to_owned(),
-                    json!({"index": c.supersedes.index, "leaf_hash": hex(&c.supersedes.leaf_hash)}),
+                    json!({"index": c.supersedes.index, "leaf_hash": hash_hex(&c.supersedes.leaf_hash)}),
                 );
             }
             Record::Key(k) => {

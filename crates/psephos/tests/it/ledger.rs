@@ -249,6 +249,23 @@ fn the_ledger_commands_from_init_to_a_verified_bundle() {
         )
     };
     let size = || std::fs::read_to_string(dir.join("l/size")).expect("size").trim().to_owned();
+    let checkpoint = |time: &str| {
+        run(&[
+            "ledger",
+            "checkpoint",
+            "l",
+            "--package",
+            "package",
+            "--key",
+            &key("demo.psephos.org_iq-2021"),
+            "--witness",
+            &key("witness-observers"),
+            "--witness",
+            &key("witness-parties"),
+            "--time",
+            time,
+        ])
+    };
 
     let (code, out) = run(&[
         "ledger",
@@ -285,21 +302,7 @@ fn the_ledger_commands_from_init_to_a_verified_bundle() {
     ]);
     assert_eq!(code, 0, "{out}");
     let appended = size();
-    let (code, out) = run(&[
-        "ledger",
-        "checkpoint",
-        "l",
-        "--package",
-        "package",
-        "--key",
-        &key("demo.psephos.org_iq-2021"),
-        "--witness",
-        &key("witness-observers"),
-        "--witness",
-        &key("witness-parties"),
-        "--time",
-        "1633953600",
-    ]);
+    let (code, out) = checkpoint("1633953600");
     assert_eq!(code, 0, "{out}");
 
     // A changed form under the same identity is refused, and nothing is appended.
@@ -403,21 +406,7 @@ fn the_ledger_commands_from_init_to_a_verified_bundle() {
         &key("commissioner-1"),
     ]);
     assert_eq!(code, 0, "{out}");
-    let (code, out) = run(&[
-        "ledger",
-        "checkpoint",
-        "l",
-        "--package",
-        "package",
-        "--key",
-        &key("demo.psephos.org_iq-2021"),
-        "--witness",
-        &key("witness-observers"),
-        "--witness",
-        &key("witness-parties"),
-        "--time",
-        "1633957200",
-    ]);
+    let (code, out) = checkpoint("1633957200");
     assert_eq!(code, 0, "{out}");
     let (code, out) = run(&["ledger", "prove", "l", "--from", "3", "--format", "json"]);
     assert_eq!(code, 0, "{out}");
