@@ -295,7 +295,7 @@ pub(crate) fn files_under(
     dir: &Path,
     skip: &dyn Fn(&Path) -> bool,
 ) -> Result<BTreeMap<String, Vec<u8>>, (PathBuf, std::io::Error)> {
-    let mut out = BTreeMap::new();
+    let mut paths = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
         let read = std::fs::read_dir(&d).map_err(|e| (d.clone(), e))?;
@@ -312,12 +312,19 @@ pub(crate) fn files_under(
                     .map(|c| c.as_os_str().to_string_lossy())
                     .collect::<Vec<_>>()
                     .join("/");
-                let bytes = std::fs::read(&path).map_err(|e| (path.clone(), e))?;
-                out.insert(rel, bytes);
+                paths.push((rel, path));
             }
         }
     }
-    Ok(out)
+    // Hundreds of tiles: read on all cores.
+    use rayon::prelude::*;
+    paths
+        .into_par_iter()
+        .map(|(rel, path)| match std::fs::read(&path) {
+            Ok(bytes) => Ok((rel, bytes)),
+            Err(e) => Err((path, e)),
+        })
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -344,11 +351,12 @@ fn read_size(dir: &Path) -> Result<u64, Failure> {
 }
 
 /// Every entry of a tiled log of `size` leaves, from its entry bundles as `read` serves them
-/// (by tile path). An error names the bundle's path and what is wrong with it.
-pub(crate) fn read_entries(
+/// (by tile path), as slices of the bundles. An error names the bundle's path and what is
+/// wrong with it.
+pub(crate) fn entry_slices<'a>(
     size: u64,
-    read: &dyn Fn(&str) -> Option<Vec<u8>>,
-) -> Result<Vec<Vec<u8>>, (String, String)> {
+    read: &dyn Fn(&str) -> Option<&'a [u8]>,
+) -> Result<Vec<&'a [u8]>, (String, String)> {
     let mut out = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
     for tile in tiles::tiles_for_size(size).into_iter().filter(|t| t.kind() == TileKind::Entries) {
         let path = tile.path();
@@ -361,11 +369,29 @@ pub(crate) fn read_entries(
                 ),
             )
         })?;
-        let entries = tiles::decode_entry_bundle(tile, &bytes)
+        let entries = tiles::entry_bundle_slices(tile, bytes)
             .map_err(|e| (path.clone(), format!("{e}: entries were dropped, added or cut")))?;
         out.extend(entries);
     }
     Ok(out)
+}
+
+/// [`entry_slices`], copied, from bundles that `read` returns owned.
+pub(crate) fn read_entries(
+    size: u64,
+    read: &dyn Fn(&str) -> Option<Vec<u8>>,
+) -> Result<Vec<Vec<u8>>, (String, String)> {
+    let bundles: BTreeMap<String, Option<Vec<u8>>> = tiles::tiles_for_size(size)
+        .into_iter()
+        .filter(|t| t.kind() == TileKind::Entries)
+        .map(|t| {
+            let path = t.path();
+            let bytes = read(&path);
+            (path, bytes)
+        })
+        .collect();
+    let slices = entry_slices(size, &|p| bundles.get(p).and_then(|b| b.as_deref()))?;
+    Ok(slices.into_iter().map(<[u8]>::to_vec).collect())
 }
 
 /// [`read_entries`] from a ledger directory.
@@ -806,20 +832,21 @@ pub(crate) fn results_from_log(
     let package = psephos_io::load_package(package_dir)
         .map_err(|e| crate::output::diagnostics_text(&e.diagnostics))?;
     timer.lap("results: load package");
-    // One line per leaf up to the last form, so a diagnostic's line is the leaf index + 1.
-    let mut jsonl = Vec::new();
-    let mut line = 0u64;
-    for f in forms {
-        while line < f.index {
-            jsonl.push(b'\n');
-            line += 1;
-        }
-        jsonl.extend_from_slice(f.record.as_bytes());
-        jsonl.push(b'\n');
-        line += 1;
-    }
-    timer.lap("results: forms as JSON lines");
-    let read = psephos_io::parse_results(&package.election, "log.jsonl", &jsonl);
+    // A diagnostic's line is the leaf index + 1.
+    let fields: Vec<psephos_io::FormFields<'_>> = forms
+        .iter()
+        .map(|f| psephos_io::FormFields {
+            line: f.index + 1,
+            station: &f.form.station,
+            contest: &f.form.contest,
+            phase: f.form.phase.as_str(),
+            version: f.form.version,
+            counts: [f.form.ballots_found, f.form.blank, f.form.invalid],
+            votes: f.form.votes.iter().map(|(c, n)| (c.as_ref(), *n)).collect(),
+        })
+        .collect();
+    let read = psephos_io::read_form_fields(&package.election, "log.jsonl", &fields);
+    drop(fields);
     timer.lap("results: forms read");
     let checked =
         crate::pipeline::check_read(package, read, 1, None, &timer).map_err(|s| match s {

@@ -12,6 +12,104 @@ use serde_json::{Map, Value};
 use crate::count_cell::CountError;
 use crate::results::{At, COUNT_FIELDS, Layouts, Pending, ResultsRead, count_diag, finish};
 
+/// A form given as fields rather than text (a ledger's form record, already parsed and
+/// checked as canonical JSON): read with the checks and diagnostics of a JSON form, as if it
+/// were at `line` of `file`.
+#[derive(Debug, Clone)]
+pub struct FormFields<'a> {
+    /// The line the form stands for in diagnostics (a ledger: its leaf index + 1).
+    pub line: u64,
+    /// Station id.
+    pub station: &'a str,
+    /// Contest id.
+    pub contest: &'a str,
+    /// Phase name.
+    pub phase: &'a str,
+    /// Version.
+    pub version: u32,
+    /// Ballots found, blank, invalid.
+    pub counts: [u32; 3],
+    /// Votes per candidate id.
+    pub votes: Vec<(&'a str, u32)>,
+}
+
+/// Reads forms given as fields ([`FormFields`]), in parallel chunks merged in order: the forms
+/// and diagnostics are those of the same forms written as JSON lines and read by
+/// [`crate::parse_results`].
+pub fn read_form_fields(election: &Election, file: &str, forms: &[FormFields<'_>]) -> ResultsRead {
+    in_chunks(forms, |chunk| fields_chunk(election, file, chunk))
+}
+
+/// Reads `items` in chunks on all cores and merges the chunks in order: forms are read on
+/// their own, so the forms and diagnostics are those of one sequential pass.
+fn in_chunks<T: Sync>(items: &[T], read: impl Fn(&[T]) -> ResultsRead + Sync) -> ResultsRead {
+    use rayon::prelude::*;
+    const CHUNK: usize = 2048;
+    if items.len() <= CHUNK {
+        return read(items);
+    }
+    let parts: Vec<ResultsRead> = items.par_chunks(CHUNK).map(&read).collect();
+    let mut all = ResultsRead::default();
+    for part in parts {
+        all.forms.append(part.forms);
+        all.diagnostics.extend(part.diagnostics);
+        all.rows += part.rows;
+    }
+    all
+}
+
+fn fields_chunk(election: &Election, file: &str, forms: &[FormFields<'_>]) -> ResultsRead {
+    let mut read = ResultsRead::default();
+    read.forms.files.push(file.to_owned());
+    let mut layouts = Layouts::default();
+    let mut diags = Vec::new();
+    // Forms of one contest list the same candidates in the same order: the previous form's
+    // ids, by position, spare most lookups.
+    let mut previous: Vec<(&str, psephos_model::CandidateIdx)> = Vec::new();
+    for f in forms {
+        read.rows += 1;
+        let mut p = Pending::new(
+            f.line,
+            f.station.trim().to_owned(),
+            f.contest.trim().to_owned(),
+            f.phase.trim().to_owned(),
+            f.version.to_string().into_bytes(),
+        );
+        p.counts = f.counts.map(Some);
+        p.votes.reserve(f.votes.len());
+        for (i, &(candidate, n)) in f.votes.iter().enumerate() {
+            let id = match previous.get(i) {
+                Some(&(name, id)) if name == candidate => Some(id),
+                _ => {
+                    let id = election.candidate_id(candidate);
+                    if let Some(id) = id {
+                        previous.truncate(i);
+                        if previous.len() == i {
+                            previous.push((candidate, id));
+                        }
+                    }
+                    id
+                }
+            };
+            match id {
+                Some(c) => p.votes.push((c, n, f.line)),
+                None => {
+                    let at = At { file, line: f.line, station: f.station.trim() };
+                    diags.push(at.diag(
+                        Code::UnknownCandidate,
+                        candidate,
+                        format!("candidate {candidate:?} is not in candidates.csv"),
+                    ));
+                    p.broken = true;
+                }
+            }
+        }
+        finish(election, file, p, &mut read.forms, &mut layouts, &mut diags);
+    }
+    read.diagnostics = diags;
+    read
+}
+
 pub(crate) fn parse_json_lines(election: &Election, file: &str, bytes: &[u8]) -> ResultsRead {
     let mut elements = Vec::new();
     let mut offset = 0;
@@ -24,30 +122,13 @@ pub(crate) fn parse_json_lines(election: &Election, file: &str, bytes: &[u8]) ->
     parse_in_parallel(election, file, bytes, elements)
 }
 
-/// Forms are read on their own, so a large file is read in chunks on all cores and the
-/// chunks are merged in order: the forms and diagnostics are those of one sequential pass.
 fn parse_in_parallel(
     election: &Election,
     file: &str,
     bytes: &[u8],
     elements: Vec<(std::ops::Range<usize>, u64)>,
 ) -> ResultsRead {
-    use rayon::prelude::*;
-    const CHUNK: usize = 2048;
-    if elements.len() <= CHUNK {
-        return parse_elements(election, file, bytes, elements, Vec::new());
-    }
-    let parts: Vec<ResultsRead> = elements
-        .par_chunks(CHUNK)
-        .map(|chunk| parse_elements(election, file, bytes, chunk.to_vec(), Vec::new()))
-        .collect();
-    let mut all = ResultsRead::default();
-    for part in parts {
-        all.forms.append(part.forms);
-        all.diagnostics.extend(part.diagnostics);
-        all.rows += part.rows;
-    }
-    all
+    in_chunks(&elements, |chunk| parse_elements(election, file, bytes, chunk.to_vec(), Vec::new()))
 }
 
 pub(crate) fn parse_json_array(election: &Election, file: &str, bytes: &[u8]) -> ResultsRead {

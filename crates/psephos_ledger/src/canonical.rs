@@ -233,7 +233,7 @@ impl Fail {
 fn parse_node(bytes: &[u8], strict: bool) -> Result<Node<'_>, Fail> {
     let text = std::str::from_utf8(bytes)
         .map_err(|e| Fail::Json(JsonError::InvalidUtf8 { offset: e.valid_up_to() }))?;
-    let mut p = Parser { text, b: bytes, pos: 0, strict };
+    let mut p = Parser { text, b: bytes, pos: 0, strict, scratch: Vec::new() };
     p.ws()?;
     let node = p.value(0)?;
     p.ws()?;
@@ -249,6 +249,9 @@ struct Parser<'a> {
     pos: usize,
     /// Refuse anything not in canonical form.
     strict: bool,
+    /// Members of the objects being read, innermost last: each object takes its own off the
+    /// top when it closes, in one exact allocation.
+    scratch: Vec<Member<'a>>,
 }
 
 /// Objects with more members than this check duplicates with a hash set.
@@ -307,11 +310,19 @@ impl<'a> Parser<'a> {
         }
         self.pos += 1;
         self.ws()?;
-        let mut members: Vec<Member<'a>> = Vec::new();
         if self.peek() == Some(b'}') {
             self.pos += 1;
-            return Ok(Node::Object(members));
+            return Ok(Node::Object(Vec::new()));
         }
+        let mark = self.scratch.len();
+        let result = self.members(depth, mark);
+        let members: Vec<Member<'a>> = self.scratch.drain(mark..).collect();
+        result.map(|()| Node::Object(members))
+    }
+
+    /// The members of an object after its `{`, pushed on the scratch stack above `mark`,
+    /// through its `}`.
+    fn members(&mut self, depth: usize, mark: usize) -> Result<(), Fail> {
         let mut seen: Option<hashbrown::HashSet<Cow<'a, str>>> = None;
         loop {
             if self.peek() != Some(b'"') {
@@ -319,6 +330,7 @@ impl<'a> Parser<'a> {
             }
             let key_at = self.pos;
             let key = self.string()?;
+            let members = &self.scratch[mark..];
             if let Some(prev) = members.last() {
                 let order = cmp_utf16(&prev.key, &key);
                 // Sorted input (strict mode) needs only the comparison with the neighbour.
@@ -346,15 +358,16 @@ impl<'a> Parser<'a> {
             let start = self.pos;
             let value = self.value(depth + 1)?;
             let end = self.pos;
+            let count = self.scratch.len() - mark;
             if let Some(set) = &mut seen {
                 set.insert(key.clone());
-            } else if members.len() == LINEAR_DUPLICATE_SCAN && !self.strict {
+            } else if count == LINEAR_DUPLICATE_SCAN && !self.strict {
                 let mut set: hashbrown::HashSet<Cow<'a, str>> =
-                    members.iter().map(|m| m.key.clone()).collect();
+                    self.scratch[mark..].iter().map(|m| m.key.clone()).collect();
                 set.insert(key.clone());
                 seen = Some(set);
             }
-            members.push(Member { key, value, start, end });
+            self.scratch.push(Member { key, value, start, end });
             self.ws()?;
             match self.peek() {
                 Some(b',') => {
@@ -363,7 +376,7 @@ impl<'a> Parser<'a> {
                 }
                 Some(b'}') => {
                     self.pos += 1;
-                    return Ok(Node::Object(members));
+                    return Ok(());
                 }
                 _ => return Err(Fail::syntax(self.pos, "expected ',' or '}' in an object")),
             }

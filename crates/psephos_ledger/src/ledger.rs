@@ -14,8 +14,9 @@
 //! the record at index i signs records after i; a key revoked (or rotated away) at index j signs
 //! no record after j. Key names and public keys are never reused.
 //!
-//! [`Ledger::append_batch`] verifies the Ed25519 signatures of a batch in parallel (rayon) and
-//! then applies the entries in order, with exactly the results of appending them one by one.
+//! [`Ledger::append_batch`] reads a batch on all cores, verifies its Ed25519 signatures in
+//! batches ([`crate::signature`]: one rule, the same verdicts as one by one) and then applies
+//! the entries in order, with exactly the results of appending them one by one.
 //! [`Ledger::audit`] replays a published log entry by entry, never stopping: it lists every
 //! entry the ledger would not have accepted, returns the accepted forms for psephos's JSON forms
 //! reader, and the Merkle tree of every entry as published.
@@ -30,10 +31,11 @@ use serde_json::Value;
 use crate::canonical::JsonError;
 use crate::hash::{Hash, leaf_hash};
 use crate::record::{
-    Correction, EntryFailure, Genesis, KeyEvent, ParsedEntry, Record, RecordKind, ResultRecord,
-    parse_entry, signing_message,
+    Correction, EntryFailure, FormRecord, Genesis, KeyEvent, ParsedEntry, Record, RecordKind,
+    ResultRecord, parse_entry, signing_message,
 };
 use crate::registry::{KeyRegistry, RegistryError, RegistryKey, Role, Scope};
+use crate::signature::{self, SignatureCheck};
 use crate::tree::{MerkleTree, TreeHead};
 
 /// Why an entry was not accepted.
@@ -209,14 +211,6 @@ pub enum LedgerError {
     /// An origin that is empty or holds control characters.
     #[error("the log origin {0:?} is invalid: it must be non-empty, without control characters")]
     InvalidOrigin(String),
-    /// A registry key that cannot be used.
-    #[error("key {name}: {error}")]
-    Registry {
-        /// The key name.
-        name: String,
-        /// What is wrong.
-        error: RegistryError,
-    },
     /// A name or public key registered twice.
     #[error("key {0} is registered twice (by name or public key)")]
     Duplicate(String),
@@ -245,13 +239,18 @@ struct Slot {
 impl Slot {
     fn new(key: RegistryKey, added_at: Option<u64>) -> Result<Slot, RegistryError> {
         let verifier = key.checked_key()?;
+        Ok(Slot::with_verifier(key, verifier, added_at))
+    }
+
+    /// A slot for a key already checked (the registry's keys).
+    fn with_verifier(key: RegistryKey, verifier: VerifyingKey, added_at: Option<u64>) -> Slot {
         let stations = match &key.stations {
             Scope::Stations(ids) if ids.len() > 8 => {
                 Some(ids.iter().map(|s| Box::from(s.as_str())).collect())
             }
             _ => None,
         };
-        Ok(Slot { key, verifier, stations, added_at, revoked_at: None })
+        Slot { key, verifier, stations, added_at, revoked_at: None }
     }
 
     fn in_scope(&self, station: &str) -> bool {
@@ -261,8 +260,8 @@ impl Slot {
         }
     }
 
-    fn verify(&self, msg: &[u8], sig: &[u8; 64]) -> bool {
-        self.verifier.verify_strict(msg, &ed25519_dalek::Signature::from_bytes(sig)).is_ok()
+    fn verify(&self, message: &[u8], signature: &[u8; 64]) -> bool {
+        signature::verify(&SignatureCheck { key: &self.verifier, message, signature })
     }
 }
 
@@ -295,11 +294,12 @@ struct State {
     form_at: hashbrown::HashMap<u64, u32>,
 }
 
-/// An entry read, its body hash and the signatures verified against the keys known when it was
-/// read (a cache: the state decides).
+/// An entry read, its body hash, its signing message and the signatures verified against the
+/// keys known when it was read (a cache: the state decides).
 struct Checked<'a> {
     parsed: ParsedEntry<'a>,
     body: Hash,
+    message: Vec<u8>,
     verified: Vec<Option<(u32, bool)>>,
 }
 
@@ -329,19 +329,14 @@ impl State {
             forms: hashbrown::HashMap::new(),
             form_at: hashbrown::HashMap::new(),
         };
-        // Decompressing tens of thousands of public keys is the cost here: in parallel, then
-        // added in registry order.
-        let slots: Vec<Result<Slot, RegistryError>> =
-            registry.keys().par_iter().map(|key| Slot::new(key.clone(), None)).collect();
-        for (key, slot) in registry.keys().iter().zip(slots) {
+        // The registry checked and decompressed every key when it was read.
+        for (key, verifier) in registry.keys().iter().zip(registry.verifiers()) {
             if state.by_name.contains_key(key.name.as_str())
                 || state.by_public.contains_key(&key.public_key)
             {
                 return Err(LedgerError::Duplicate(key.name.clone()));
             }
-            let slot =
-                slot.map_err(|error| LedgerError::Registry { name: key.name.clone(), error })?;
-            state.add_slot(slot);
+            state.add_slot(Slot::with_verifier(key.clone(), *verifier, None));
         }
         Ok(state)
     }
@@ -376,31 +371,6 @@ impl State {
         self.genesis.as_ref().map_or(u32::MAX, |(_, g)| g.corrections_quorum)
     }
 
-    /// Reads an entry and verifies its signatures against the keys known now.
-    fn prepare<'a>(&self, bytes: &'a [u8]) -> Prepared<'a> {
-        let leaf = leaf_hash(bytes);
-        let entry = parse_entry(bytes).map(|parsed| {
-            let body = match parsed.record {
-                Record::Form(_) | Record::Correction(_) => {
-                    Sha256::digest(parsed.record_bytes).into()
-                }
-                _ => [0; 32],
-            };
-            let mut msg: Option<Vec<u8>> = None;
-            let verified = parsed
-                .signatures
-                .iter()
-                .map(|s| {
-                    let &slot = self.by_name.get(s.key.as_ref())?;
-                    let msg = msg.get_or_insert_with(|| signing_message(parsed.record_bytes));
-                    Some((slot, self.slots[slot as usize].verify(msg, &s.sig)))
-                })
-                .collect();
-            Checked { parsed, body, verified }
-        });
-        Prepared { leaf, entry }
-    }
-
     /// Decides an entry at leaf `index` (`tree` holds the leaves before it) and, if it is
     /// accepted, applies it. A rejected entry changes nothing.
     fn apply(
@@ -422,7 +392,6 @@ impl State {
         let station = record.station_contest().map(|(s, _)| s);
         let sigs = &c.parsed.signatures;
         let mut commissioners = 0u32;
-        let mut msg: Option<Vec<u8>> = None;
         for (i, s) in sigs.iter().enumerate() {
             let key = s.key.as_ref();
             if sigs[..i].iter().any(|t| t.key == s.key) {
@@ -434,10 +403,7 @@ impl State {
             let slot = &self.slots[id as usize];
             let ok = match c.verified[i] {
                 Some((cached, ok)) if cached == id => ok,
-                _ => slot.verify(
-                    msg.get_or_insert_with(|| signing_message(c.parsed.record_bytes)),
-                    &s.sig,
-                ),
+                _ => slot.verify(&c.message, &s.sig),
             };
             if !ok {
                 return Err(Rejection::BadSignature { key: key.to_owned() });
@@ -635,6 +601,106 @@ impl State {
 /// Entries read and verified in parallel per chunk, then applied in order.
 const CHUNK: usize = 4096;
 
+/// Reads an entry; its signatures are verified by [`KeyView::prepare_chunk`] or, failing
+/// that, when the entry is applied.
+fn prepare(bytes: &[u8]) -> Prepared<'_> {
+    let leaf = leaf_hash(bytes);
+    let entry = parse_entry(bytes).map(|parsed| {
+        let body = match parsed.record {
+            Record::Form(_) | Record::Correction(_) => Sha256::digest(parsed.record_bytes).into(),
+            _ => [0; 32],
+        };
+        let message = signing_message(parsed.record_bytes);
+        let verified = vec![None; parsed.signatures.len()];
+        Checked { parsed, body, message, verified }
+    });
+    Prepared { leaf, entry }
+}
+
+/// The keys as the parallel reading of a chunk sees them: names and decompressed public keys.
+/// Slots are only ever added, so a view stays right for the keys it has; it is renewed between
+/// chunks when keys were added. A signature by a key the view lacks is verified when its entry
+/// is applied.
+struct KeyView {
+    by_name: hashbrown::HashMap<Box<str>, u32>,
+    verifiers: Vec<VerifyingKey>,
+}
+
+impl KeyView {
+    fn of(state: &State) -> KeyView {
+        KeyView {
+            by_name: state.by_name.clone(),
+            verifiers: state.slots.iter().map(|s| s.verifier).collect(),
+        }
+    }
+
+    /// Reads entries on all cores and verifies their signatures in batches (the verdicts are
+    /// those of one-by-one checks: [`crate::signature`]).
+    fn prepare_chunk<'a, E: AsRef<[u8]> + Sync>(&self, chunk: &'a [E]) -> Vec<Prepared<'a>> {
+        let mut prepared: Vec<Prepared<'a>> =
+            chunk.par_iter().map(|e| prepare(e.as_ref())).collect();
+        let mut at = Vec::new();
+        let mut checks = Vec::new();
+        for (i, p) in prepared.iter().enumerate() {
+            let Ok(c) = &p.entry else { continue };
+            for (j, s) in c.parsed.signatures.iter().enumerate() {
+                if let Some(&slot) = self.by_name.get(s.key.as_ref()) {
+                    at.push((i, j, slot));
+                    checks.push(SignatureCheck {
+                        key: &self.verifiers[slot as usize],
+                        message: &c.message,
+                        signature: &s.sig,
+                    });
+                }
+            }
+        }
+        let verdicts = signature::verify_all(&checks);
+        drop(checks);
+        for ((i, j, slot), ok) in at.into_iter().zip(verdicts) {
+            if let Ok(c) = &mut prepared[i].entry {
+                c.verified[j] = Some((slot, ok));
+            }
+        }
+        prepared
+    }
+}
+
+/// Feeds `entries` to `apply` in order, chunk by chunk, while the next chunk is read and
+/// verified on the other cores: the sequential decisions overlap the parallel reading.
+fn pipeline<'a, E, S, F>(
+    entries: &'a [E],
+    chunk_len: usize,
+    ctx: &mut S,
+    state: fn(&S) -> &State,
+    mut apply: F,
+) where
+    E: AsRef<[u8]> + Sync,
+    S: Send,
+    F: FnMut(&mut S, Prepared<'a>) + Send,
+{
+    let mut view = KeyView::of(state(ctx));
+    let mut chunks = entries.chunks(chunk_len.max(1));
+    let mut current = chunks.next().map(|c| view.prepare_chunk(c));
+    while let Some(prepared) = current {
+        let next = chunks.next();
+        let v = &view;
+        let apply = &mut apply;
+        let ctx_ref = &mut *ctx;
+        let (next_prepared, ()) = rayon::join(
+            || next.map(|c| v.prepare_chunk(c)),
+            move || {
+                for p in prepared {
+                    apply(ctx_ref, p);
+                }
+            },
+        );
+        if state(ctx).slots.len() != view.verifiers.len() {
+            view = KeyView::of(state(ctx));
+        }
+        current = next_prepared;
+    }
+}
+
 /// A ledger: the accepted entries' Merkle tree and the state that decides what comes next.
 pub struct Ledger {
     state: State,
@@ -659,8 +725,7 @@ impl Ledger {
     /// Checks an entry and appends it if it is accepted. A rejected entry or a duplicate
     /// changes nothing.
     pub fn append(&mut self, entry: &[u8]) -> Result<Appended, Rejection> {
-        let prepared = self.state.prepare(entry);
-        self.apply(prepared)
+        self.apply(prepare(entry))
     }
 
     fn apply(&mut self, prepared: Prepared<'_>) -> Result<Appended, Rejection> {
@@ -689,16 +754,15 @@ impl Ledger {
         entries: &[E],
         chunk_len: usize,
     ) -> Vec<Result<Appended, Rejection>> {
-        let mut out = Vec::with_capacity(entries.len());
-        for chunk in entries.chunks(chunk_len.max(1)) {
-            let state = &self.state;
-            let prepared: Vec<Prepared<'_>> =
-                chunk.par_iter().map(|e| state.prepare(e.as_ref())).collect();
-            for p in prepared {
-                out.push(self.apply(p));
-            }
-        }
-        out
+        let mut ctx = (self, Vec::with_capacity(entries.len()));
+        pipeline(
+            entries,
+            chunk_len,
+            &mut ctx,
+            |(ledger, _)| &ledger.state,
+            |(ledger, out), p| out.push(ledger.apply(p)),
+        );
+        ctx.1
     }
 
     /// The log origin.
@@ -746,14 +810,13 @@ impl Ledger {
 
     /// Replays a published log and reports every entry the ledger would not accept, without
     /// stopping. Only a registry or origin that cannot be used is an error.
-    pub fn audit<E: AsRef<[u8]> + Sync>(
+    pub fn audit<'a, E: AsRef<[u8]> + Sync>(
         registry: &KeyRegistry,
         origin: &str,
-        entries: &[E],
-    ) -> Result<AuditReport, LedgerError> {
-        let mut state = State::new(registry, origin)?;
-        let mut tree = MerkleTree::new();
-        let mut report = AuditReport {
+        entries: &'a [E],
+    ) -> Result<AuditReport<'a>, LedgerError> {
+        let state = State::new(registry, origin)?;
+        let report = AuditReport {
             tree: MerkleTree::new(),
             accepted: 0,
             problems: Vec::new(),
@@ -762,11 +825,13 @@ impl Ledger {
             results: Vec::new(),
             key_events: Vec::new(),
         };
-        for chunk in entries.chunks(CHUNK) {
-            let st = &state;
-            let prepared: Vec<Prepared<'_>> =
-                chunk.par_iter().map(|e| st.prepare(e.as_ref())).collect();
-            for (p, entry) in prepared.into_iter().zip(chunk) {
+        let mut ctx = (state, MerkleTree::new(), report);
+        pipeline(
+            entries,
+            CHUNK,
+            &mut ctx,
+            |(state, _, _)| state,
+            |(state, tree, report), p| {
                 let index = tree.len();
                 let problem = match p.entry {
                     Err(f) => Some(Problem {
@@ -776,44 +841,45 @@ impl Ledger {
                         issue: Issue::Rejected(f.rejection),
                     }),
                     Ok(checked) => {
-                        let outcome = state.apply(index, &checked, &tree);
-                        let record = &checked.parsed.record;
-                        let (station, contest) = match record.station_contest() {
-                            Some((s, c)) => (Some(s.to_owned()), Some(c.to_owned())),
-                            None => (None, None),
+                        let outcome = state.apply(index, &checked, tree);
+                        let problem = |issue| {
+                            let (station, contest) =
+                                checked.parsed.record.station_contest().unzip();
+                            Some(Problem {
+                                index,
+                                station: station.map(str::to_owned),
+                                contest: contest.map(str::to_owned),
+                                issue,
+                            })
                         };
                         match outcome {
                             Ok(Outcome::Added) => {
                                 report.accepted += 1;
-                                match record {
-                                    Record::Form(_) | Record::Correction(_) => report
-                                        .forms
-                                        .push(AcceptedForm::new(index, entry.as_ref(), record)),
-                                    Record::Genesis(g) => report.genesis = Some((index, g.clone())),
-                                    Record::Result(r) => report.results.push((index, r.clone())),
-                                    Record::Key(k) => report.key_events.push((index, k.clone())),
+                                match checked.parsed.record {
+                                    Record::Form(form) => {
+                                        report.forms.push(AcceptedForm { index, form })
+                                    }
+                                    Record::Correction(c) => {
+                                        report.forms.push(AcceptedForm { index, form: c.form })
+                                    }
+                                    Record::Genesis(g) => report.genesis = Some((index, g)),
+                                    Record::Result(r) => report.results.push((index, r)),
+                                    Record::Key(k) => report.key_events.push((index, k)),
                                 }
                                 None
                             }
-                            Ok(Outcome::Duplicate(existing)) => Some(Problem {
-                                index,
-                                station,
-                                contest,
-                                issue: Issue::Duplicate { existing },
-                            }),
-                            Err(rejection) => Some(Problem {
-                                index,
-                                station,
-                                contest,
-                                issue: Issue::Rejected(rejection),
-                            }),
+                            Ok(Outcome::Duplicate(existing)) => {
+                                problem(Issue::Duplicate { existing })
+                            }
+                            Err(rejection) => problem(Issue::Rejected(rejection)),
                         }
                     }
                 };
                 report.problems.extend(problem);
                 tree.push_leaf_hash(p.leaf);
-            }
-        }
+            },
+        );
+        let (_, tree, mut report) = ctx;
         report.tree = tree;
         // A key used before the record that adds it was unknown when it was used; say so.
         let added: hashbrown::HashMap<&str, u64> = report
@@ -843,39 +909,19 @@ mod tests;
 
 /// An accepted form or correction of an audited log.
 #[derive(Debug, Clone, PartialEq)]
-pub struct AcceptedForm {
+pub struct AcceptedForm<'a> {
     /// Its leaf index.
     pub index: u64,
-    /// The record as canonical JSON text: a JSON form object (`docs/results.md`; phase
-    /// `correction` for corrections) with the record's own keys (`schema`, `kind`, ...), which
-    /// psephos's JSON forms reader ignores. Kept as text: a national log has tens of thousands
-    /// of forms, and readers parse them once.
-    pub record: Box<str>,
+    /// The form as read from the record (phase `correction` for a correction), borrowing the
+    /// entry's text: a national log has tens of thousands of forms, and a reader that recounts
+    /// them should neither parse nor copy them a second time.
+    pub form: FormRecord<'a>,
 }
 
-impl AcceptedForm {
-    /// The record of a signed entry: the canonical text between `{"record":` and
-    /// `,"signatures":` (a JSON string never holds an unescaped `"`, so the last such marker is
-    /// the one), or the record re-serialised if the entry is not laid out so.
-    fn new(index: u64, entry: &[u8], record: &Record<'_>) -> Self {
-        const HEAD: &[u8] = b"{\"record\":";
-        const TAIL: &[u8] = b",\"signatures\":";
-        let text = entry
-            .strip_prefix(HEAD)
-            .and_then(|rest| {
-                let end = memchr::memmem::rfind(rest, TAIL)?;
-                std::str::from_utf8(&rest[..end]).ok()
-            })
-            .map(Box::from)
-            .unwrap_or_else(|| {
-                String::from_utf8_lossy(&crate::canonical::canonicalize(&record.to_value())).into()
-            });
-        AcceptedForm { index, record: text }
-    }
-
-    /// The record as a JSON value.
+impl AcceptedForm<'_> {
+    /// The form as a JSON form object (`docs/results.md`).
     pub fn form(&self) -> Value {
-        serde_json::from_str(&self.record).unwrap_or(Value::Null)
+        self.form.form_value()
     }
 }
 
@@ -929,9 +975,9 @@ impl std::fmt::Display for Problem {
     }
 }
 
-/// The outcome of [`Ledger::audit`].
+/// The outcome of [`Ledger::audit`], borrowing the audited entries.
 #[derive(Debug, Clone)]
-pub struct AuditReport {
+pub struct AuditReport<'a> {
     /// The Merkle tree of every entry as published, good or bad.
     pub tree: MerkleTree,
     /// Entries the ledger accepts.
@@ -939,7 +985,7 @@ pub struct AuditReport {
     /// Every entry it does not, in log order.
     pub problems: Vec<Problem>,
     /// The accepted forms and corrections, in log order.
-    pub forms: Vec<AcceptedForm>,
+    pub forms: Vec<AcceptedForm<'a>>,
     /// The accepted genesis and its leaf index.
     pub genesis: Option<(u64, Genesis)>,
     /// The accepted result records and their leaf indices.
@@ -948,13 +994,13 @@ pub struct AuditReport {
     pub key_events: Vec<(u64, KeyEvent)>,
 }
 
-impl AuditReport {
+impl AuditReport<'_> {
     /// Whether every entry is accepted.
     pub fn is_clean(&self) -> bool {
         self.problems.is_empty()
     }
 
-    /// The accepted form objects, in log order (for psephos's JSON forms reader).
+    /// The accepted forms as JSON form objects, in log order.
     pub fn form_values(&self) -> Vec<Value> {
         self.forms.iter().map(AcceptedForm::form).collect()
     }

@@ -38,6 +38,7 @@ pub mod history;
 mod ledger;
 mod record;
 mod registry;
+pub mod signature;
 pub mod tile_reader;
 pub mod tiles;
 mod tree;

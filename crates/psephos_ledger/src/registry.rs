@@ -19,6 +19,7 @@
 
 use ed25519_dalek::VerifyingKey;
 use psephos_model::{Code, Diagnostic};
+use rayon::prelude::*;
 
 use crate::base64;
 use crate::checkpoint::is_valid_key_name;
@@ -210,6 +211,9 @@ pub(crate) fn check_scope(role: Role, scope: &Scope) -> Result<(), RegistryError
 
 /// The Ed25519 key of 32 bytes, refusing non-points and weak keys.
 pub(crate) fn verifying_key(public_key: &[u8; 32]) -> Result<VerifyingKey, RegistryError> {
+    if crate::signature::non_canonical_y(public_key) {
+        return Err(RegistryError::NotAPoint);
+    }
     let key = VerifyingKey::from_bytes(public_key).map_err(|_| RegistryError::NotAPoint)?;
     if key.is_weak() {
         return Err(RegistryError::NotAPoint);
@@ -266,6 +270,9 @@ impl RegistryKey {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct KeyRegistry {
     keys: Vec<RegistryKey>,
+    /// The decompressed public key of each key, in the same order: decompressing is the cost
+    /// of reading a registry of tens of thousands of keys, so it is done once.
+    verifiers: Vec<VerifyingKey>,
 }
 
 /// The header of `keys.csv`.
@@ -289,13 +296,20 @@ impl KeyRegistry {
                 other: other.name.clone(),
             });
         }
+        let verifier = key.checked_key()?;
         self.keys.push(key);
+        self.verifiers.push(verifier);
         Ok(())
     }
 
     /// The keys in order.
     pub fn keys(&self) -> &[RegistryKey] {
         &self.keys
+    }
+
+    /// The decompressed public key of each key, in order.
+    pub(crate) fn verifiers(&self) -> &[VerifyingKey] {
+        &self.verifiers
     }
 
     /// The key named `name`.
@@ -327,12 +341,29 @@ impl KeyRegistry {
         // Names and public keys of every line whose cell could be read, for duplicates.
         let mut names: hashbrown::HashMap<String, u64> = hashbrown::HashMap::new();
         let mut publics: hashbrown::HashMap<[u8; 32], (String, u64)> = hashbrown::HashMap::new();
-        for (line_no, raw) in lines {
-            let line = raw.strip_suffix('\r').unwrap_or(raw);
-            if line.trim().is_empty() {
-                continue;
-            }
-            let fields = match split_csv_line(line) {
+        // Lines are split and public keys decompressed on all cores; the checks that depend on
+        // earlier lines follow in order.
+        let lines: Vec<(u64, &str)> = lines
+            .map(|(n, raw)| (n, raw.strip_suffix('\r').unwrap_or(raw)))
+            .filter(|(_, line)| !line.trim().is_empty())
+            .collect();
+        type Read = Result<(Vec<String>, Result<([u8; 32], VerifyingKey), RegistryError>), String>;
+        let read: Vec<Read> = lines
+            .par_iter()
+            .map(|(_, line)| {
+                split_csv_line(line).map(|fields| {
+                    let key = match fields.get(2) {
+                        Some(cell) if fields.len() == 4 => {
+                            decode_public_key(cell).and_then(|k| verifying_key(&k).map(|v| (k, v)))
+                        }
+                        _ => Err(RegistryError::KeyLength(0)),
+                    };
+                    (fields, key)
+                })
+            })
+            .collect();
+        for ((line_no, _), read) in lines.into_iter().zip(read) {
+            let (fields, key) = match read {
                 Ok(f) => f,
                 Err(message) => {
                     diags.push(Diagnostic::new(Code::KeyRegistrySyntax, message).at(file, line_no));
@@ -349,8 +380,7 @@ impl KeyRegistry {
                 );
                 continue;
             }
-            let [name, role, public_key, stations] =
-                [&fields[0], &fields[1], &fields[2], &fields[3]];
+            let [name, role, _, stations] = [&fields[0], &fields[1], &fields[2], &fields[3]];
             let value = |field: &str, e: &RegistryError| {
                 Diagnostic::new(Code::KeyRegistryValue, e.to_string())
                     .at(file, line_no)
@@ -375,10 +405,9 @@ impl KeyRegistry {
             if let Err(e) = &role {
                 diags.push(value("role", e));
             }
-            let key = decode_public_key(public_key).and_then(|k| verifying_key(&k).map(|_| k));
             match &key {
                 Err(e) => diags.push(value("public_key", e)),
-                Ok(k) => {
+                Ok((k, _)) => {
                     if let Some((other, first)) = publics.get(k) {
                         diags.push(
                             Diagnostic::new(
@@ -406,9 +435,10 @@ impl KeyRegistry {
                 (Ok(_), Err(_)) => {}
             }
             if diags.len() == before
-                && let (Ok(role), Ok(public_key), Ok(stations)) = (role, key, scope)
+                && let (Ok(role), Ok((public_key, verifier)), Ok(stations)) = (role, key, scope)
             {
                 registry.keys.push(RegistryKey { name: name.clone(), role, public_key, stations });
+                registry.verifiers.push(verifier);
             }
         }
         (registry, diags)
@@ -500,6 +530,33 @@ mod tests {
 
     fn pk(seed: u8) -> [u8; 32] {
         SigningKey::from_bytes(&[seed; 32]).verifying_key().to_bytes()
+    }
+
+    /// A point written with y + p instead of y (y < 19) decompresses in ed25519-dalek; the
+    /// registry refuses it, as the signature rule does for R.
+    #[test]
+    fn non_canonical_public_keys_are_refused() {
+        let mut found = 0;
+        for y in 0u8..19 {
+            for sign in [0u8, 0x80] {
+                // y + p = y + 2^255 − 19, little-endian.
+                let mut bytes = [0xffu8; 32];
+                bytes[0] = 0xed + y;
+                bytes[31] = 0x7f | sign;
+                let Ok(key) = VerifyingKey::from_bytes(&bytes) else { continue };
+                if key.is_weak() {
+                    continue;
+                }
+                found += 1;
+                assert!(crate::signature::non_canonical_y(&bytes));
+                assert_eq!(verifying_key(&bytes), Err(RegistryError::NotAPoint), "y = {y}");
+                let mut canonical = [0u8; 32];
+                canonical[0] = y;
+                canonical[31] = sign;
+                assert!(verifying_key(&canonical).is_ok(), "y = {y} written canonically");
+            }
+        }
+        assert!(found > 0, "some y below 19 is on the curve and not of small order");
     }
 
     fn sample() -> KeyRegistry {

@@ -493,6 +493,11 @@ pub fn encode_entry_bundle<E: AsRef<[u8]>>(
 
 /// The entries of an entry bundle: exactly `width` length-prefixed entries, nothing after.
 pub fn decode_entry_bundle(bundle: Tile, bytes: &[u8]) -> Result<Vec<Vec<u8>>, TileError> {
+    Ok(entry_bundle_slices(bundle, bytes)?.into_iter().map(<[u8]>::to_vec).collect())
+}
+
+/// [`decode_entry_bundle`] without copying: the entries as slices of the bundle's bytes.
+pub fn entry_bundle_slices(bundle: Tile, bytes: &[u8]) -> Result<Vec<&[u8]>, TileError> {
     let bad = |reason: String| TileError::MalformedBundle { path: bundle.path(), reason };
     let mut out = Vec::with_capacity(usize::from(bundle.width));
     let mut rest = bytes;
@@ -508,7 +513,7 @@ pub fn decode_entry_bundle(bundle: Tile, bytes: &[u8]) -> Result<Vec<Vec<u8>>, T
                 tail.len()
             )));
         }
-        out.push(tail[..n].to_vec());
+        out.push(&tail[..n]);
         rest = &tail[n..];
     }
     if out.len() != usize::from(bundle.width) {

@@ -427,3 +427,77 @@ fn the_ledger_commands_from_init_to_a_verified_bundle() {
     let (code, out) = verify(&dir.join("bundle"));
     assert_eq!(code, 0, "{out}");
 }
+
+/// `verify` recounts a log's forms from the ledger's typed records
+/// (`psephos_io::read_form_fields`), not from JSON text: the forms and diagnostics must be
+/// exactly those of the same forms written as JSON lines, good and bad alike, on the
+/// sequential path and the parallel one.
+#[test]
+fn form_fields_read_as_their_json_lines() {
+    let package =
+        psephos_io::load_package(&crate::support::tests_dir().join("sntv/phase-precedence"))
+            .expect("fixture package");
+    let e = &package.election;
+    type Form = (String, String, String, u32, [u32; 3], Vec<(String, u32)>);
+    let good = |station: &str, version: u32, a1: u32| -> Form {
+        let votes = vec![("A1".to_owned(), a1), ("A2".to_owned(), 30), ("A3".to_owned(), 28)];
+        let found = a1 + 58 + 2;
+        (station.into(), "D1".into(), "electronic".into(), version, [found, 1, 1], votes)
+    };
+    let mut forms: Vec<Form> = Vec::new();
+    for i in 0..5000u32 {
+        let mut f = good(if i % 2 == 0 { "S1" } else { "S2" }, i / 2 + 1, 40 + i % 7);
+        match i % 97 {
+            1 => f.0 = "S9".into(),          // unknown station
+            2 => f.1 = "D7".into(),          // unknown contest
+            3 => f.2 = "tally".into(),       // unknown phase
+            4 => f.3 = 0,                    // version 0
+            5 => f.5.push(("Z1".into(), 3)), // unknown candidate
+            6 => f.4[0] = 1,                 // fewer ballots than votes
+            7 => {
+                f.5.pop(); // a candidate missing
+            }
+            8 => f.2 = "correction".into(),
+            _ => {}
+        }
+        forms.push(f);
+    }
+    // A conflicting duplicate of the first form.
+    let mut dup = forms[0].clone();
+    dup.5[1].1 += 1;
+    forms.push(dup);
+    for n in [40, forms.len()] {
+        let forms = &forms[..n];
+        let jsonl: String = forms
+            .iter()
+            .map(|(s, c, p, v, counts, votes)| {
+                let votes: serde_json::Map<String, serde_json::Value> =
+                    votes.iter().map(|(k, n)| (k.clone(), (*n).into())).collect();
+                serde_json::json!({"station": s, "contest": c, "phase": p, "version": v,
+                    "ballots_found": counts[0], "blank": counts[1], "invalid": counts[2],
+                    "votes": votes})
+                .to_string()
+                    + "\n"
+            })
+            .collect();
+        let fields: Vec<psephos_io::FormFields<'_>> = forms
+            .iter()
+            .enumerate()
+            .map(|(i, (s, c, p, v, counts, votes))| psephos_io::FormFields {
+                line: i as u64 + 1,
+                station: s,
+                contest: c,
+                phase: p,
+                version: *v,
+                counts: *counts,
+                votes: votes.iter().map(|(k, n)| (k.as_str(), *n)).collect(),
+            })
+            .collect();
+        let text = psephos_io::parse_results(e, "log.jsonl", jsonl.as_bytes());
+        let typed = psephos_io::read_form_fields(e, "log.jsonl", &fields);
+        assert!(!text.diagnostics.is_empty(), "the bad forms are reported");
+        assert_eq!(typed.diagnostics, text.diagnostics, "{n} forms: diagnostics");
+        assert_eq!(typed.rows, text.rows);
+        assert_eq!(format!("{:?}", typed.forms), format!("{:?}", text.forms), "{n} forms");
+    }
+}

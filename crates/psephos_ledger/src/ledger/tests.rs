@@ -152,19 +152,15 @@ fn a_day_of_the_ledger() {
     assert_eq!(l.len(), 6);
     assert_eq!(l.genesis().unwrap().1.corrections_quorum, 2);
     // The tree is the RFC 9162 tree of the accepted entries.
-    let audit = Ledger::audit(
-        &registry(),
-        ORIGIN,
-        &[
-            sign(&genesis_record(2), &["com-1", "com-2"]),
-            f1.clone(),
-            sign(&form("S-2", 1, 40), &["dev-2", "op-1"]),
-            sign(&form("S-1", 2, 51), &["dev-1"]),
-            c,
-            sign(&result, &["com-1"]),
-        ],
-    )
-    .unwrap();
+    let published = [
+        sign(&genesis_record(2), &["com-1", "com-2"]),
+        f1.clone(),
+        sign(&form("S-2", 1, 40), &["dev-2", "op-1"]),
+        sign(&form("S-1", 2, 51), &["dev-1"]),
+        c,
+        sign(&result, &["com-1"]),
+    ];
+    let audit = Ledger::audit(&registry(), ORIGIN, &published).unwrap();
     assert!(audit.is_clean(), "{:?}", audit.problems);
     assert_eq!(audit.tree.head(), l.head());
     assert_eq!(audit.accepted, 6);
