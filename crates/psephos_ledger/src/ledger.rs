@@ -32,7 +32,7 @@ use crate::canonical::JsonError;
 use crate::hash::{Hash, leaf_hash};
 use crate::record::{
     Correction, EntryFailure, FormRecord, Genesis, KeyEvent, ParsedEntry, Record, RecordKind,
-    ResultRecord, parse_entry, signing_message,
+    ResultRecord, SIGNING_PREFIX, parse_entry,
 };
 use crate::registry::{KeyRegistry, RegistryError, RegistryKey, Role, Scope};
 use crate::signature::{self, SignatureCheck};
@@ -260,8 +260,13 @@ impl Slot {
         }
     }
 
-    fn verify(&self, message: &[u8], signature: &[u8; 64]) -> bool {
-        signature::verify(&SignatureCheck { key: &self.verifier, message, signature })
+    fn verify(&self, record_bytes: &[u8], signature: &[u8; 64]) -> bool {
+        signature::verify(&SignatureCheck {
+            key: &self.verifier,
+            prefix: SIGNING_PREFIX,
+            message: record_bytes,
+            signature,
+        })
     }
 }
 
@@ -294,12 +299,11 @@ struct State {
     form_at: hashbrown::HashMap<u64, u32>,
 }
 
-/// An entry read, its body hash, its signing message and the signatures verified against the
-/// keys known when it was read (a cache: the state decides).
+/// An entry read, its body hash and the signatures verified against the keys known when it was
+/// read (a cache: the state decides).
 struct Checked<'a> {
     parsed: ParsedEntry<'a>,
     body: Hash,
-    message: Vec<u8>,
     verified: Vec<Option<(u32, bool)>>,
 }
 
@@ -403,7 +407,7 @@ impl State {
             let slot = &self.slots[id as usize];
             let ok = match c.verified[i] {
                 Some((cached, ok)) if cached == id => ok,
-                _ => slot.verify(&c.message, &s.sig),
+                _ => slot.verify(c.parsed.record_bytes, &s.sig),
             };
             if !ok {
                 return Err(Rejection::BadSignature { key: key.to_owned() });
@@ -610,9 +614,8 @@ fn prepare(bytes: &[u8]) -> Prepared<'_> {
             Record::Form(_) | Record::Correction(_) => Sha256::digest(parsed.record_bytes).into(),
             _ => [0; 32],
         };
-        let message = signing_message(parsed.record_bytes);
         let verified = vec![None; parsed.signatures.len()];
-        Checked { parsed, body, message, verified }
+        Checked { parsed, body, verified }
     });
     Prepared { leaf, entry }
 }
@@ -635,10 +638,22 @@ impl KeyView {
     }
 
     /// Reads entries on all cores and verifies their signatures in batches (the verdicts are
-    /// those of one-by-one checks: [`crate::signature`]).
+    /// those of one-by-one checks: [`crate::signature`]), a batch per run of entries so that
+    /// each entry is read and verified while its bytes are in cache.
     fn prepare_chunk<'a, E: AsRef<[u8]> + Sync>(&self, chunk: &'a [E]) -> Vec<Prepared<'a>> {
-        let mut prepared: Vec<Prepared<'a>> =
-            chunk.par_iter().map(|e| prepare(e.as_ref())).collect();
+        chunk
+            .par_chunks(signature::BATCH)
+            .flat_map_iter(|run| {
+                let mut prepared: Vec<Prepared<'a>> =
+                    run.iter().map(|e| prepare(e.as_ref())).collect();
+                self.verify(&mut prepared);
+                prepared
+            })
+            .collect()
+    }
+
+    /// Verifies the signatures of prepared entries whose keys the view has, as one batch.
+    fn verify(&self, prepared: &mut [Prepared<'_>]) {
         let mut at = Vec::new();
         let mut checks = Vec::new();
         for (i, p) in prepared.iter().enumerate() {
@@ -648,20 +663,20 @@ impl KeyView {
                     at.push((i, j, slot));
                     checks.push(SignatureCheck {
                         key: &self.verifiers[slot as usize],
-                        message: &c.message,
+                        prefix: SIGNING_PREFIX,
+                        message: c.parsed.record_bytes,
                         signature: &s.sig,
                     });
                 }
             }
         }
-        let verdicts = signature::verify_all(&checks);
+        let verdicts = signature::verify_batch(&checks);
         drop(checks);
         for ((i, j, slot), ok) in at.into_iter().zip(verdicts) {
             if let Ok(c) = &mut prepared[i].entry {
                 c.verified[j] = Some((slot, ok));
             }
         }
-        prepared
     }
 }
 

@@ -30,14 +30,17 @@ use sha2::{Digest, Sha512};
 
 /// Signatures per batch: past ~64 the multiscalar multiplication gains little per signature,
 /// and a failed batch costs its size in single checks.
-const BATCH: usize = 256;
+pub const BATCH: usize = 256;
 
 /// One signature to check.
 #[derive(Clone, Copy)]
 pub struct SignatureCheck<'a> {
     /// The public key (decompressed once, when the registry is read).
     pub key: &'a VerifyingKey,
-    /// The signed message (for a record, [`crate::signing_message`] of it).
+    /// The signed message is `prefix ‖ message` (for a record, [`crate::SIGNING_PREFIX`]
+    /// and the record's canonical bytes: [`crate::signing_message`] without the copy).
+    pub prefix: &'a [u8],
+    /// The rest of the signed message.
     pub message: &'a [u8],
     /// The 64-byte signature `R ‖ s`.
     pub signature: &'a [u8; 64],
@@ -75,6 +78,7 @@ fn parse(c: &SignatureCheck<'_>) -> Option<Parsed> {
     let mut h = Sha512::new();
     h.update(r_bytes);
     h.update(c.key.as_bytes());
+    h.update(c.prefix);
     h.update(c.message);
     let k = Scalar::from_bytes_mod_order_wide(&h.finalize().into());
     Some(Parsed { r, s, k, a })
@@ -118,8 +122,9 @@ fn batch_holds(batch: &[Parsed]) -> bool {
     EdwardsPoint::vartime_multiscalar_mul(scalars, points).mul_by_cofactor().is_identity()
 }
 
-/// Checks a run of signatures as one batch, falling back to one by one if the batch fails.
-fn verify_run(checks: &[SignatureCheck<'_>]) -> Vec<bool> {
+/// Checks signatures as one batch (best with about [`BATCH`] of them), falling back to one by
+/// one if the batch fails: the verdicts are those of [`verify`] on each signature.
+pub fn verify_batch(checks: &[SignatureCheck<'_>]) -> Vec<bool> {
     let parsed: Vec<Option<Parsed>> = checks.iter().map(parse).collect();
     let good: Vec<Parsed> = parsed.iter().flatten().copied().collect();
     if good.len() > 1 && batch_holds(&good) {
@@ -131,7 +136,7 @@ fn verify_run(checks: &[SignatureCheck<'_>]) -> Vec<bool> {
 /// Checks every signature, in batches on all cores: the verdicts are those of [`verify`] on
 /// each signature.
 pub fn verify_all(checks: &[SignatureCheck<'_>]) -> Vec<bool> {
-    checks.par_chunks(BATCH).flat_map_iter(verify_run).collect()
+    checks.par_chunks(BATCH).flat_map_iter(verify_batch).collect()
 }
 
 #[cfg(test)]
@@ -184,6 +189,7 @@ mod tests {
             let c: Vec<SignatureCheck<'_>> = (0..sigs.len())
                 .map(|i| SignatureCheck {
                     key: &verifying[i],
+                    prefix: b"",
                     message: &messages[i],
                     signature: &sigs[i],
                 })
@@ -217,6 +223,7 @@ mod tests {
             assert_eq!(*ok, expected, "signature {i}");
             let single = verify(&SignatureCheck {
                 key: &verifying[i],
+                prefix: b"",
                 message: &messages[i],
                 signature: &sigs[i],
             });
@@ -229,10 +236,15 @@ mod tests {
         let mut rng = ChaCha8Rng::seed_from_u64(9);
         let (a, r) = (scalar(&mut rng), scalar(&mut rng));
         let (key, mut sig) = crafted(&a, &r, &EIGHT_TORSION[0], b"m");
-        assert!(verify(&SignatureCheck { key: &key, message: b"m", signature: &sig }));
+        assert!(verify(&SignatureCheck { key: &key, prefix: b"", message: b"m", signature: &sig }));
         // R of small order (the point of order 2, y = −1): refused before any equation.
         sig[..32].copy_from_slice(&EIGHT_TORSION[4].compress().to_bytes());
-        assert!(!verify(&SignatureCheck { key: &key, message: b"m", signature: &sig }));
+        assert!(!verify(&SignatureCheck {
+            key: &key,
+            prefix: b"",
+            message: b"m",
+            signature: &sig
+        }));
         // y = p + 1 encodes the identity non-canonically.
         let mut y = [0xffu8; 32];
         y[0] = 0xee;
@@ -240,7 +252,12 @@ mod tests {
         assert!(non_canonical_y(&y));
         assert!(!non_canonical_y(&EIGHT_TORSION[1].compress().to_bytes()));
         sig[..32].copy_from_slice(&y);
-        assert!(!verify(&SignatureCheck { key: &key, message: b"m", signature: &sig }));
+        assert!(!verify(&SignatureCheck {
+            key: &key,
+            prefix: b"",
+            message: b"m",
+            signature: &sig
+        }));
     }
 
     /// The reason for the cofactored rule: signatures with a torsion component in R get the same
@@ -268,12 +285,13 @@ mod tests {
             let checks: Vec<SignatureCheck<'_>> = (0..n)
                 .map(|i| SignatureCheck {
                     key: &keys[i],
+                    prefix: b"",
                     message: &messages[i],
                     signature: &sigs[i],
                 })
                 .collect();
             let single: Vec<bool> = checks.iter().map(verify).collect();
-            assert_eq!(verify_run(&checks), single, "round {round}");
+            assert_eq!(verify_batch(&checks), single, "round {round}");
             for (c, ok) in checks.iter().zip(&single) {
                 // A torsion component of order 2 makes R small order only if r = 0: never here.
                 let strict = c
