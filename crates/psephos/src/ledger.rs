@@ -842,7 +842,7 @@ pub(crate) fn results_from_log(
             phase: f.form.phase.as_str(),
             version: f.form.version,
             counts: [f.form.ballots_found, f.form.blank, f.form.invalid],
-            votes: f.form.votes.iter().map(|(c, n)| (c.as_ref(), *n)).collect(),
+            votes: &f.form.votes,
         })
         .collect();
     let read = psephos_io::read_form_fields(&package.election, "log.jsonl", &fields);

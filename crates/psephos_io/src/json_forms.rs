@@ -6,6 +6,8 @@
 //!  "ballots_found": 180, "blank": 2, "invalid": 11, "votes": {"C0001": 40, "C0002": 127}}
 //! ```
 
+use std::borrow::Cow;
+
 use psephos_model::{Code, Diagnostic, Election};
 use serde_json::{Map, Value};
 
@@ -29,8 +31,8 @@ pub struct FormFields<'a> {
     pub version: u32,
     /// Ballots found, blank, invalid.
     pub counts: [u32; 3],
-    /// Votes per candidate id.
-    pub votes: Vec<(&'a str, u32)>,
+    /// Votes per candidate id (as a ledger record holds them: borrowed unless escaped).
+    pub votes: &'a [(Cow<'a, str>, u32)],
 }
 
 /// Reads forms given as fields ([`FormFields`]), in parallel chunks merged in order: the forms
@@ -77,7 +79,8 @@ fn fields_chunk(election: &Election, file: &str, forms: &[FormFields<'_>]) -> Re
         );
         p.counts = f.counts.map(Some);
         p.votes.reserve(f.votes.len());
-        for (i, &(candidate, n)) in f.votes.iter().enumerate() {
+        for (i, (candidate, n)) in f.votes.iter().enumerate() {
+            let (candidate, n) = (candidate.as_ref(), *n);
             let id = match previous.get(i) {
                 Some(&(name, id)) if name == candidate => Some(id),
                 _ => {

@@ -1,6 +1,7 @@
 //! The demo's signed ledger and bundle: `psephos verify` passes on the bundle as written, and
 //! catches each tampering the issue names with a message that says what and where.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -438,9 +439,9 @@ fn form_fields_read_as_their_json_lines() {
         psephos_io::load_package(&crate::support::tests_dir().join("sntv/phase-precedence"))
             .expect("fixture package");
     let e = &package.election;
-    type Form = (String, String, String, u32, [u32; 3], Vec<(String, u32)>);
+    type Form = (String, String, String, u32, [u32; 3], Vec<(Cow<'static, str>, u32)>);
     let good = |station: &str, version: u32, a1: u32| -> Form {
-        let votes = vec![("A1".to_owned(), a1), ("A2".to_owned(), 30), ("A3".to_owned(), 28)];
+        let votes = vec![("A1".into(), a1), ("A2".into(), 30), ("A3".into(), 28)];
         let found = a1 + 58 + 2;
         (station.into(), "D1".into(), "electronic".into(), version, [found, 1, 1], votes)
     };
@@ -472,7 +473,7 @@ fn form_fields_read_as_their_json_lines() {
             .iter()
             .map(|(s, c, p, v, counts, votes)| {
                 let votes: serde_json::Map<String, serde_json::Value> =
-                    votes.iter().map(|(k, n)| (k.clone(), (*n).into())).collect();
+                    votes.iter().map(|(k, n)| (k.to_string(), (*n).into())).collect();
                 serde_json::json!({"station": s, "contest": c, "phase": p, "version": v,
                     "ballots_found": counts[0], "blank": counts[1], "invalid": counts[2],
                     "votes": votes})
@@ -490,7 +491,7 @@ fn form_fields_read_as_their_json_lines() {
                 phase: p,
                 version: *v,
                 counts: *counts,
-                votes: votes.iter().map(|(k, n)| (k.as_str(), *n)).collect(),
+                votes,
             })
             .collect();
         let text = psephos_io::parse_results(e, "log.jsonl", jsonl.as_bytes());
