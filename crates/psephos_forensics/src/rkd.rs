@@ -55,20 +55,28 @@
 //!   successive ratios (no Γ function), from the mode outward until they fall below 1e-12 of
 //!   the mode's (the left-out mass is below 1e-10 per draw: tested against the exact pmf),
 //!   cumulated; a guide table (Chen and Asau) finds the entry for a 53-bit uniform in about
-//!   one step. Components with ρ_k < 1e-12 at the station are left out.
+//!   one step (two steps are taken without a branch; the rare draw that needs more is
+//!   finished after the others). Components with ρ_k < 1e-12 at the station are left out.
 //! * (j, s) likewise from the mixture over j of BB(t, v + α_j, t − v + β_j) — the vote draw at
 //!   the observed t — and then the Pólya urn of BB(·, v + α_j, t − v + β_j) is continued for
 //!   t* − t draws (draw i succeeds with probability (v + α_j + successes)/(t + α_j + β_j + i))
 //!   or thinned by t − t* draws removed at random (exchangeability: the first t* draws of the
 //!   urn), which gives v* ~ BB(t*, v + α_j, t − v + β_j) exactly (tested by χ² against the
-//!   pmf). Each step compares 32 random bits with its probability (off by less than 2^−32);
-//!   a step whose outcome cannot depend on the earlier ones is decided without them.
-//! * The draws come from wyrand, seeded for each station (and batch of 1000 resamples) from
-//!   its own ChaCha8 stream of the seed (stream 2^32·batch + station).
+//!   pmf, and step by step against the plain urn). Each step compares 32 random bits with its
+//!   probability (off by less than 2^−32). That probability lies between two bounds over the
+//!   whole walk (those of its last step, whatever came before), so bits below the lower one
+//!   are a success and bits above the upper one a failure without waiting for the earlier
+//!   steps; only the few in between are compared with the successes so far.
+//! * A station's draws are made in passes — the table look-ups, the walks, the shares — so
+//!   that the walks' unpredictable branches do not hold up the rest. The draws come from
+//!   wyrand, seeded for each station (and batch of 1000 resamples) from its own ChaCha8 stream
+//!   of the seed (stream 2^32·batch + station).
 //! * y* is binned on R's 1024 points in fixed point (a station weighs 2^32 units, split
 //!   between the two neighbouring points to within one unit), so that the sums are integers
 //!   and exact in any order; the bin counts are integers too. The result does not depend on
-//!   the number of threads.
+//!   the number of threads. The binnings are kept resample by resample; the shares of 256
+//!   stations in a row (in share order, so they land near each other) are held and added a
+//!   block of resamples at a time, which keeps the rows being added to in cache.
 //!
 //! The draws are not the package's (R's rbeta and rbinom): a run reproduces the package's
 //! estimator, not its random numbers, and single runs differ by their Monte Carlo error.
@@ -346,16 +354,15 @@ pub fn spikes_with(
                     };
                     let mut rng = Wyrand::from_stream(&root, (batch << 32) | i as u64);
                     resample::resample_station(
-                        &station, &t_shapes, &v_shapes, this, &mut rng, &mut ws, &mut acc,
+                        &station, &t_shapes, &v_shapes, &mut rng, &mut ws, &mut acc,
                     );
                 }
+                acc.flush();
                 acc
             })
             .reduce_with(Accumulator::merge)?;
-        let densities: Vec<Vec<f64>> = (0..this)
-            .into_par_iter()
-            .map(|b| r_density(&to_f64(&acc.resample(b)), count))
-            .collect();
+        let densities: Vec<Vec<f64>> =
+            (0..this).into_par_iter().map(|b| r_density(&to_f64(acc.resample(b)), count)).collect();
         // Per point: how many resamples reach the observed density, and the largest values.
         top.par_iter_mut().zip(exceed.par_iter_mut()).enumerate().for_each(|(g, (top, x))| {
             for d in &densities {

@@ -44,21 +44,22 @@ impl Wyrand {
 
 /// A discrete distribution sampled by inversion with a guide table (Chen and Asau 1974): the
 /// draw is the first entry whose cumulative weight exceeds a 53-bit uniform times the total.
-/// Entries are grouped in segments (one per mixture component): an entry's value is its
-/// segment's first value plus its place in the segment.
+/// Each entry carries its value and mixture component, packed as `value << 8 | component`
+/// (values are at most [`super::MAX_REGISTERED`] < 2^24, components fewer than 256), so a draw
+/// is one lookup.
 #[derive(Default)]
 pub(super) struct Table {
+    /// Cumulated weights, then +∞: the sentinel stops the search without a bounds test.
     cdf: Vec<f64>,
     guide: Vec<u32>,
-    /// (end, first value, component) of each segment.
-    segments: Vec<(u32, u32, u32)>,
+    entries: Vec<u32>,
 }
 
 impl Table {
     fn clear(&mut self) {
         self.cdf.clear();
         self.guide.clear();
-        self.segments.clear();
+        self.entries.clear();
     }
 
     /// Appends a segment: `weight` × the pmf of BB(n, a, b) over its window, cumulated.
@@ -79,14 +80,19 @@ impl Table {
             acc += *c * scale;
             *c = acc;
         }
-        self.segments.push((self.cdf.len() as u32, first, component));
+        let len = (self.cdf.len() - start) as u32;
+        self.entries.extend((first..first + len).map(|k| k << 8 | component));
     }
 
-    /// Builds the guide over the cumulated weights.
+    /// Adds the sentinel and builds the guide over the cumulated weights: cell g starts at
+    /// the first entry whose weight exceeds g/len of the total, less a margin that covers
+    /// the rounding of the draw's u·len and u·total, so that a draw never starts past its
+    /// entry.
     fn finish(&mut self) {
         let len = self.cdf.len();
         let total = self.cdf.last().copied().unwrap_or(0.0);
-        let step = 1.0 / len as f64;
+        self.cdf.push(f64::INFINITY);
+        let step = 1.0 / len as f64 * (1.0 - 1.0 / 281_474_976_710_656.0);
         let mut i = 0usize;
         self.guide.reserve(len);
         for g in 0..len {
@@ -98,28 +104,60 @@ impl Table {
         }
     }
 
-    /// The entry drawn with the uniform `u`, as (value, component).
-    #[inline]
-    fn draw(&self, u: f64) -> (u32, u32) {
-        let len = self.guide.len();
-        let total = self.cdf.last().copied().unwrap_or(0.0);
-        let x = u * total;
-        let g = ((u * len as f64) as usize).min(len.saturating_sub(1));
-        let mut i = self.guide.get(g).copied().unwrap_or(0) as usize;
-        while i + 1 < len && self.cdf[i] <= x {
+    /// The table's sampler, its constants read once.
+    fn sampler(&self) -> Sampler<'_> {
+        let len = self.entries.len();
+        Sampler {
+            cdf: &self.cdf,
+            guide: &self.guide,
+            entries: &self.entries,
+            total: self.cdf.get(len.wrapping_sub(1)).copied().unwrap_or(0.0),
+            cells: self.guide.len() as f64,
+            last_cell: self.guide.len().saturating_sub(1),
+            last: len.saturating_sub(1),
+        }
+    }
+}
+
+/// A table read for drawing.
+pub(super) struct Sampler<'a> {
+    cdf: &'a [f64],
+    guide: &'a [u32],
+    entries: &'a [u32],
+    total: f64,
+    cells: f64,
+    last_cell: usize,
+    last: usize,
+}
+
+impl Sampler<'_> {
+    /// The entry drawn with the uniform `u`, packed as `value << 8 | component`.
+    fn draw(&self, u: f64) -> u32 {
+        let (mut i, x) = self.start(u);
+        while self.cdf[i] <= x {
             i += 1;
         }
-        while i > 0 && self.cdf[i - 1] > x {
-            i -= 1;
-        }
-        let mut start = 0u32;
-        for &(end, first, component) in &self.segments {
-            if (i as u32) < end {
-                return (first + (i as u32 - start), component);
-            }
-            start = end;
-        }
-        (0, 0)
+        self.entries.get(i.min(self.last)).copied().unwrap_or(0)
+    }
+
+    /// [`Sampler::draw`] when the entry is at most two past the guide's (about 99 % of draws
+    /// in a station's tables), else None: without a branch, so that a run of draws is not
+    /// held up by the comparisons of each.
+    #[inline(always)]
+    fn draw_near(&self, u: f64) -> Option<u32> {
+        let (mut i, x) = self.start(u);
+        i += usize::from(self.cdf[i] <= x);
+        i += usize::from(self.cdf[i] <= x);
+        let found = self.cdf[i] > x;
+        found.then_some(self.entries.get(i.min(self.last)).copied().unwrap_or(0))
+    }
+
+    /// Where the search for u's entry starts (the sentinel after the last entry stops it),
+    /// and u times the total weight.
+    #[inline(always)]
+    fn start(&self, u: f64) -> (usize, f64) {
+        let g = ((u * self.cells) as u32 as usize).min(self.last_cell);
+        (self.guide.get(g).map_or(self.last, |&i| i as usize), u * self.total)
     }
 }
 
@@ -192,26 +230,41 @@ pub(super) struct Station<'a> {
 pub(super) struct Workspace {
     turnout: Table,
     votes: Table,
-    /// Component parameters of the vote table: (v + α_j, t − v + β_j).
-    vote_shapes: Vec<(f64, f64)>,
+    /// Component parameters of the vote table: (v + α_j, t − v + β_j, 1/(α_j + β_j + 2t)).
+    vote_shapes: Vec<(f64, f64, f64)>,
     /// The turnout components' windows: (start in `scratch_terms`, length, first k, scale).
     parts: Vec<(usize, usize, u32, f64)>,
     scratch_terms: Vec<f64>,
     scratch: Vec<f64>,
+    /// The station's draws: t*, and (s, j) packed as the vote table has them, then v*.
+    t_star: Vec<u32>,
+    v_star: Vec<u32>,
+    /// Draws whose entry lies beyond the first steps: (2·resample + 1 for the vote table, u).
+    far: Vec<(u32, f64)>,
 }
+
+/// Stations whose draws are held before they are added to the binnings.
+const TILE: usize = 256;
+/// Resamples per block of the held draws.
+const BLOCK: usize = 64;
 
 /// What the resamples of a batch add up to.
 pub(super) struct Accumulator {
     /// Linear binning of each resample's shares onto R's 1024 points, in units of 1/[`UNIT`]
-    /// station, point by point: `binned[i * resamples + b]` (a station's draws land on a few
-    /// neighbouring points, so this keeps them close in memory). Integers, so the sum does
+    /// station, resample by resample: `binned[b * R_POINTS + i]`. Integers, so the sum does
     /// not depend on the order.
     pub binned: Vec<u64>,
     pub resamples: usize,
     /// Draws per share bin (right-closed, centred on k/1000), over all resamples.
     pub bins: Vec<u64>,
-    /// The station's draws before they are added: (lower point, upper point's weight).
-    pending: Vec<(u32, u64)>,
+    /// The draws of a tile of stations (neighbours in share order) before they are added:
+    /// each resample's row of `binned` then takes the tile's draws, which land on a few
+    /// neighbouring points, at once. By blocks of [`BLOCK`] resamples, station by station:
+    /// draw b of the tile's station k is at `((b / BLOCK) * TILE + k) * BLOCK + b % BLOCK`, so
+    /// that a station writes runs and a block is read from a few pages. Packed as
+    /// `lower point << 33 | upper point's weight`.
+    pending: Vec<u64>,
+    tiled: usize,
 }
 
 impl Accumulator {
@@ -220,16 +273,39 @@ impl Accumulator {
             binned: vec![0; resamples * R_POINTS],
             resamples,
             bins: vec![0; GRID],
-            pending: Vec::with_capacity(resamples),
+            pending: vec![0; resamples.div_ceil(BLOCK) * BLOCK * TILE],
+            tiled: 0,
         }
     }
 
     /// Resample b's binning.
-    pub(super) fn resample(&self, b: usize) -> Vec<u64> {
-        (0..R_POINTS).map(|i| self.binned[i * self.resamples + b]).collect()
+    pub(super) fn resample(&self, b: usize) -> &[u64] {
+        &self.binned[b * R_POINTS..(b + 1) * R_POINTS]
     }
 
-    pub(super) fn merge(mut self, other: Accumulator) -> Accumulator {
+    /// Adds the pending draws to the binnings.
+    pub(super) fn flush(&mut self) {
+        let k = self.tiled;
+        for (rows, block) in
+            self.binned.chunks_mut(BLOCK * R_POINTS).zip(self.pending.chunks_exact(TILE * BLOCK))
+        {
+            for (b, row) in rows.chunks_exact_mut(R_POINTS).enumerate() {
+                for station in block[..k * BLOCK].chunks_exact(BLOCK) {
+                    let p = station[b];
+                    let (i, w) = ((p >> 33) as usize, p & ((1 << 33) - 1));
+                    if let Some(pair) = row.get_mut(i..i + 2) {
+                        pair[0] += UNIT as u64 - w;
+                        pair[1] += w;
+                    }
+                }
+            }
+        }
+        self.tiled = 0;
+    }
+
+    pub(super) fn merge(mut self, mut other: Accumulator) -> Accumulator {
+        self.flush();
+        other.flush();
         for (a, b) in self.binned.iter_mut().zip(&other.binned) {
             *a += b;
         }
@@ -250,7 +326,7 @@ pub(super) fn bin_of(v: u64, t: u64, y: f64) -> usize {
     // v ≤ t ≤ 2^32, so these products fit in 64 bits.
     let num = 2000 * v;
     // A first guess (y ≥ 0, so the cast rounds down), then the exact rule.
-    let mut b = ((1000.0 * y + 0.5) as u64).min((GRID - 1) as u64);
+    let mut b = u64::from(((1000.0 * y + 0.5) as u32).min((GRID - 1) as u32));
     while b < (GRID - 1) as u64 && (2 * b + 1) * t < num {
         b += 1;
     }
@@ -271,9 +347,9 @@ pub(super) fn linear_bin(y: f64) -> Option<(usize, u64)> {
         return None;
     }
     // pos ≥ 0: the casts round down.
-    let ix = pos as usize;
-    let w = ((pos - ix as f64) * UNIT + 0.5) as u64;
-    Some((ix, w.min(UNIT as u64)))
+    let ix = pos as u32;
+    let w = ((pos - f64::from(ix)) * UNIT + 0.5) as i64 as u64;
+    Some((ix as usize, w.min(UNIT as u64)))
 }
 
 /// Adds one share to a fixed-point binning.
@@ -288,19 +364,30 @@ pub(super) fn add_share(binned: &mut [u64], y: f64) {
     }
 }
 
-/// The station's `resamples` draws of (t*, v*), added to `acc`. `rng` is the station's own.
+/// The station's draws of (t*, v*), one per resample of `acc`, added to `acc` (pending until
+/// [`Accumulator::flush`]). `rng` is the station's own.
 pub(super) fn resample_station(
     s: &Station<'_>,
     turnout: &[(f64, f64)],
     votes: &[(f64, f64)],
-    resamples: usize,
     rng: &mut Wyrand,
     ws: &mut Workspace,
     acc: &mut Accumulator,
 ) {
+    tables(s, turnout, votes, ws);
+    // The draws in passes, so that the walks' unpredictable branches do not hold up the
+    // table look-ups and divisions of the other draws.
+    draw_tables(ws, acc.resamples, rng);
+    walks(ws, s.cast, rng);
+    shares(ws, acc);
+}
+
+/// The station's tables: t* ~ Σ_k ρ_k BB(N, t + α_k, N − t + β_k), the components' windows
+/// added up on their union, one segment (the draw of v* does not depend on k); and (j, s),
+/// s ~ BB(t, v + α_j, t − v + β_j) with j's posterior probability, one segment a component.
+#[inline(never)]
+fn tables(s: &Station<'_>, turnout: &[(f64, f64)], votes: &[(f64, f64)], ws: &mut Workspace) {
     let (n, t, v) = (s.registered, s.cast, s.votes);
-    // t* ~ Σ_k ρ_k BB(N, t + α_k, N − t + β_k): the components' windows added up on their
-    // union, one segment (the draw of v* does not depend on k).
     ws.turnout.clear();
     ws.parts.clear();
     ws.scratch_terms.clear();
@@ -337,101 +424,188 @@ pub(super) fn resample_station(
         acc_p += *c;
         *c = acc_p;
     }
-    ws.turnout.segments.push((hi - lo + 1, lo, 0));
+    ws.turnout.entries.extend((lo..=hi).map(|k| k << 8));
     ws.turnout.finish();
-    // v* | t*: the successes among the first t* draws of the vote component's Pólya urn, from
-    // (j, s) drawn at the observed t — s ~ BB(t, v + α_j, t − v + β_j), j with its posterior
-    // probability — by continuing the urn or removing draws at random.
     ws.votes.clear();
     ws.vote_shapes.clear();
     for (j, (&rho, &(alpha, beta))) in s.vote_posterior.iter().zip(votes).enumerate() {
         let (c, e) = (f64::from(v) + alpha, f64::from(t - v) + beta);
-        ws.vote_shapes.push((c, e));
+        ws.vote_shapes.push((c, e, 1.0 / (c + e + f64::from(t))));
         if rho >= NEGLIGIBLE_COMPONENT {
             ws.votes.push_beta_binomial(rho, t, c, e, j as u32, &mut ws.scratch);
         }
     }
     ws.votes.finish();
-    acc.pending.clear();
-    for _ in 0..resamples {
-        let (t_star, _) = ws.turnout.draw(rng.unit());
-        let (s0, j) = ws.votes.draw(rng.unit());
-        let (c, e) = ws.vote_shapes.get(j as usize).copied().unwrap_or((1.0, 1.0));
-        let v_star = walk(s0, t, t_star, c, e, rng);
-        let y = if t_star == 0 { 0.0 } else { f64::from(v_star) / f64::from(t_star) };
-        acc.bins[bin_of(u64::from(v_star), u64::from(t_star), y)] += 1;
-        let (i, w) = linear_bin(y).unwrap_or((0, 0));
-        acc.pending.push((i as u32, w));
+}
+
+/// t* and the packed (s, j) of every resample: the draws two entries or less from their guide
+/// cell's start first, the few others after them.
+#[inline(never)]
+fn draw_tables(ws: &mut Workspace, resamples: usize, rng: &mut Wyrand) {
+    let (turnout, votes) = (ws.turnout.sampler(), ws.votes.sampler());
+    ws.t_star.resize(resamples, 0);
+    ws.v_star.resize(resamples, 0);
+    ws.far.resize(2 * resamples, (0, 0.0));
+    let mut far = 0;
+    for (b, (t_star, drawn)) in ws.t_star.iter_mut().zip(ws.v_star.iter_mut()).enumerate() {
+        let (u, w) = (rng.unit(), rng.unit());
+        let (near_t, near_v) = (turnout.draw_near(u), votes.draw_near(w));
+        *t_star = near_t.unwrap_or(0) >> 8;
+        *drawn = near_v.unwrap_or(0);
+        ws.far[far] = (2 * b as u32, u);
+        far += usize::from(near_t.is_none());
+        ws.far[far] = (2 * b as u32 + 1, w);
+        far += usize::from(near_v.is_none());
     }
-    let r = acc.resamples;
-    for (b, &(i, w)) in acc.pending.iter().enumerate() {
-        let at = i as usize * r + b;
-        if let (Some(&lo), Some(&hi)) = (acc.binned.get(at), acc.binned.get(at + r)) {
-            acc.binned[at] = lo + (UNIT as u64 - w);
-            acc.binned[at + r] = hi + w;
+    for &(slot, u) in &ws.far[..far] {
+        let b = (slot / 2) as usize;
+        if slot % 2 == 0 {
+            ws.t_star[b] = turnout.draw(u) >> 8;
+        } else {
+            ws.v_star[b] = votes.draw(u);
         }
     }
+}
+
+/// v* | t*: the successes among the first t* draws of the vote component's Pólya urn, from
+/// (j, s) drawn at the observed t, by continuing the urn or removing draws at random
+/// ([`Walk`]). Replaces the packed (s, j) by v*.
+#[inline(never)]
+fn walks(ws: &mut Workspace, t: u32, rng: &mut Wyrand) {
+    // Each walk's constants are worked out a walk ahead, so that their division is done
+    // before the walk needs it.
+    let inv_down = 1.0 / f64::from(t);
+    let walk_of = |drawn: u32, t_star: u32| {
+        let shape = ws.vote_shapes.get((drawn & 0xff) as usize).copied().unwrap_or((1.0, 1.0, 1.0));
+        Walk::new(drawn >> 8, t, t_star, shape, inv_down)
+    };
+    let (Some(&drawn), Some(&t_star)) = (ws.v_star.first(), ws.t_star.first()) else {
+        return;
+    };
+    let mut next = walk_of(drawn, t_star);
+    for b in 0..ws.v_star.len() {
+        let walk = next;
+        if let (Some(&drawn), Some(&t_star)) = (ws.v_star.get(b + 1), ws.t_star.get(b + 1)) {
+            next = walk_of(drawn, t_star);
+        }
+        ws.v_star[b] = walk.run(rng);
+    }
+}
+
+/// The shares v*/t*: their bins, and their linear binning held in `acc` until it is full.
+#[inline(never)]
+fn shares(ws: &Workspace, acc: &mut Accumulator) {
+    if acc.tiled == TILE {
+        acc.flush();
+    }
+    let k = acc.tiled;
+    for (b, (&v_star, &t_star)) in ws.v_star.iter().zip(&ws.t_star).enumerate() {
+        // v* = 0 when t* = 0, so the share is then 0.
+        let y = f64::from(v_star) / f64::from(t_star.max(1));
+        acc.bins[near_bin(v_star, t_star, y)] += 1;
+        let (i, w) = linear_bin(y).unwrap_or((0, 0));
+        if let Some(p) = acc.pending.get_mut(((b / BLOCK) * TILE + k) * BLOCK + b % BLOCK) {
+            *p = (i as u64) << 33 | w;
+        }
+    }
+    acc.tiled += 1;
+}
+
+/// [`bin_of`] for counts up to [`super::MAX_REGISTERED`], without a branch: the rounded
+/// guess 1000·y is the bin or one of its neighbours (it is off only when 2000·v/t is an odd
+/// integer, or by the rounding of y), so one step each way corrects it. The products stay
+/// below 2^32.
+#[inline]
+fn near_bin(v: u32, t: u32, y: f64) -> usize {
+    let num = 2000 * v;
+    let mut b = ((1000.0 * y + 0.5) as u32).min((GRID - 1) as u32);
+    b += u32::from(b < (GRID - 1) as u32 && (2 * b + 1) * t < num);
+    b -= u32::from(b > 0 && (2 * b).wrapping_sub(1) * t >= num);
+    b as usize
 }
 
 /// From x successes in the first `from` draws of a Pólya urn with initial weights (c, e), the
 /// successes in the first `to` draws: the urn continued (to > from: draw i succeeds with
 /// probability (c + successes so far)/(c + e + draws so far)), or `from − to` draws removed at
 /// random (to < from: each removed draw is a success with probability successes left / draws
-/// left; exchangeability makes the kept ones the first `to`). Each step compares 32 random
-/// bits with its probability; a step whose outcome does not depend on the earlier steps' (the
-/// uniform is below the smallest or above the largest probability the step can have) is
-/// decided without them, so the steps rarely wait on each other.
-#[inline]
-fn walk(x: u32, from: u32, to: u32, c: f64, e: f64, rng: &mut Wyrand) -> u32 {
-    if to > from {
-        let base = c + f64::from(x);
-        let den0 = c + e + f64::from(from);
-        let mut hits = 0u32;
-        halves(to - from, rng, |u01, i| {
-            let u = u01 * (den0 + f64::from(i));
-            // Success for sure below base (no success yet), failure for sure at or above
-            // base + i (every earlier step a success); in between (rarely) it depends on
-            // them. (u − base) in [0, i): a non-negative double's bits order as integers,
-            // and a negative one's sign bit puts it above every positive one. Branch-free in
-            // the usual case: the outcome itself is a coin toss.
-            let ambiguous = (u - base).to_bits() < f64::from(i).to_bits();
-            hits += u32::from(u < base);
-            if ambiguous {
-                hits += u32::from(u < base + f64::from(hits));
-            }
-        });
-        x + hits
-    } else {
-        let xf = f64::from(x);
-        let left0 = f64::from(from);
-        let mut removed = 0u32;
-        halves(from - to, rng, |u01, i| {
-            let u = u01 * (left0 - f64::from(i));
-            // The successes left lie between x − i and x.
-            let floor = xf - f64::from(i);
-            let ambiguous = (u - floor).to_bits() < f64::from(i).to_bits();
-            removed += u32::from(u < floor);
-            if ambiguous {
-                removed += u32::from(u < xf - f64::from(removed));
-            }
-        });
-        x - removed
-    }
+/// left; exchangeability makes the kept ones the first `to`).
+///
+/// Each step compares a 32-bit uniform u with its probability. Over the whole walk that
+/// probability lies between two bounds (the least and largest it can have at the last step,
+/// whatever came before), so u below the lower bound is a success and u at or above the upper
+/// one a failure, whatever the other steps did: an integer comparison, without waiting for the
+/// earlier steps. Only u between the bounds (about |to − from|/(c + e + from) of the steps)
+/// is compared exactly, with the successes so far. Both directions are one computation, so
+/// the direction is not a branch.
+#[derive(Clone, Copy)]
+struct Walk {
+    x: u32,
+    steps: u32,
+    up: bool,
+    /// Step i succeeds when u·2^−32·(d0 + sign·i) < a0 + sign·successes.
+    a0: f64,
+    d0: f64,
+    sign: f64,
+    /// u below `lo` is a success whatever came before, u at or above `lo + band` a failure.
+    lo: u64,
+    band: u64,
 }
 
-/// `step(u, i)` for i < steps, u uniform on [0, 1) with 32 bits: two from each word.
-#[inline(always)]
-fn halves(steps: u32, rng: &mut Wyrand, mut step: impl FnMut(f64, u32)) {
-    const SCALE: f64 = 1.0 / 4_294_967_296.0;
-    let mut i = 0;
-    while i + 2 <= steps {
-        let r = rng.next();
-        step((r >> 32) as f64 * SCALE, i);
-        step((r & 0xffff_ffff) as f64 * SCALE, i + 1);
-        i += 2;
+impl Walk {
+    /// `inv_up` is 1/(c + e + from), `inv_down` 1/from.
+    #[inline]
+    fn new(x: u32, from: u32, to: u32, (c, e, inv_up): (f64, f64, f64), inv_down: f64) -> Walk {
+        // Margins far above the rounding of the exact comparison.
+        const WIDE: f64 = 1.0 / 1_099_511_627_776.0;
+        let up = to > from;
+        let steps = to.abs_diff(from);
+        let (xf, last, k) = (f64::from(x), f64::from(steps.max(1) - 1), f64::from(u8::from(up)));
+        let (a0, d0, sign) = (xf + k * c, f64::from(from) + k * (c + e), 2.0 * k - 1.0);
+        // Up, the probability is (a0 + s)/(d0 + i) with s ≤ i successes so far: increasing
+        // in i (a0 < d0). Down, (x − s)/(from − i) with s ≤ min(i, x): its least value
+        // decreases in i (x ≤ from), its largest increases. Both bounds are at the last step,
+        // 1/(d0 + sign·last) = (1/d0)/(1 + sign·z), z = last/d0: between (1/d0)(1 − sign·z)
+        // and (1/d0)(1 − sign·z + 2z²) for z ≤ 1/8, without a division; longer walks divide.
+        let inv0 = if up { inv_up } else { inv_down };
+        let z = last * inv0;
+        let (inv_lo, inv_hi) = if z <= 0.125 {
+            (inv0 * (1.0 - sign * z), inv0 * (1.0 - sign * z + 2.0 * z * z))
+        } else {
+            let inv = 1.0 / (d0 + sign * last);
+            (inv, inv)
+        };
+        let p_lo = (a0 - (1.0 - k) * last).max(0.0) * inv_lo;
+        let p_hi = (a0 + k * last) * inv_hi;
+        let lo = (p_lo * (1.0 - WIDE) * UNIT) as i64 as u64;
+        let hi = (((p_hi * (1.0 + WIDE) * UNIT) as i64 as u64) + 2).min(UNIT as u64).max(lo);
+        Walk { x, steps, up, a0, d0, sign, lo, band: hi - lo }
     }
-    if i < steps {
-        step((rng.next() >> 32) as f64 * SCALE, i);
+
+    /// The walk: each step's outcome from its uniform alone unless it falls in the band.
+    #[inline]
+    fn run(&self, rng: &mut Wyrand) -> u32 {
+        const SCALE: f64 = 1.0 / 4_294_967_296.0;
+        let (lo, band) = (self.lo, self.band);
+        let mut hits = 0u32;
+        let mut step = |u: u64, i: u32| {
+            hits += u32::from(u < lo);
+            if u.wrapping_sub(lo) < band {
+                let p = u as f64 * SCALE * (self.d0 + self.sign * f64::from(i));
+                hits += u32::from(p < self.a0 + self.sign * f64::from(hits));
+            }
+        };
+        // Two steps from each word.
+        let mut i = 0;
+        while i + 2 <= self.steps {
+            let r = rng.next();
+            step(r >> 32, i);
+            step(r & 0xffff_ffff, i + 1);
+            i += 2;
+        }
+        if i < self.steps {
+            step(rng.next() >> 32, i);
+        }
+        if self.up { self.x + hits } else { self.x - hits }
     }
 }
 
@@ -453,6 +627,25 @@ mod tests {
             + ln_gamma(n - k + b)
             - ln_gamma(n + a + b)
             - (ln_gamma(a) + ln_gamma(b) - ln_gamma(a + b))
+    }
+
+    #[test]
+    fn the_near_bin_is_the_bin() {
+        // Every v/t for small t, then large counts at and around the bins' edges.
+        let mut cases: Vec<(u32, u32)> =
+            (1..400).flat_map(|t| (0..=t).map(move |v| (v, t))).collect();
+        for t in [999_999u32, 1_000_000, 777_777, 2000, 4000] {
+            for edge in 0..=1000u32 {
+                // v near (2·edge − 1)·t/2000, the edge below bin `edge`.
+                let at = (u64::from(2 * edge).saturating_sub(1) * u64::from(t) / 2000) as u32;
+                cases.extend((at.saturating_sub(1)..=(at + 1).min(t)).map(|v| (v, t)));
+            }
+        }
+        cases.push((0, 0));
+        for (v, t) in cases {
+            let y = f64::from(v) / f64::from(t.max(1));
+            assert_eq!(near_bin(v, t, y), bin_of(u64::from(v), u64::from(t), y), "{v}/{t}");
+        }
     }
 
     #[test]
@@ -488,49 +681,196 @@ mod tests {
         t.push_beta_binomial(0.3, 30, 4.0, 6.0, 0, &mut scratch);
         t.push_beta_binomial(0.7, 12, 2.0, 1.5, 1, &mut scratch);
         t.finish();
-        let total = *t.cdf.last().expect("entries");
+        let len = t.entries.len();
+        let total = t.cdf[len - 1];
+        assert_eq!(t.cdf[len], f64::INFINITY);
+        // Entries: BB(30, 4, 6)'s window, then BB(12, 2, 1.5)'s, with their components.
+        let split = t.entries.iter().position(|&p| p & 0xff == 1).expect("two segments");
+        assert!(t.entries[..split].windows(2).all(|w| w[1] == w[0] + (1 << 8)));
+        assert!(t.entries[split..].windows(2).all(|w| w[1] == w[0] + (1 << 8)));
         let mut rng = Wyrand(7);
         for i in 0..20_000 {
             let u = if i < 3 { [0.0, 1.0 - f64::EPSILON, 0.5][i] } else { rng.unit() };
-            let want = t.cdf.iter().position(|&c| c > u * total).expect("an entry");
-            let (v, j) = t.draw(u);
-            let (end0, first0, _) = t.segments[0];
-            let expect = if want < end0 as usize {
-                (first0 + want as u32, 0)
+            let want = t.cdf[..len].iter().position(|&c| c > u * total).unwrap_or(len - 1);
+            let sampler = t.sampler();
+            assert_eq!(sampler.draw(u), t.entries[want], "u {u}");
+            assert!(sampler.draw_near(u).is_none_or(|e| e == t.entries[want]), "u {u}");
+        }
+    }
+
+    fn walk_of(x: u32, from: u32, to: u32, c: f64, e: f64) -> Walk {
+        Walk::new(x, from, to, (c, e, 1.0 / (c + e + f64::from(from))), 1.0 / f64::from(from))
+    }
+
+    fn walk(x: u32, from: u32, to: u32, c: f64, e: f64, rng: &mut Wyrand) -> u32 {
+        walk_of(x, from, to, c, e).run(rng)
+    }
+
+    /// The urn walk step by step, every step compared exactly (two 32-bit uniforms from each
+    /// word, the high half first): what [`walk`] must give from the same random words.
+    fn plain_walk(x: u32, from: u32, to: u32, c: f64, e: f64, rng: &mut Wyrand) -> u32 {
+        const SCALE: f64 = 1.0 / 4_294_967_296.0;
+        let steps = to.abs_diff(from);
+        let mut uniforms = Vec::new();
+        for _ in 0..steps.div_ceil(2) {
+            let r = rng.next();
+            uniforms.extend([r >> 32, r & 0xffff_ffff]);
+        }
+        let mut hits = 0u32;
+        for (i, &u) in (0..steps).zip(&uniforms) {
+            let (i, h) = (f64::from(i), f64::from(hits));
+            hits += u32::from(if to > from {
+                u as f64 * SCALE * (c + e + f64::from(from) + i) < c + f64::from(x) + h
             } else {
-                (t.segments[1].1 + (want - end0 as usize) as u32, 1)
-            };
-            assert_eq!((v, j), expect, "u {u}");
+                u as f64 * SCALE * (f64::from(from) - i) < f64::from(x) - h
+            });
+        }
+        if to > from { x + hits } else { x - hits }
+    }
+
+    /// Urns (draws so far, successes, α, β): small and large, both ends of the share.
+    const WALK_CASES: &[(u32, u32, f64, f64)] =
+        &[(60, 25, 7.3, 11.6), (700, 410, 14.3, 19.2), (2500, 1900, 4.7, 0.9), (40, 0, 0.4, 9.0)];
+
+    #[test]
+    fn the_walk_decides_every_step_as_the_plain_urn() {
+        // Small and large urns, short and long walks, both ends of x.
+        let mut rng = Wyrand(99);
+        for &(from, x0, alpha, beta) in WALK_CASES {
+            let (c, e) = (f64::from(x0) + alpha, f64::from(from - x0) + beta);
+            for k in 0..20_000u32 {
+                let x = if k % 7 == 0 { [0, from, x0][(k / 7 % 3) as usize] } else { x0 };
+                let to = (rng.next() % (2 * u64::from(from) + 3)) as u32;
+                let to = if k % 2 == 0 { to } else { from.saturating_sub(k % 90) + k % 45 };
+                let state = rng.0;
+                let fast = walk(x, from, to, c, e, &mut rng);
+                let (after, mut again) = (rng.0, Wyrand(state));
+                let plain = plain_walk(x, from, to, c, e, &mut again);
+                assert_eq!((fast, after), (plain, again.0), "{x} {from} {to} {c} {e}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_walk_bounds_hold_at_every_step() {
+        // For every step and every count of earlier successes it can have, u = lo − 1 is a
+        // success and u = lo + band a failure by the exact rule.
+        const SCALE: f64 = 1.0 / 4_294_967_296.0;
+        let mut rng = Wyrand(99);
+        for &(from, x0, alpha, beta) in WALK_CASES {
+            let (c, e) = (f64::from(x0) + alpha, f64::from(from - x0) + beta);
+            for k in 0..300u32 {
+                let x = if k % 7 == 0 { [0, from, x0][(k / 7 % 3) as usize] } else { x0 };
+                let to = (rng.next() % (2 * u64::from(from) + 3)) as u32;
+                let w = walk_of(x, from, to, c, e);
+                for i in 0..w.steps {
+                    let most = if w.up { i } else { i.min(x) };
+                    let least = if w.up { 0 } else { i.saturating_sub(from - x) };
+                    // The rule is monotone in the successes so far: the extremes suffice.
+                    for hits in [least, most] {
+                        let success = |u: u64| {
+                            let p = u as f64 * SCALE * (w.d0 + w.sign * f64::from(i));
+                            p < w.a0 + w.sign * f64::from(hits)
+                        };
+                        assert!(w.lo == 0 || success(w.lo - 1), "{x} {from} {to} {i} {hits}");
+                        let hi = w.lo + w.band;
+                        assert!(hi >= UNIT as u64 || !success(hi), "{x} {from} {to} {i} {hits}");
+                    }
+                }
+            }
         }
     }
 
     #[test]
     fn the_urn_walk_draws_the_beta_binomial() {
-        // From s ~ BB(t, c, e), the walk to t* gives BB(t*, c, e), up and down.
-        let (t, c, e) = (60u32, 7.3, 11.6);
-        let mut table = Table::default();
-        table.push_beta_binomial(1.0, t, c, e, 0, &mut Vec::new());
-        table.finish();
+        // From s ~ BB(t, c, e), the walk to t* gives BB(t*, c, e), up and down, in small
+        // urns and in large ones (where most steps are decided by their top 16 bits).
         let mut rng = Wyrand(12345);
-        for to in [0u32, 23, 60, 61, 97] {
-            let draws = 200_000usize;
-            let mut freq = vec![0usize; to as usize + 1];
-            for _ in 0..draws {
-                let (s, _) = table.draw(rng.unit());
-                freq[walk(s, t, to, c, e, &mut rng) as usize] += 1;
-            }
-            // Pearson χ² over the cells with an expected count of at least 5.
-            let (mut chi2, mut cells) = (0.0, 0usize);
-            for (k, &f) in freq.iter().enumerate() {
-                let expected = draws as f64 * ln_bb(k as u32, to, c, e).exp();
-                if expected >= 5.0 {
-                    chi2 += (f as f64 - expected).powi(2) / expected;
-                    cells += 1;
+        let cases: &[(u32, f64, f64, &[u32])] = &[
+            (60, 7.3, 11.6, &[0, 23, 59, 60, 61, 97]),
+            (700, 424.3, 309.2, &[640, 690, 699, 701, 712, 760, 900]),
+            (30, 0.4, 39.0, &[0, 5, 31, 44]),
+        ];
+        for &(t, c, e, targets) in cases {
+            let mut table = Table::default();
+            table.push_beta_binomial(1.0, t, c, e, 0, &mut Vec::new());
+            table.finish();
+            let sampler = table.sampler();
+            for &to in targets {
+                let draws = 200_000usize;
+                let mut freq = vec![0usize; to as usize + 1];
+                for _ in 0..draws {
+                    let s = sampler.draw(rng.unit()) >> 8;
+                    freq[walk(s, t, to, c, e, &mut rng) as usize] += 1;
                 }
+                // Pearson χ² over the cells with an expected count of at least 5.
+                let (mut chi2, mut cells) = (0.0, 0usize);
+                for (k, &f) in freq.iter().enumerate() {
+                    let expected = draws as f64 * ln_bb(k as u32, to, c, e).exp();
+                    if expected >= 5.0 {
+                        chi2 += (f as f64 - expected).powi(2) / expected;
+                        cells += 1;
+                    }
+                }
+                let df = cells.saturating_sub(1) as f64;
+                assert!(chi2 < df + 6.0 * (2.0 * df).sqrt() + 10.0, "{t} {to}: χ² {chi2} on {df}");
             }
-            let df = cells.saturating_sub(1) as f64;
-            assert!(chi2 < df + 6.0 * (2.0 * df).sqrt() + 10.0, "to {to}: χ² {chi2} on {df}");
         }
+    }
+
+    #[test]
+    fn a_station_draws_the_posterior_predictive_exactly() {
+        // Two components each: the draws' share bins against the exact law of
+        // bin(v*/t*), t* ~ Σ_k ρ_k BB(N, t + α_k, N − t + β_k), v* | t* ~ Σ_j ρ'_j BB(t*, v +
+        // γ_j, t − v + δ_j), by Pearson's χ².
+        let (n, t, v) = (80u32, 52u32, 19u32);
+        let (turnout, votes) = ([(20.0, 15.0), (3.0, 0.5)], [(6.0, 9.0), (1.5, 4.0)]);
+        let (rho_t, rho_v) = ([0.7, 0.3], [0.4, 0.6]);
+        let station = Station {
+            registered: n,
+            cast: t,
+            votes: v,
+            turnout_posterior: &rho_t,
+            vote_posterior: &rho_v,
+        };
+        let mut expected = vec![0.0; GRID];
+        for t_star in 0..=n {
+            let p_t: f64 = (0..2)
+                .map(|k| {
+                    let (a, b) = turnout[k];
+                    rho_t[k] * ln_bb(t_star, n, f64::from(t) + a, f64::from(n - t) + b).exp()
+                })
+                .sum();
+            for v_star in 0..=t_star {
+                let p_v: f64 = (0..2)
+                    .map(|j| {
+                        let (g, d) = votes[j];
+                        let (c, e) = (f64::from(v) + g, f64::from(t - v) + d);
+                        rho_v[j] * ln_bb(v_star, t_star, c, e).exp()
+                    })
+                    .sum();
+                let y = if t_star == 0 { 0.0 } else { f64::from(v_star) / f64::from(t_star) };
+                expected[bin_of(u64::from(v_star), u64::from(t_star), y)] += p_t * p_v;
+            }
+        }
+        let (mut acc, mut ws) = (Accumulator::new(1000), Workspace::default());
+        let stations = 300;
+        for i in 0..stations {
+            let mut rng = Wyrand::from_stream(&root(8), i);
+            resample_station(&station, &turnout, &votes, &mut rng, &mut ws, &mut acc);
+        }
+        acc.flush();
+        let draws = (stations * 1000) as f64;
+        let (mut chi2, mut cells) = (0.0, 0usize);
+        for (&f, &p) in acc.bins.iter().zip(&expected) {
+            if draws * p >= 5.0 {
+                chi2 += (f as f64 - draws * p).powi(2) / (draws * p);
+                cells += 1;
+            }
+        }
+        let df = cells.saturating_sub(1) as f64;
+        assert!(chi2 < df + 6.0 * (2.0 * df).sqrt() + 10.0, "χ² {chi2} on {df}");
+        assert_eq!(acc.binned.iter().sum::<u64>(), draws as u64 * UNIT as u64);
     }
 
     #[test]
@@ -553,11 +893,11 @@ mod tests {
             &station,
             &[(alpha, beta)],
             &[(gamma, delta)],
-            draws,
             &mut rng,
             &mut ws,
             &mut acc,
         );
+        acc.flush();
         // The mean share over the draws, from the bins and from the exact moments.
         let (a, b) = (f64::from(t) + alpha, f64::from(n - t) + beta);
         let (c, e) = (f64::from(v) + gamma, f64::from(t - v) + delta);
