@@ -164,7 +164,7 @@ fn main() {
     let ok_n = prepared.par_iter().filter(|(k, m, s)| k.verify_strict(m, s).is_ok()).count();
     let ed_n = t.elapsed().as_secs_f64();
     assert_eq!(ok_n, prepared.len(), "every signature verifies");
-    // The record rule (psephos_ledger::signature): cofactored, in batches of 64.
+    // The record rule (psephos_ledger::signature): cofactored, in batches.
     let sig_bytes: Vec<[u8; 64]> = prepared.iter().map(|(_, _, s)| s.to_bytes()).collect();
     let checks: Vec<SignatureCheck<'_>> = prepared
         .iter()
@@ -188,7 +188,8 @@ fn main() {
         rate(prepared.len(), ed_n)
     );
     println!(
-        "raw Ed25519 batches of 64, cofactored (the record rule), {threads} threads: {:.0}/s",
+        "raw Ed25519 batches of {}, cofactored (the record rule), {threads} threads: {:.0}/s",
+        psephos_ledger::signature::BATCH,
         rate(prepared.len(), ed_b)
     );
     println!(
