@@ -845,7 +845,8 @@ pub(crate) fn results_from_log(
             votes: &f.form.votes,
         })
         .collect();
-    let read = psephos_io::read_form_fields(&package.election, "log.jsonl", &fields);
+    // Diagnostics name the log's entries, at line = leaf index + 1.
+    let read = psephos_io::read_form_fields(&package.election, "log/tile/entries", &fields);
     drop(fields);
     timer.lap("results: forms read");
     let checked =

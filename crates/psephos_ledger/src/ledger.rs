@@ -18,8 +18,8 @@
 //! batches ([`crate::signature`]: one rule, the same verdicts as one by one) and then applies
 //! the entries in order, with exactly the results of appending them one by one.
 //! [`Ledger::audit`] replays a published log entry by entry, never stopping: it lists every
-//! entry the ledger would not have accepted, returns the accepted forms for psephos's JSON forms
-//! reader, and the Merkle tree of every entry as published.
+//! entry the ledger would not have accepted, returns the accepted forms (typed, borrowing the
+//! entries' text) and the Merkle tree of every entry as published.
 
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
