@@ -322,25 +322,33 @@ impl State {
         if origin.is_empty() || origin.contains(char::is_control) {
             return Err(LedgerError::InvalidOrigin(origin.to_owned()));
         }
+        let n = registry.keys().len();
         let mut state = State {
             origin: origin.to_owned(),
-            slots: Vec::new(),
-            by_name: hashbrown::HashMap::new(),
-            by_public: hashbrown::HashMap::new(),
+            slots: Vec::with_capacity(n),
+            by_name: hashbrown::HashMap::with_capacity(n),
+            by_public: hashbrown::HashMap::with_capacity(n),
             genesis: None,
             pairs: hashbrown::HashMap::new(),
             pair_count: 0,
             forms: hashbrown::HashMap::new(),
             form_at: hashbrown::HashMap::new(),
         };
-        // The registry checked and decompressed every key when it was read.
-        for (key, verifier) in registry.keys().iter().zip(registry.verifiers()) {
-            if state.by_name.contains_key(key.name.as_str())
-                || state.by_public.contains_key(&key.public_key)
+        // The registry checked and decompressed every key when it was read; the slots (copies
+        // of tens of thousands of keys) are made on all cores.
+        let slots: Vec<Slot> = registry
+            .keys()
+            .par_iter()
+            .zip(registry.verifiers())
+            .map(|(key, verifier)| Slot::with_verifier(key.clone(), *verifier, None))
+            .collect();
+        for slot in slots {
+            if state.by_name.contains_key(slot.key.name.as_str())
+                || state.by_public.contains_key(&slot.key.public_key)
             {
-                return Err(LedgerError::Duplicate(key.name.clone()));
+                return Err(LedgerError::Duplicate(slot.key.name.clone()));
             }
-            state.add_slot(Slot::with_verifier(key.clone(), *verifier, None));
+            state.add_slot(slot);
         }
         Ok(state)
     }

@@ -347,23 +347,29 @@ impl KeyRegistry {
             .map(|(n, raw)| (n, raw.strip_suffix('\r').unwrap_or(raw)))
             .filter(|(_, line)| !line.trim().is_empty())
             .collect();
-        type Read = Result<(Vec<String>, Result<([u8; 32], VerifyingKey), RegistryError>), String>;
+        type Key = Result<([u8; 32], VerifyingKey), RegistryError>;
+        type Read = Result<(Vec<String>, Key, Result<Scope, RegistryError>), String>;
         let read: Vec<Read> = lines
             .par_iter()
             .map(|(_, line)| {
                 split_csv_line(line).map(|fields| {
-                    let key = match fields.get(2) {
-                        Some(cell) if fields.len() == 4 => {
-                            decode_public_key(cell).and_then(|k| verifying_key(&k).map(|v| (k, v)))
-                        }
-                        _ => Err(RegistryError::KeyLength(0)),
+                    let (key, scope) = match (fields.get(2), fields.get(3)) {
+                        (Some(key), Some(stations)) if fields.len() == 4 => (
+                            decode_public_key(key).and_then(|k| verifying_key(&k).map(|v| (k, v))),
+                            Scope::parse_cell(stations),
+                        ),
+                        _ => (Err(RegistryError::KeyLength(0)), Ok(Scope::All)),
                     };
-                    (fields, key)
+                    (fields, key, scope)
                 })
             })
             .collect();
+        names.reserve(lines.len());
+        publics.reserve(lines.len());
+        registry.keys.reserve(lines.len());
+        registry.verifiers.reserve(lines.len());
         for ((line_no, _), read) in lines.into_iter().zip(read) {
-            let (fields, key) = match read {
+            let (fields, key, scope) = match read {
                 Ok(f) => f,
                 Err(message) => {
                     diags.push(Diagnostic::new(Code::KeyRegistrySyntax, message).at(file, line_no));
@@ -380,7 +386,7 @@ impl KeyRegistry {
                 );
                 continue;
             }
-            let [name, role, _, stations] = [&fields[0], &fields[1], &fields[2], &fields[3]];
+            let [name, role] = [&fields[0], &fields[1]];
             let value = |field: &str, e: &RegistryError| {
                 Diagnostic::new(Code::KeyRegistryValue, e.to_string())
                     .at(file, line_no)
@@ -424,7 +430,6 @@ impl KeyRegistry {
                     }
                 }
             }
-            let scope = Scope::parse_cell(stations);
             match (&scope, &role) {
                 (Err(e), _) => diags.push(value("stations", e)),
                 (Ok(s), Ok(r)) => {
