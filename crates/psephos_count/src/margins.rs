@@ -10,8 +10,9 @@
 //! **SNTV** (with the system's quota rules and reserved seats): a seat held by candidate w
 //! changes when w is no longer among the contest's winners. The margin is the cheapest of: votes
 //! removed from w; votes added to one other candidate; and w kept at its votes (or taken to
-//! zero) while other candidates are lifted over it, cheapest first (all of them, those matching
-//! the same quota rules as w, or those not matching). Each is found by running the allocation
+//! zero) while other candidates are lifted over it, cheapest first (all of them; or, under quota
+//! rules, the cheapest i of those matching the same rules as w, for every i up to the seats + 1,
+//! then the others). Each is found by running the allocation
 //! itself ([`crate::allocate`]'s SNTV with its quota replacements and the lot) on the changed
 //! totals, single changes with a binary search over their size; a margin found is always a
 //! change that takes the seat.
@@ -291,26 +292,33 @@ fn lift_over(
     let holds = |votes: &[u64]| {
         sntv_with(election, votes, contest, tickets).seats.iter().any(|s| s.candidate == w)
     };
-    // Lift everyone, or only those who match the same quota rules as the holder (who compete
-    // for its quota seat), or only those who do not.
+    // Lift everyone cheapest first; or, when quota rules apply, the cheapest i of those who
+    // match the same rules as the holder (who compete for its quota seat) and then the others,
+    // cheapest first, for every i up to the contest's seats + 1: a quota holder can lose its
+    // seat only to a mix of both (one rival for the quota seat, others for the rest).
     let rules = &election.system_of(contest).quotas;
     let same = |c: CandidateIdx| {
         rules.iter().all(|r| {
             r.filter.matches(election.candidate(c)) == r.filter.matches(election.candidate(w))
         })
     };
+    let (alike, others): (Vec<_>, Vec<_>) = lifts.iter().copied().partition(|&(_, c, _)| same(c));
+    let seats = sntv_with(election, votes, contest, tickets).seats.len();
+    let mut orders: Vec<Vec<(u64, CandidateIdx, u64)>> = vec![lifts.clone()];
+    if !rules.is_empty() {
+        for i in 0..=alike.len().min(seats + 1) {
+            orders.push(alike[..i].iter().chain(&others).chain(&alike[i..]).copied().collect());
+        }
+    }
     let mut best: Option<u64> = None;
-    for pick in 0..3 {
+    for order in &orders {
         votes[w.index()] = level;
         let mut cost = vw - level;
         let mut result = None;
         if !holds(votes) {
             result = Some(cost);
         } else {
-            for &(lift, c, _) in &lifts {
-                if (pick == 1 && !same(c)) || (pick == 2 && same(c)) {
-                    continue;
-                }
+            for &(lift, c, _) in order {
                 votes[c.index()] += lift;
                 cost += lift;
                 if !holds(votes) {
@@ -325,9 +333,6 @@ fn lift_over(
         }
         if let Some(r) = result.filter(|&c| c > 0) {
             best = Some(best.map_or(r, |b| b.min(r)));
-        }
-        if rules.is_empty() {
-            break;
         }
     }
     best
