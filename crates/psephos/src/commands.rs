@@ -154,6 +154,25 @@ fn validation_json(c: &Checked) -> serde_json::Value {
 }
 
 /// Checks, then either stops on errors or reports what is quarantined and goes on.
+/// [`checked_for_counting`] for commands that write a file of their own (`report`, `export`):
+/// the package's problems, if any, are listed as a table on standard output.
+pub(crate) fn checked_to_file(
+    package: &std::path::Path,
+    results: &[std::path::PathBuf],
+    phase: &Option<String>,
+    quarantine: bool,
+    quiet: bool,
+) -> Result<Checked, Exit> {
+    let args = PackageArgs {
+        package: package.to_path_buf(),
+        results: results.to_vec(),
+        phase: phase.clone(),
+        format: Format::Table,
+        out: None,
+    };
+    checked_for_counting(&args, quarantine, quiet)
+}
+
 pub(crate) fn checked_for_counting(
     args: &PackageArgs,
     quarantine: bool,

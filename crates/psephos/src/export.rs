@@ -7,8 +7,7 @@ use clap::{Args, ValueEnum};
 use psephos_count::{FormStatus, StationStatus};
 use psephos_io::nist_err::{self, ErrError, ErrOptions, ErrResults, ListSeats, ReportStatus};
 
-use crate::cli::{Format, PackageArgs};
-use crate::commands::{checked_for_counting, counted, io_failed};
+use crate::commands::{checked_to_file, counted, io_failed};
 use crate::pipeline::Timer;
 use crate::{Exit, eprint_lines};
 
@@ -152,17 +151,11 @@ pub(crate) fn export(args: &ExportArgs, quiet: bool) -> Exit {
             args.language
         ));
     }
-    let common = PackageArgs {
-        package: args.package.clone(),
-        results: args.results.clone(),
-        phase: args.phase.clone(),
-        format: Format::Table,
-        out: None,
-    };
-    let checked = match checked_for_counting(&common, args.quarantine, quiet) {
-        Ok(c) => c,
-        Err(exit) => return exit,
-    };
+    let checked =
+        match checked_to_file(&args.package, &args.results, &args.phase, args.quarantine, quiet) {
+            Ok(c) => c,
+            Err(exit) => return exit,
+        };
     let timer = Timer::start();
     let e = &checked.package.election;
     let generated = match generated {

@@ -10,6 +10,7 @@ use crate::Exit;
 use crate::cli::{Format, MarginsArgs, ReconcileArgs};
 use crate::commands::{checked_for_counting, counted, io_failed};
 use crate::output::{Table, csv_text, thousands, write_output};
+use crate::pipeline::Checked;
 
 fn phase_words(to: Phase) -> &'static str {
     match to {
@@ -302,6 +303,20 @@ fn reconciliation_table(e: &Election, r: &Reconciliation) -> String {
     s
 }
 
+/// The reconciliation of a checked package's phases, as `reconcile` and `report` show it.
+pub(crate) fn reconcile_checked(checked: &Checked, tolerance: u64) -> Reconciliation {
+    let aliases = &checked.package.aliases;
+    reconcile(
+        &checked.package.election,
+        &checked.forms,
+        &checked.validation,
+        &checked.selection.policy,
+        &checked.ranked,
+        &|k| aliases.get(k.index()).cloned().unwrap_or_default(),
+        tolerance,
+    )
+}
+
 pub(crate) fn reconcile_command(args: &ReconcileArgs, quiet: bool) -> Exit {
     let c = &args.common;
     let checked = match checked_for_counting(c, args.quarantine, quiet) {
@@ -309,16 +324,7 @@ pub(crate) fn reconcile_command(args: &ReconcileArgs, quiet: bool) -> Exit {
         Err(exit) => return exit,
     };
     let e = &checked.package.election;
-    let aliases = &checked.package.aliases;
-    let r = reconcile(
-        e,
-        &checked.forms,
-        &checked.validation,
-        &checked.selection.policy,
-        &checked.ranked,
-        &|k| aliases.get(k.index()).cloned().unwrap_or_default(),
-        args.tolerance,
-    );
+    let r = reconcile_checked(&checked, args.tolerance);
     let text = match c.format {
         Format::Json => {
             serde_json::to_string_pretty(&reconciliation_json(e, &r)).unwrap_or_default() + "\n"

@@ -17,8 +17,7 @@ use psephos_model::{CandidateIdx, ContestIdx, Election, Method};
 use psephos_report as rep;
 use serde_json::Value;
 
-use crate::cli::{Format, PackageArgs};
-use crate::commands::{checked_for_counting, counted, missing_registered};
+use crate::commands::{checked_to_file, counted, missing_registered};
 use crate::pipeline::{Checked, Timer};
 use crate::{Exit, eprint_lines};
 
@@ -75,17 +74,11 @@ fn beside(package: &Path, name: &str) -> PathBuf {
 }
 
 pub(crate) fn report(args: &ReportArgs, quiet: bool) -> Exit {
-    let common = PackageArgs {
-        package: args.package.clone(),
-        results: args.results.clone(),
-        phase: args.phase.clone(),
-        format: Format::Table,
-        out: None,
-    };
-    let checked = match checked_for_counting(&common, args.quarantine, quiet) {
-        Ok(c) => c,
-        Err(exit) => return exit,
-    };
+    let checked =
+        match checked_to_file(&args.package, &args.results, &args.phase, args.quarantine, quiet) {
+            Ok(c) => c,
+            Err(exit) => return exit,
+        };
     let timer = Timer::start();
     let model = gather(&checked, args);
     timer.lap("gather the report");
@@ -129,16 +122,7 @@ fn gather(checked: &Checked, args: &ReportArgs) -> rep::Report {
     let e = &checked.package.election;
     let (t, a) = counted(checked);
     let margins = psephos_count::margins::margins(e, &t, &a);
-    let aliases = &checked.package.aliases;
-    let reconciliation = psephos_count::reconcile::reconcile(
-        e,
-        &checked.forms,
-        &checked.validation,
-        &checked.selection.policy,
-        &checked.ranked,
-        &|k| aliases.get(k.index()).cloned().unwrap_or_default(),
-        args.tolerance,
-    );
+    let reconciliation = crate::reconcile::reconcile_checked(checked, args.tolerance);
     let package = args.package.display().to_string();
     rep::Report {
         election: rep::ElectionInfo {
