@@ -822,6 +822,21 @@ fn prove(a: &ProveArgs) -> Result<String, Failure> {
 /// Marks a directory written by `psephos ledger export`, which a later export may replace.
 const MANIFEST_FILE: &str = "MANIFEST";
 
+/// A record's votes as the results reader visits them.
+struct RecordVotes<'r, 'a>(&'r psephos_ledger::Votes<'a>);
+
+impl psephos_io::VoteList for RecordVotes<'_, '_> {
+    fn count(&self) -> usize {
+        self.0.len()
+    }
+
+    fn each(&self, visit: &mut dyn FnMut(&str, u32)) {
+        for (id, n) in self.0.iter() {
+            visit(&id, n);
+        }
+    }
+}
+
 /// Counts the accepted forms of a log with the package's law, as `allocate` would: the
 /// published result files (path in the bundle → bytes), or the diagnostics that stop the count.
 pub(crate) fn results_from_log(
@@ -832,17 +847,20 @@ pub(crate) fn results_from_log(
     let package = psephos_io::load_package(package_dir)
         .map_err(|e| crate::output::diagnostics_text(&e.diagnostics))?;
     timer.lap("results: load package");
+    let votes: Vec<RecordVotes<'_, '_>> =
+        forms.iter().map(|f| RecordVotes(&f.form.votes)).collect();
     // A diagnostic's line is the leaf index + 1.
     let fields: Vec<psephos_io::FormFields<'_>> = forms
         .iter()
-        .map(|f| psephos_io::FormFields {
+        .zip(&votes)
+        .map(|(f, votes)| psephos_io::FormFields {
             line: f.index + 1,
             station: &f.form.station,
             contest: &f.form.contest,
             phase: f.form.phase.as_str(),
             version: f.form.version,
             counts: [f.form.ballots_found, f.form.blank, f.form.invalid],
-            votes: &f.form.votes,
+            votes,
         })
         .collect();
     // Diagnostics name the log's entries, at line = leaf index + 1.

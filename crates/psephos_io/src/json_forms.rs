@@ -17,7 +17,7 @@ use crate::results::{At, COUNT_FIELDS, Layouts, Pending, ResultsRead, count_diag
 /// A form given as fields rather than text (a ledger's form record, already parsed and
 /// checked as canonical JSON): read with the checks and diagnostics of a JSON form, as if it
 /// were at `line` of `file`.
-#[derive(Debug, Clone)]
+#[derive(Clone, Copy)]
 pub struct FormFields<'a> {
     /// The line the form stands for in diagnostics (a ledger: its leaf index + 1).
     pub line: u64,
@@ -31,8 +31,30 @@ pub struct FormFields<'a> {
     pub version: u32,
     /// Ballots found, blank, invalid.
     pub counts: [u32; 3],
-    /// Votes per candidate id (as a ledger record holds them: borrowed unless escaped).
-    pub votes: &'a [(Cow<'a, str>, u32)],
+    /// Votes per candidate id, in the order written.
+    pub votes: &'a dyn VoteList,
+}
+
+/// The votes of a form given as fields: candidate ids and counts, in the order written (a
+/// ledger record keeps them as the text of its `votes` object, so they are visited rather
+/// than listed).
+pub trait VoteList: Sync {
+    /// How many candidates are listed.
+    fn count(&self) -> usize;
+    /// Calls `visit` with every candidate id and its count, in order.
+    fn each(&self, visit: &mut dyn FnMut(&str, u32));
+}
+
+impl VoteList for Vec<(Cow<'_, str>, u32)> {
+    fn count(&self) -> usize {
+        self.len()
+    }
+
+    fn each(&self, visit: &mut dyn FnMut(&str, u32)) {
+        for (id, n) in self {
+            visit(id, *n);
+        }
+    }
 }
 
 /// Reads forms given as fields ([`FormFields`]), in parallel chunks merged in order: the forms
@@ -65,9 +87,9 @@ fn fields_chunk(election: &Election, file: &str, forms: &[FormFields<'_>]) -> Re
     read.forms.files.push(file.to_owned());
     let mut layouts = Layouts::default();
     let mut diags = Vec::new();
-    // Forms of one contest list the same candidates in the same order: the previous form's
-    // ids, by position, spare most lookups.
-    let mut previous: Vec<(&str, psephos_model::CandidateIdx)> = Vec::new();
+    // Forms of one contest list the same candidates in the same order: the ids met before, by
+    // position, spare most lookups (a stale one is harmless: it maps its own id).
+    let mut previous: Vec<(String, psephos_model::CandidateIdx)> = Vec::new();
     for f in forms {
         read.rows += 1;
         let mut p = Pending::new(
@@ -78,22 +100,26 @@ fn fields_chunk(election: &Election, file: &str, forms: &[FormFields<'_>]) -> Re
             f.version.to_string().into_bytes(),
         );
         p.counts = f.counts.map(Some);
-        p.votes.reserve(f.votes.len());
-        for (i, (candidate, n)) in f.votes.iter().enumerate() {
-            let (candidate, n) = (candidate.as_ref(), *n);
+        p.votes.reserve(f.votes.count());
+        let mut i = 0;
+        f.votes.each(&mut |candidate, n| {
             let id = match previous.get(i) {
-                Some(&(name, id)) if name == candidate => Some(id),
+                Some((name, id)) if name == candidate => Some(*id),
                 _ => {
                     let id = election.candidate_id(candidate);
                     if let Some(id) = id {
-                        previous.truncate(i);
-                        if previous.len() == i {
-                            previous.push((candidate, id));
+                        if let Some(slot) = previous.get_mut(i) {
+                            slot.0.clear();
+                            slot.0.push_str(candidate);
+                            slot.1 = id;
+                        } else if previous.len() == i {
+                            previous.push((candidate.to_owned(), id));
                         }
                     }
                     id
                 }
             };
+            i += 1;
             match id {
                 Some(c) => p.votes.push((c, n, f.line)),
                 None => {
@@ -106,7 +132,7 @@ fn fields_chunk(election: &Election, file: &str, forms: &[FormFields<'_>]) -> Re
                     p.broken = true;
                 }
             }
-        }
+        });
         finish(election, file, p, &mut read.forms, &mut layouts, &mut diags);
     }
     read.diagnostics = diags;

@@ -28,7 +28,7 @@ pub use cvr::{
     BallotFile, CvrSource, ReadOptions, read_blt, read_preflib, read_source, read_sources,
 };
 pub use interpretations::{InterpretationRow, NOT_FOUND, read_interpretations};
-pub use json_forms::{FormFields, read_form_fields};
+pub use json_forms::{FormFields, VoteList, read_form_fields};
 pub use package::{Package, PackageError, load_package};
 pub use ranked::{RankedSource, SourceKind, read_ranked_ballots};
 pub use results::{ResultsRead, discover_results, parse_results, read_results};

@@ -33,6 +33,7 @@ pub mod canonical;
 pub mod checkpoint;
 pub mod cosignature;
 mod error;
+mod form_entry;
 mod hash;
 pub mod history;
 mod ledger;
@@ -43,6 +44,7 @@ pub mod tile_reader;
 pub mod tiles;
 mod tree;
 mod verify;
+mod votes;
 
 pub use canonical::{JsonError, canonicalize, canonicalize_bytes, check_canonical};
 pub use checkpoint::{
@@ -78,6 +80,7 @@ pub use verify::{
     root_from_inclusion_proof_bytes, verify_consistency, verify_consistency_bytes,
     verify_inclusion, verify_inclusion_bytes,
 };
+pub use votes::{Votes, VotesIter};
 
 #[cfg(test)]
 mod tests;

@@ -31,9 +31,11 @@ use serde_json::{Map, Value, json};
 use crate::base64;
 use crate::canonical::{self, Member, Node};
 use crate::checkpoint::is_valid_key_name;
+use crate::form_entry;
 use crate::hash::Hash;
 use crate::ledger::Rejection;
 use crate::registry::{RegistryKey, Role, Scope, check_scope, decode_public_key, verifying_key};
+use crate::votes::Votes;
 
 /// The schema of every record.
 pub const RECORD_SCHEMA: &str = "psephos-record/v1";
@@ -141,8 +143,8 @@ pub struct FormRecord<'a> {
     pub blank: u32,
     /// Invalid ballots.
     pub invalid: u32,
-    /// Votes per candidate id.
-    pub votes: Vec<(Cow<'a, str>, u32)>,
+    /// Votes per candidate id, in the record's order.
+    pub votes: Votes<'a>,
     /// Image hashes (possibly none).
     pub images: Vec<Image>,
 }
@@ -246,7 +248,7 @@ impl FormRecord<'_> {
     /// The JSON form object of `docs/results.md` (what psephos's JSON forms reader reads).
     pub fn form_value(&self) -> Value {
         let votes: Map<String, Value> =
-            self.votes.iter().map(|(c, n)| (c.to_string(), Value::from(*n))).collect();
+            self.votes.iter().map(|(c, n)| (c.to_string(), Value::from(n))).collect();
         json!({
             "station": self.station,
             "contest": self.contest,
@@ -269,7 +271,7 @@ impl FormRecord<'_> {
             ballots_found: self.ballots_found,
             blank: self.blank,
             invalid: self.invalid,
-            votes: self.votes.into_iter().map(|(c, n)| (Cow::Owned(c.into_owned()), n)).collect(),
+            votes: self.votes.into_owned(),
             images: self.images,
         }
     }
@@ -384,7 +386,7 @@ impl Record<'_> {
     pub fn from_value(value: &Value) -> Result<Record<'static>, Rejection> {
         let bytes = canonical::canonicalize(value);
         let node = canonical::parse_canonical(&bytes).map_err(Rejection::Json)?;
-        record_from_node(&node).map(Record::into_owned)
+        record_from_node(&node, utf8(&bytes)?).map(Record::into_owned)
     }
 
     /// An owned copy.
@@ -476,8 +478,10 @@ fn hash_map(node: &Node<'_>, field: &str) -> Result<BTreeMap<String, String>, Re
     Ok(out)
 }
 
+/// The form of a form or correction record's members, parsed from `text`.
 fn form_from_members<'a>(
     members: &[Member<'a>],
+    text: &'a str,
     correction: bool,
 ) -> Result<FormRecord<'a>, Rejection> {
     let station = string(require(members, "station")?, "station")?;
@@ -501,17 +505,22 @@ fn form_from_members<'a>(
     let ballots_found = count(require(members, "ballots_found")?, "ballots_found")?;
     let blank = count(require(members, "blank")?, "blank")?;
     let invalid = count(require(members, "invalid")?, "invalid")?;
-    let vote_members = object(require(members, "votes")?, "votes")?;
-    let mut votes = Vec::with_capacity(vote_members.len());
+    let votes_member =
+        members.iter().find(|m| m.key == "votes").ok_or_else(|| schema("votes", "is missing"))?;
+    let vote_members = object(&votes_member.value, "votes")?;
     for m in vote_members {
         if m.key.is_empty() {
             return Err(schema("votes", "a candidate id must not be empty"));
         }
-        let n = count(&m.value, "votes").map_err(|_| {
+        count(&m.value, "votes").map_err(|_| {
             schema(&format!("votes.{}", m.key), "must be a whole number from 0 to 4294967295")
         })?;
-        votes.push((m.key.clone(), n));
     }
+    // Checked above: the canonical text of the object is all a form keeps of its votes.
+    let votes_text = text
+        .get(votes_member.start..votes_member.end)
+        .ok_or_else(|| schema("votes", "is not where the record was read"))?;
+    let votes = Votes::from_checked(Cow::Borrowed(votes_text), vote_members.len());
     let mut images = Vec::new();
     if let Some(node) = get(members, "images") {
         let Node::Array(items) = node else {
@@ -572,8 +581,11 @@ fn registry_key(members: &[Member<'_>]) -> Result<RegistryKey, Rejection> {
     Ok(RegistryKey { name: name.into_owned(), role, public_key, stations })
 }
 
-/// Reads and checks a record from its (canonical) node.
-pub(crate) fn record_from_node<'a>(node: &Node<'a>) -> Result<Record<'a>, Rejection> {
+/// Reads and checks a record from its (canonical) node, parsed from `text`.
+pub(crate) fn record_from_node<'a>(
+    node: &Node<'a>,
+    text: &'a str,
+) -> Result<Record<'a>, Rejection> {
     let members = object(node, "record")?;
     match require(members, "schema")? {
         Node::String(s) if s == RECORD_SCHEMA => {}
@@ -631,13 +643,13 @@ pub(crate) fn record_from_node<'a>(node: &Node<'a>) -> Result<Record<'a>, Reject
             let mut allowed = FORM.to_vec();
             allowed.push("images");
             only(members, &allowed, "a form record")?;
-            Ok(Record::Form(form_from_members(members, false)?))
+            Ok(Record::Form(form_from_members(members, text, false)?))
         }
         RecordKind::Correction => {
             let mut allowed = FORM.to_vec();
             allowed.extend(["images", "reason", "supersedes"]);
             only(members, &allowed, "a correction record")?;
-            let form = form_from_members(members, true)?;
+            let form = form_from_members(members, text, true)?;
             let reason = string(require(members, "reason")?, "reason")?.into_owned();
             let sup = object(require(members, "supersedes")?, "supersedes")?;
             only(sup, &["index", "leaf_hash"], "supersedes")?;
@@ -741,17 +753,34 @@ impl From<Rejection> for Box<EntryFailure> {
     }
 }
 
-/// Reads an entry: size, canonical JSON, shape, record schema, signature encoding.
+/// `bytes` as text (the canonical parser has checked them already, with this error).
+fn utf8(bytes: &[u8]) -> Result<&str, Rejection> {
+    std::str::from_utf8(bytes)
+        .map_err(|e| Rejection::Json(canonical::JsonError::InvalidUtf8 { offset: e.valid_up_to() }))
+}
+
+/// Reads an entry: size, canonical JSON, shape, record schema, signature encoding. A form
+/// entry of the usual shape is read by [`form_entry::parse`], which gives the same answer;
+/// anything else by the canonical parser and the schema checks.
 pub(crate) fn parse_entry(bytes: &[u8]) -> Result<ParsedEntry<'_>, Box<EntryFailure>> {
+    match form_entry::parse(bytes) {
+        Some(entry) => Ok(entry),
+        None => parse_entry_generic(bytes),
+    }
+}
+
+/// [`parse_entry`] by the canonical parser and the schema checks, for every entry.
+pub(crate) fn parse_entry_generic(bytes: &[u8]) -> Result<ParsedEntry<'_>, Box<EntryFailure>> {
     if bytes.len() > MAX_ENTRY_LEN {
         return Err(Rejection::TooLarge { len: bytes.len() }.into());
     }
     let node = canonical::parse_canonical(bytes).map_err(Rejection::Json)?;
+    let text = utf8(bytes)?;
     let members = object(&node, "entry")?;
     only(members, &["record", "signatures"], "an entry")?;
     let record_member =
         members.iter().find(|m| m.key == "record").ok_or_else(|| schema("record", "is missing"))?;
-    let record = record_from_node(&record_member.value).map_err(|rejection| {
+    let record = record_from_node(&record_member.value, text).map_err(|rejection| {
         let text = |k: &str| match &record_member.value {
             Node::Object(m) => match get(m, k) {
                 Some(Node::String(s)) => Some(s.to_string()),
@@ -907,7 +936,8 @@ pub fn sign_entry(record: &Value, signers: &[&RecordSigner]) -> Result<Vec<u8>, 
     let jcs = canonical::canonicalize(record);
     let node =
         canonical::parse_canonical(&jcs).map_err(|e| RecordError::Invalid(Rejection::Json(e)))?;
-    record_from_node(&node).map_err(RecordError::Invalid)?;
+    let text = utf8(&jcs).map_err(RecordError::Invalid)?;
+    record_from_node(&node, text).map_err(RecordError::Invalid)?;
     let sigs: Vec<(&str, [u8; 64])> = signers.iter().map(|s| (s.name(), s.sign(&jcs))).collect();
     let entry = assemble_entry(&jcs, &sigs);
     if entry.len() > MAX_ENTRY_LEN {
