@@ -162,8 +162,24 @@ impl Timer {
                         .join(", ")
                 })
                 .unwrap_or_default();
+            // utime and stime, in clock ticks (fields 14 and 15 of /proc/self/stat; the name
+            // in field 2 may hold spaces, so count from its closing parenthesis).
+            let cpu = std::fs::read_to_string("/proc/self/stat")
+                .ok()
+                .and_then(|stat| {
+                    let fields: Vec<u64> = stat
+                        .rsplit_once(')')?
+                        .1
+                        .split_whitespace()
+                        .skip(11)
+                        .take(2)
+                        .filter_map(|f| f.parse().ok())
+                        .collect();
+                    Some(fields.iter().sum::<u64>() as f64 / 100.0)
+                })
+                .unwrap_or(0.0);
             crate::eprint_lines(&format!(
-                "timing: {what} done at {:.3} s ({memory})\n",
+                "timing: {what} done at {:.3} s, {cpu:.2} s of CPU ({memory})\n",
                 start.elapsed().as_secs_f64()
             ));
         }

@@ -384,16 +384,28 @@ fn is_blank_or_zero(cell: &[u8]) -> bool {
 #[derive(Default)]
 pub(crate) struct Layouts {
     ids: HashMap<Box<[CandidateIdx]>, u32>,
+    /// The layout interned last: forms of one contest tend to come together, and comparing
+    /// with it is cheaper than hashing.
+    last: Option<u32>,
 }
 
 impl Layouts {
     pub(crate) fn intern(&mut self, set: &mut FormSet, layout: &[CandidateIdx]) -> u32 {
-        if let Some(&id) = self.ids.get(layout) {
-            return id;
+        if let Some(last) = self.last
+            && set.layouts.get(last as usize).is_some_and(|l| **l == *layout)
+        {
+            return last;
         }
-        let id = u32::try_from(set.layouts.len()).unwrap_or(u32::MAX);
-        set.layouts.push(layout.into());
-        self.ids.insert(layout.into(), id);
+        let id = match self.ids.get(layout) {
+            Some(&id) => id,
+            None => {
+                let id = u32::try_from(set.layouts.len()).unwrap_or(u32::MAX);
+                set.layouts.push(layout.into());
+                self.ids.insert(layout.into(), id);
+                id
+            }
+        };
+        self.last = Some(id);
         id
     }
 }
@@ -925,9 +937,15 @@ pub(crate) fn finish(
     }
     let ballot = &election.ballot(contest).candidates;
     let mut by_position: Vec<Option<u32>> = vec![None; ballot.len()];
-    for &(candidate, votes, line) in &p.votes {
+    for (i, &(candidate, votes, line)) in p.votes.iter().enumerate() {
         let at = At { file, line, station: &p.station };
-        match election.ballot_position(contest, candidate) {
+        // Forms mostly list the candidates in ballot order: try the same position first.
+        let position = if ballot.get(i) == Some(&candidate) {
+            Some(i)
+        } else {
+            election.ballot_position(contest, candidate)
+        };
+        match position {
             Some(pos) if by_position[pos].is_none() => by_position[pos] = Some(votes),
             Some(_) => diags.push(at.diag(
                 Code::DuplicateEntry,

@@ -34,11 +34,35 @@ fn value(c: u8) -> Option<u32> {
 
 /// The bytes of canonical standard padded base64 `text`, or `None` if it is not that.
 pub(crate) fn decode(text: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(text.len() / 4 * 3);
+    decode_with(text, |bytes| out.extend_from_slice(bytes))?;
+    Some(out)
+}
+
+/// The `N` bytes of canonical standard padded base64 `text`, or `None` if it is not that or
+/// encodes another number of bytes (a signature or key, without an allocation).
+pub(crate) fn decode_array<const N: usize>(text: &str) -> Option<[u8; N]> {
+    if text.len() != N.div_ceil(3) * 4 {
+        return None;
+    }
+    let mut out = [0u8; N];
+    let mut len = 0;
+    decode_with(text, |bytes| {
+        if let Some(slot) = out.get_mut(len..len + bytes.len()) {
+            slot.copy_from_slice(bytes);
+        }
+        len += bytes.len();
+    })?;
+    (len == N).then_some(out)
+}
+
+/// Decodes canonical standard padded base64 `text`, giving each group's bytes to `push`;
+/// `None` if it is not that.
+fn decode_with(text: &str, mut push: impl FnMut(&[u8])) -> Option<()> {
     let t = text.as_bytes();
     if !t.len().is_multiple_of(4) {
         return None;
     }
-    let mut out = Vec::with_capacity(t.len() / 4 * 3);
     let quads = t.len() / 4;
     for (q, quad) in t.chunks(4).enumerate() {
         let last = q + 1 == quads;
@@ -57,14 +81,14 @@ pub(crate) fn decode(text: &str) -> Option<Vec<u8>> {
         if bytes[keep..].iter().any(|&b| b != 0) {
             return None;
         }
-        out.extend_from_slice(&bytes[..keep]);
+        push(&bytes[..keep]);
     }
-    Some(out)
+    Some(())
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{decode, encode};
+    use super::{decode, decode_array, encode};
 
     #[test]
     fn rfc4648_vectors_round_trip() {
@@ -81,7 +105,13 @@ mod tests {
             assert_eq!(decode(enc).as_deref(), Some(raw.as_bytes()));
         }
         let all: Vec<u8> = (0..=255).collect();
-        assert_eq!(decode(&encode(&all)), Some(all));
+        assert_eq!(decode(&encode(&all)), Some(all.clone()));
+        for n in [62, 63, 64, 65, 66] {
+            let want: Option<[u8; 64]> = all[..n].try_into().ok();
+            assert_eq!(decode_array::<64>(&encode(&all[..n])), want, "{n} bytes");
+        }
+        assert_eq!(decode_array::<2>("Zm8="), Some(*b"fo"));
+        assert_eq!(decode_array::<2>("Zm9="), None);
     }
 
     #[test]

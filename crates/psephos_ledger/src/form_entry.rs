@@ -80,7 +80,7 @@ pub(crate) fn parse(bytes: &[u8]) -> Option<ParsedEntry<'_>> {
         c.literal("{\"key\":")?;
         let key = c.id().filter(|k| is_valid_key_name(k))?;
         c.literal(",\"sig\":")?;
-        let sig: [u8; 64] = base64::decode(c.string()?)?.as_slice().try_into().ok()?;
+        let sig = base64::decode_array::<64>(c.string()?)?;
         c.literal("}")?;
         signatures.push(EntrySignature { key: Cow::Borrowed(key), sig });
         if c.literal(",").is_none() {

@@ -812,11 +812,11 @@ pub(crate) fn parse_entry_generic(bytes: &[u8]) -> Result<ParsedEntry<'_>, Box<E
         if !is_valid_key_name(&key) {
             return Err(located(schema(&field, format!("key name {key:?} is invalid"))));
         }
-        let raw = match require(sig, "sig").map_err(located)? {
-            Node::String(s) => base64::decode(s),
+        let sig = match require(sig, "sig").map_err(located)? {
+            Node::String(s) => base64::decode_array::<64>(s),
             _ => None,
         };
-        let sig = raw.and_then(|r| <[u8; 64]>::try_from(r.as_slice()).ok()).ok_or_else(|| {
+        let sig = sig.ok_or_else(|| {
             located(schema(&field, "sig must be the base64 of a 64-byte Ed25519 signature"))
         })?;
         signatures.push(EntrySignature { key, sig });

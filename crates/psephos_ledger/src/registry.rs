@@ -223,6 +223,9 @@ pub(crate) fn verifying_key(public_key: &[u8; 32]) -> Result<VerifyingKey, Regis
 
 /// Decodes a base64 public key of 32 bytes.
 pub(crate) fn decode_public_key(text: &str) -> Result<[u8; 32], RegistryError> {
+    if let Some(key) = base64::decode_array::<32>(text) {
+        return Ok(key);
+    }
     let bytes = base64::decode(text).ok_or_else(|| RegistryError::BadBase64(text.to_owned()))?;
     <[u8; 32]>::try_from(bytes.as_slice()).map_err(|_| RegistryError::KeyLength(bytes.len()))
 }
