@@ -264,6 +264,24 @@ mod tests {
         }
     }
 
+    #[test]
+    fn the_general_reader_keeps_escaped_and_non_ascii_ids_in_the_votes_text() {
+        // Canonical order: by UTF-16 code units ('"' < '\\' < 'é').
+        let votes = [("C\\\"1", "3"), ("C\\\\2", "4"), ("Cé", "5")]
+            .map(|(k, v)| (k.to_owned(), v.to_owned()));
+        let text = usual(&votes);
+        assert!(parse(text.as_bytes()).is_none());
+        let entry = crate::record::parse_entry(text.as_bytes()).expect("a valid entry");
+        let Record::Form(form) = entry.record else { panic!("a form") };
+        let read: Vec<(String, u32)> =
+            form.votes.iter().map(|(k, n)| (k.into_owned(), n)).collect();
+        assert_eq!(read, [("C\"1".to_owned(), 3), ("C\\2".to_owned(), 4), ("Cé".to_owned(), 5)]);
+        assert_eq!(form.votes.len(), 3);
+        let owned = form.into_owned();
+        assert_eq!(owned.votes.iter().count(), 3);
+        assert_eq!(owned.form_value()["votes"]["C\"1"], 3);
+    }
+
     fn number() -> impl Strategy<Value = String> {
         prop_oneof![
             (0u32..1000).prop_map(|n| n.to_string()),
