@@ -58,7 +58,7 @@ pub(crate) fn parse(bytes: &[u8]) -> Option<ParsedEntry<'_>> {
             let id = c.id()?;
             // Ids in strictly increasing order: sorted (for ASCII, UTF-16 order is byte
             // order) and none repeated.
-            if previous.is_some_and(|p| p >= id) {
+            if previous.is_some_and(|p| !ascending(p.as_bytes(), id.as_bytes())) {
                 return None;
             }
             previous = Some(id);
@@ -106,6 +106,18 @@ pub(crate) fn parse(bytes: &[u8]) -> Option<ParsedEntry<'_>> {
         }),
         signatures,
     })
+}
+
+/// Whether `a` sorts strictly before `b`, byte by byte (ids are a few bytes: a loop beats a
+/// call to `memcmp`).
+#[inline]
+fn ascending(a: &[u8], b: &[u8]) -> bool {
+    for (x, y) in a.iter().zip(b) {
+        if x != y {
+            return x < y;
+        }
+    }
+    a.len() < b.len()
 }
 
 struct Cursor<'a> {

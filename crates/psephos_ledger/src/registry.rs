@@ -20,6 +20,7 @@
 use ed25519_dalek::VerifyingKey;
 use psephos_model::{Code, Diagnostic};
 use rayon::prelude::*;
+use std::borrow::Cow;
 
 use crate::base64;
 use crate::checkpoint::is_valid_key_name;
@@ -115,8 +116,10 @@ impl Scope {
         if ids.len() == 1 && ids[0] == "*" {
             return Ok(Scope::All);
         }
-        let mut seen: hashbrown::HashSet<&str> = hashbrown::HashSet::with_capacity(ids.len());
-        for id in &ids {
+        // A hash set only for long scopes: most keys hold one station.
+        let mut seen: Option<hashbrown::HashSet<&str>> =
+            (ids.len() > 8).then(|| hashbrown::HashSet::with_capacity(ids.len()));
+        for (i, id) in ids.iter().enumerate() {
             if id == "*" {
                 return Err(RegistryError::BadScope(
                     "'*' (every station) cannot be combined with station ids".to_owned(),
@@ -127,7 +130,11 @@ impl Scope {
                     "station id {id:?} is empty or holds whitespace or a control character"
                 )));
             }
-            if !seen.insert(id.as_str()) {
+            let repeated = match &mut seen {
+                Some(set) => !set.insert(id.as_str()),
+                None => ids[..i].contains(id),
+            };
+            if repeated {
                 return Err(RegistryError::BadScope(format!("station {id} is listed twice")));
             }
         }
@@ -341,9 +348,6 @@ impl KeyRegistry {
             );
             return (registry, diags);
         }
-        // Names and public keys of every line whose cell could be read, for duplicates.
-        let mut names: hashbrown::HashMap<String, u64> = hashbrown::HashMap::new();
-        let mut publics: hashbrown::HashMap<[u8; 32], (String, u64)> = hashbrown::HashMap::new();
         // Lines are split and public keys decompressed on all cores; the checks that depend on
         // earlier lines follow in order.
         let lines: Vec<(u64, &str)> = lines
@@ -351,8 +355,8 @@ impl KeyRegistry {
             .filter(|(_, line)| !line.trim().is_empty())
             .collect();
         type Key = Result<([u8; 32], VerifyingKey), RegistryError>;
-        type Read = Result<(Vec<String>, Key, Result<Scope, RegistryError>), String>;
-        let read: Vec<Read> = lines
+        type Read<'t> = Result<(Vec<Cow<'t, str>>, Key, Result<Scope, RegistryError>), String>;
+        let read: Vec<Read<'_>> = lines
             .par_iter()
             .map(|(_, line)| {
                 split_csv_line(line).map(|fields| {
@@ -367,15 +371,25 @@ impl KeyRegistry {
                 })
             })
             .collect();
-        names.reserve(lines.len());
-        publics.reserve(lines.len());
         registry.keys.reserve(lines.len());
         registry.verifiers.reserve(lines.len());
-        for ((line_no, _), read) in lines.into_iter().zip(read) {
-            let (fields, key, scope) = match read {
-                Ok(f) => f,
+        // Names are borrowed from the lines read (kept to the end); keys and scopes are taken.
+        let mut read = read;
+        // Names and public keys of every line whose cell could be read, for duplicates.
+        let mut names: hashbrown::HashMap<&str, u64> =
+            hashbrown::HashMap::with_capacity(lines.len());
+        let mut publics: hashbrown::HashMap<[u8; 32], (&str, u64)> =
+            hashbrown::HashMap::with_capacity(lines.len());
+        for ((line_no, _), item) in lines.into_iter().zip(read.iter_mut()) {
+            let (fields, key, scope) = match item {
+                Ok((fields, key, scope)) => {
+                    let fields: &Vec<Cow<'_, str>> = fields;
+                    (fields, key, scope)
+                }
                 Err(message) => {
-                    diags.push(Diagnostic::new(Code::KeyRegistrySyntax, message).at(file, line_no));
+                    diags.push(
+                        Diagnostic::new(Code::KeyRegistrySyntax, message.clone()).at(file, line_no),
+                    );
                     continue;
                 }
             };
@@ -389,7 +403,7 @@ impl KeyRegistry {
                 );
                 continue;
             }
-            let [name, role] = [&fields[0], &fields[1]];
+            let [name, role]: [&str; 2] = [&fields[0], &fields[1]];
             let value = |field: &str, e: &RegistryError| {
                 Diagnostic::new(Code::KeyRegistryValue, e.to_string())
                     .at(file, line_no)
@@ -397,8 +411,8 @@ impl KeyRegistry {
             };
             let before = diags.len();
             if !is_valid_key_name(name) {
-                diags.push(value("name", &RegistryError::InvalidName(name.clone())));
-            } else if let Some(first) = names.get(name.as_str()) {
+                diags.push(value("name", &RegistryError::InvalidName(name.to_owned())));
+            } else if let Some(first) = names.get(name) {
                 diags.push(
                     Diagnostic::new(
                         Code::KeyRegistryDuplicate,
@@ -408,13 +422,13 @@ impl KeyRegistry {
                     .field("name"),
                 );
             } else {
-                names.insert(name.clone(), line_no);
+                names.insert(name, line_no);
             }
-            let role = Role::parse(role).ok_or_else(|| RegistryError::UnknownRole(role.clone()));
+            let role = Role::parse(role).ok_or_else(|| RegistryError::UnknownRole(role.to_owned()));
             if let Err(e) = &role {
                 diags.push(value("role", e));
             }
-            match &key {
+            match &*key {
                 Err(e) => diags.push(value("public_key", e)),
                 Ok((k, _)) => {
                     if let Some((other, first)) = publics.get(k) {
@@ -429,11 +443,11 @@ impl KeyRegistry {
                             .field("public_key"),
                         );
                     } else {
-                        publics.insert(*k, (name.clone(), line_no));
+                        publics.insert(*k, (name, line_no));
                     }
                 }
             }
-            match (&scope, &role) {
+            match (&*scope, &role) {
                 (Err(e), _) => diags.push(value("stations", e)),
                 (Ok(s), Ok(r)) => {
                     if let Err(e) = check_scope(*r, s) {
@@ -443,9 +457,18 @@ impl KeyRegistry {
                 (Ok(_), Err(_)) => {}
             }
             if diags.len() == before
-                && let (Ok(role), Ok((public_key, verifier)), Ok(stations)) = (role, key, scope)
+                && let (Ok(role), Ok((public_key, verifier)), Ok(stations)) = (
+                    role,
+                    std::mem::replace(key, Err(RegistryError::NotAPoint)),
+                    std::mem::replace(scope, Ok(Scope::All)),
+                )
             {
-                registry.keys.push(RegistryKey { name: name.clone(), role, public_key, stations });
+                registry.keys.push(RegistryKey {
+                    name: name.to_owned(),
+                    role,
+                    public_key,
+                    stations,
+                });
                 registry.verifiers.push(verifier);
             }
         }
@@ -487,7 +510,7 @@ fn push_csv_cell(out: &mut String, cell: &str) {
 }
 
 /// Splits one CSV line (RFC 4180 quoting, no line breaks inside quotes).
-fn split_csv_line(line: &str) -> Result<Vec<String>, String> {
+fn split_csv_line(line: &str) -> Result<Vec<Cow<'_, str>>, String> {
     let mut fields = Vec::with_capacity(4);
     let mut rest = line;
     loop {
@@ -508,7 +531,7 @@ fn split_csv_line(line: &str) -> Result<Vec<String>, String> {
                     Some((_, c)) => cell.push(c),
                 }
             };
-            fields.push(cell);
+            fields.push(Cow::Owned(cell));
             match after.strip_prefix(',') {
                 Some(r) => rest = r,
                 None if after.is_empty() => return Ok(fields),
@@ -522,7 +545,7 @@ fn split_csv_line(line: &str) -> Result<Vec<String>, String> {
             if cell.contains('"') {
                 return Err("a quote inside an unquoted field".to_owned());
             }
-            fields.push(cell.to_owned());
+            fields.push(Cow::Borrowed(cell));
             match next {
                 Some(r) => rest = r,
                 None => return Ok(fields),
@@ -614,6 +637,21 @@ mod tests {
         let (back, diags) = KeyRegistry::parse("keys.csv", &crlf);
         assert!(diags.is_empty(), "{diags:?}");
         assert_eq!(back, r);
+    }
+
+    #[test]
+    fn a_station_listed_twice_is_refused_in_short_and_long_scopes() {
+        for n in [2usize, 8, 9, 40] {
+            let ids: Vec<String> = (0..n).map(|i| format!("S-{i}")).collect();
+            assert!(Scope::from_ids(ids.clone()).is_ok(), "{n} distinct ids");
+            let mut repeated = ids;
+            repeated.push(format!("S-{}", n / 2));
+            assert_eq!(
+                Scope::from_ids(repeated),
+                Err(RegistryError::BadScope(format!("station S-{} is listed twice", n / 2))),
+                "{n} ids and one again"
+            );
+        }
     }
 
     #[test]
