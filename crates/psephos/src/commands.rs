@@ -153,7 +153,6 @@ fn validation_json(c: &Checked) -> serde_json::Value {
     })
 }
 
-/// Checks, then either stops on errors or reports what is quarantined and goes on.
 /// [`checked_for_counting`] for commands that write a file of their own (`report`, `export`):
 /// the package's problems, if any, are listed as a table on standard output.
 pub(crate) fn checked_to_file(
@@ -173,6 +172,7 @@ pub(crate) fn checked_to_file(
     checked_for_counting(&args, quarantine, quiet)
 }
 
+/// Checks, then either stops on errors or reports what is quarantined and goes on.
 pub(crate) fn checked_for_counting(
     args: &PackageArgs,
     quarantine: bool,

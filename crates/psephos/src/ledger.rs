@@ -849,7 +849,7 @@ pub(crate) fn results_from_log(
     timer.lap("results: load package");
     let votes: Vec<RecordVotes<'_, '_>> =
         forms.iter().map(|f| RecordVotes(&f.form.votes)).collect();
-    // A diagnostic's line is the leaf index + 1.
+    // Diagnostics name the log's entries, at line = leaf index + 1.
     let fields: Vec<psephos_io::FormFields<'_>> = forms
         .iter()
         .zip(&votes)
@@ -863,7 +863,6 @@ pub(crate) fn results_from_log(
             votes,
         })
         .collect();
-    // Diagnostics name the log's entries, at line = leaf index + 1.
     let read = psephos_io::read_form_fields(&package.election, "log/tile/entries", &fields);
     drop(fields);
     timer.lap("results: forms read");

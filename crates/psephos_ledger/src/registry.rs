@@ -356,7 +356,8 @@ impl KeyRegistry {
             .collect();
         type Key = Result<([u8; 32], VerifyingKey), RegistryError>;
         type Read<'t> = Result<(Vec<Cow<'t, str>>, Key, Result<Scope, RegistryError>), String>;
-        let read: Vec<Read<'_>> = lines
+        // Names are borrowed from the lines read (kept to the end); keys and scopes are taken.
+        let mut read: Vec<Read<'_>> = lines
             .par_iter()
             .map(|(_, line)| {
                 split_csv_line(line).map(|fields| {
@@ -373,8 +374,6 @@ impl KeyRegistry {
             .collect();
         registry.keys.reserve(lines.len());
         registry.verifiers.reserve(lines.len());
-        // Names are borrowed from the lines read (kept to the end); keys and scopes are taken.
-        let mut read = read;
         // Names and public keys of every line whose cell could be read, for duplicates.
         let mut names: hashbrown::HashMap<&str, u64> =
             hashbrown::HashMap::with_capacity(lines.len());
