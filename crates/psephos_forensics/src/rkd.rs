@@ -62,11 +62,13 @@
 //!   t* − t draws (draw i succeeds with probability (v + α_j + successes)/(t + α_j + β_j + i))
 //!   or thinned by t − t* draws removed at random (exchangeability: the first t* draws of the
 //!   urn), which gives v* ~ BB(t*, v + α_j, t − v + β_j) exactly (tested by χ² against the
-//!   pmf, and step by step against the plain urn). Each step compares 32 random bits with its
-//!   probability (off by less than 2^−32). That probability lies between two bounds over the
-//!   whole walk (those of its last step, whatever came before), so bits below the lower one
-//!   are a success and bits above the upper one a failure without waiting for the earlier
-//!   steps; only the few in between are compared with the successes so far.
+//!   pmf, and step by step against the plain urn). The step's probability lies between two
+//!   bounds over the whole walk (those of its last step, whatever came before); each step's
+//!   uniform is drawn as its top 15 bits, four steps to a random word, so a step whose
+//!   15-bit cell lies below the lower bound is a success and one at or above the upper bound
+//!   a failure, four at a time by word-wide integer operations, without waiting for the
+//!   earlier steps; only the few whose cell meets the band between the bounds take 32 more
+//!   bits and are compared exactly (to 2^−47) with the successes before them.
 //! * A station's draws are made in passes — the table look-ups, the walks, the shares — so
 //!   that the walks' unpredictable branches do not hold up the rest. The draws come from
 //!   wyrand, seeded for each station (and batch of 1000 resamples) from its own ChaCha8 stream

@@ -231,7 +231,7 @@ pub(super) struct Workspace {
     turnout: Table,
     votes: Table,
     /// Component parameters of the vote table: (v + α_j, t − v + β_j, 1/(α_j + β_j + 2t)).
-    vote_shapes: Vec<(f64, f64, f64)>,
+    vote_shapes: Vec<(f64, f64)>,
     /// The turnout components' windows: (start in `scratch_terms`, length, first k, scale).
     parts: Vec<(usize, usize, u32, f64)>,
     scratch_terms: Vec<f64>,
@@ -239,6 +239,8 @@ pub(super) struct Workspace {
     /// The station's draws: t*, and (s, j) packed as the vote table has them, then v*.
     t_star: Vec<u32>,
     v_star: Vec<u32>,
+    /// Each draw's walk from (j, s) at the observed t to t*.
+    walks: Vec<Walk>,
     /// Draws whose entry lies beyond the first steps: (2·resample + 1 for the vote table, u).
     far: Vec<(u32, f64)>,
 }
@@ -430,7 +432,7 @@ fn tables(s: &Station<'_>, turnout: &[(f64, f64)], votes: &[(f64, f64)], ws: &mu
     ws.vote_shapes.clear();
     for (j, (&rho, &(alpha, beta))) in s.vote_posterior.iter().zip(votes).enumerate() {
         let (c, e) = (f64::from(v) + alpha, f64::from(t - v) + beta);
-        ws.vote_shapes.push((c, e, 1.0 / (c + e + f64::from(t))));
+        ws.vote_shapes.push((c, e));
         if rho >= NEGLIGIBLE_COMPONENT {
             ws.votes.push_beta_binomial(rho, t, c, e, j as u32, &mut ws.scratch);
         }
@@ -472,23 +474,14 @@ fn draw_tables(ws: &mut Workspace, resamples: usize, rng: &mut Wyrand) {
 /// ([`Walk`]). Replaces the packed (s, j) by v*.
 #[inline(never)]
 fn walks(ws: &mut Workspace, t: u32, rng: &mut Wyrand) {
-    // Each walk's constants are worked out a walk ahead, so that their division is done
-    // before the walk needs it.
-    let inv_down = 1.0 / f64::from(t);
-    let walk_of = |drawn: u32, t_star: u32| {
-        let shape = ws.vote_shapes.get((drawn & 0xff) as usize).copied().unwrap_or((1.0, 1.0, 1.0));
-        Walk::new(drawn >> 8, t, t_star, shape, inv_down)
-    };
-    let (Some(&drawn), Some(&t_star)) = (ws.v_star.first(), ws.t_star.first()) else {
-        return;
-    };
-    let mut next = walk_of(drawn, t_star);
-    for b in 0..ws.v_star.len() {
-        let walk = next;
-        if let (Some(&drawn), Some(&t_star)) = (ws.v_star.get(b + 1), ws.t_star.get(b + 1)) {
-            next = walk_of(drawn, t_star);
-        }
-        ws.v_star[b] = walk.run(rng);
+    // The walks' constants in a pass of their own, so that their divisions overlap.
+    ws.walks.clear();
+    ws.walks.extend(ws.v_star.iter().zip(&ws.t_star).map(|(&drawn, &t_star)| {
+        let shape = ws.vote_shapes.get((drawn & 0xff) as usize).copied().unwrap_or((1.0, 1.0));
+        Walk::new(drawn >> 8, t, t_star, shape)
+    }));
+    for (v_star, walk) in ws.v_star.iter_mut().zip(&ws.walks) {
+        *v_star = walk.run(rng);
     }
 }
 
@@ -530,83 +523,126 @@ fn near_bin(v: u32, t: u32, y: f64) -> usize {
 /// random (to < from: each removed draw is a success with probability successes left / draws
 /// left; exchangeability makes the kept ones the first `to`).
 ///
-/// Each step compares a 32-bit uniform u with its probability. Over the whole walk that
+/// Step i succeeds when its uniform U is below its probability. Over the whole walk that
 /// probability lies between two bounds (the least and largest it can have at the last step,
-/// whatever came before), so u below the lower bound is a success and u at or above the upper
-/// one a failure, whatever the other steps did: an integer comparison, without waiting for the
-/// earlier steps. Only u between the bounds (about |to − from|/(c + e + from) of the steps)
-/// is compared exactly, with the successes so far. Both directions are one computation, so
-/// the direction is not a branch.
+/// whatever came before). U is drawn in two parts: its top 15 bits h, four steps to a random
+/// word (one in each 16-bit quarter), and, only when needed, 32 bits more. When U's cell
+/// [h, h + 1)·2^−15 lies below the lower bound the step is a success, when it lies at or
+/// above the upper bound a failure, whatever the other steps did; so four steps are decided
+/// by a few word-wide operations (each quarter subtracted from a constant that cannot borrow
+/// from its neighbour), and the successes counted by their bits. Only the steps whose cell
+/// meets the band between the bounds (about |to − from|/(c + e + from) of them, plus 2^−14)
+/// take their 32 further bits and are compared exactly, in order, with the successes so far.
+/// Both directions are one computation, so the direction is not a branch.
 #[derive(Clone, Copy)]
 struct Walk {
     x: u32,
     steps: u32,
     up: bool,
-    /// Step i succeeds when u·2^−32·(d0 + sign·i) < a0 + sign·successes.
+    /// Step i succeeds when U·(d0 + sign·i) < a0 + sign·successes.
     a0: f64,
     d0: f64,
     sign: f64,
-    /// u below `lo` is a success whatever came before, u at or above `lo + band` a failure.
-    lo: u64,
-    band: u64,
+    /// In each quarter, 2^15 + L − 1: subtracting h leaves the quarter's top bit set exactly
+    /// when h < L, the cells wholly below the lower bound.
+    sure: u64,
+    /// Likewise 2^15 + H − 1: h < H unless the cell lies wholly at or above the upper bound.
+    open: u64,
 }
 
+/// The 15-bit parts of four steps' uniforms, one in each quarter of a word.
+const QUARTERS: u64 = 0x7fff_7fff_7fff_7fff;
+/// The top bit of each quarter.
+const QUARTER_TOPS: u64 = 0x8000_8000_8000_8000;
+/// One in each quarter.
+const QUARTER_ONES: u64 = 0x0001_0001_0001_0001;
+/// Cells of a step's top 15 bits.
+const CELLS: f64 = 32_768.0;
+
 impl Walk {
-    /// `inv_up` is 1/(c + e + from), `inv_down` 1/from.
     #[inline]
-    fn new(x: u32, from: u32, to: u32, (c, e, inv_up): (f64, f64, f64), inv_down: f64) -> Walk {
+    fn new(x: u32, from: u32, to: u32, (c, e): (f64, f64)) -> Walk {
         // Margins far above the rounding of the exact comparison.
         const WIDE: f64 = 1.0 / 1_099_511_627_776.0;
         let up = to > from;
         let steps = to.abs_diff(from);
         let (xf, last, k) = (f64::from(x), f64::from(steps.max(1) - 1), f64::from(u8::from(up)));
         let (a0, d0, sign) = (xf + k * c, f64::from(from) + k * (c + e), 2.0 * k - 1.0);
-        // Up, the probability is (a0 + s)/(d0 + i) with s ≤ i successes so far: increasing
-        // in i (a0 < d0). Down, (x − s)/(from − i) with s ≤ min(i, x): its least value
-        // decreases in i (x ≤ from), its largest increases. Both bounds are at the last step,
-        // 1/(d0 + sign·last) = (1/d0)/(1 + sign·z), z = last/d0: between (1/d0)(1 − sign·z)
-        // and (1/d0)(1 − sign·z + 2z²) for z ≤ 1/8, without a division; longer walks divide.
-        let inv0 = if up { inv_up } else { inv_down };
-        let z = last * inv0;
-        let (inv_lo, inv_hi) = if z <= 0.125 {
-            (inv0 * (1.0 - sign * z), inv0 * (1.0 - sign * z + 2.0 * z * z))
-        } else {
-            let inv = 1.0 / (d0 + sign * last);
-            (inv, inv)
-        };
-        let p_lo = (a0 - (1.0 - k) * last).max(0.0) * inv_lo;
-        let p_hi = (a0 + k * last) * inv_hi;
-        let lo = (p_lo * (1.0 - WIDE) * UNIT) as i64 as u64;
-        let hi = (((p_hi * (1.0 + WIDE) * UNIT) as i64 as u64) + 2).min(UNIT as u64).max(lo);
-        Walk { x, steps, up, a0, d0, sign, lo, band: hi - lo }
+        // Up, the probability is (a0 + s)/(d0 + i) with s ≤ i successes so far: at least
+        // a0/(d0 + last) and at most (a0 + last)/(d0 + last) (a0 < d0). Down, it is
+        // (x − s)/(from − i) with s ≤ min(i, x): at least max(x − last, 0)/(from − last)
+        // (x ≤ from) and at most x/(from − last).
+        let inv = 1.0 / (d0 + sign * last);
+        let p_lo = (a0 - (1.0 - k) * last).max(0.0) * inv;
+        let p_hi = (a0 + k * last) * inv;
+        // L = ⌊p_lo·2^15⌋ and H = ⌈p_hi·2^15⌉, widened, within [0, 2^15].
+        let below = ((p_lo * (1.0 - WIDE) * CELLS) as i64).clamp(0, 32_768) as u64;
+        let open = (((p_hi * (1.0 + WIDE) * CELLS) as i64) + 1).clamp(below as i64, 32_768) as u64;
+        let quarter = |bound: u64| (32_768 + bound - 1) * QUARTER_ONES;
+        Walk { x, steps, up, a0, d0, sign, sure: quarter(below), open: quarter(open) }
     }
 
-    /// The walk: each step's outcome from its uniform alone unless it falls in the band.
+    /// The walk: four steps a word, decided by their top 15 bits unless they meet the band.
     #[inline]
     fn run(&self, rng: &mut Wyrand) -> u32 {
-        const SCALE: f64 = 1.0 / 4_294_967_296.0;
-        let (lo, band) = (self.lo, self.band);
         let mut hits = 0u32;
-        let mut step = |u: u64, i: u32| {
-            hits += u32::from(u < lo);
-            if u.wrapping_sub(lo) < band {
-                let p = u as f64 * SCALE * (self.d0 + self.sign * f64::from(i));
-                hits += u32::from(p < self.a0 + self.sign * f64::from(hits));
-            }
-        };
-        // Two steps from each word.
         let mut i = 0;
-        while i + 2 <= self.steps {
-            let r = rng.next();
-            step(r >> 32, i);
-            step(r & 0xffff_ffff, i + 1);
-            i += 2;
+        let mut local = Wyrand(rng.0);
+        while i < self.steps {
+            let cells = local.next() & QUARTERS;
+            // The quarters of the steps left (all four but at the end).
+            let live = QUARTER_TOPS & (u64::MAX >> (16 * 4u32.saturating_sub(self.steps - i)));
+            let sure = self.sure.wrapping_sub(cells) & live;
+            let band = self.open.wrapping_sub(cells) & live & !sure;
+            hits = if band == 0 {
+                hits + tops(sure)
+            } else {
+                self.settle(&mut local, hits, i, cells, sure, band)
+            };
+            i += 4;
         }
-        if i < self.steps {
-            step(rng.next() >> 32, i);
-        }
+        rng.0 = local.0;
         if self.up { self.x + hits } else { self.x - hits }
     }
+
+    /// Four steps from step i, some in the band: in order, each band step's U completed with
+    /// 32 more bits (the first two from the halves of one word, high half first, any others
+    /// from a word each) and compared with the successes before it.
+    #[inline(never)]
+    fn settle(
+        &self,
+        rng: &mut Wyrand,
+        hits: u32,
+        i: u32,
+        cells: u64,
+        sure: u64,
+        mut band: u64,
+    ) -> u32 {
+        const SCALE: f64 = 1.0 / 140_737_488_355_328.0;
+        let fine = rng.next();
+        let mut halves = [fine >> 32, fine & 0xffff_ffff].into_iter();
+        let mut extra = 0u32;
+        while band != 0 {
+            let top = band & band.wrapping_neg();
+            let q = top.trailing_zeros() / 16;
+            let before = hits + tops(sure & (top - 1)) + extra;
+            let bits = halves.next().unwrap_or_else(|| rng.next() >> 32);
+            let h = (cells >> (16 * q)) & 0x7fff;
+            let u = (h << 32 | bits) as f64 * SCALE;
+            extra += u32::from(
+                u * (self.d0 + self.sign * f64::from(i + q))
+                    < self.a0 + self.sign * f64::from(before),
+            );
+            band &= band - 1;
+        }
+        hits + tops(sure) + extra
+    }
+}
+
+/// How many quarters of a word have their top bit set (the others' top bits clear).
+#[inline(always)]
+fn tops(word: u64) -> u32 {
+    ((word >> 15).wrapping_mul(QUARTER_ONES) >> 48) as u32
 }
 
 /// The ChaCha8 key of a seed (`ChaCha8Rng::seed_from_u64`): the root of every station's stream.
@@ -699,30 +735,56 @@ mod tests {
     }
 
     fn walk_of(x: u32, from: u32, to: u32, c: f64, e: f64) -> Walk {
-        Walk::new(x, from, to, (c, e, 1.0 / (c + e + f64::from(from))), 1.0 / f64::from(from))
+        Walk::new(x, from, to, (c, e))
     }
 
     fn walk(x: u32, from: u32, to: u32, c: f64, e: f64, rng: &mut Wyrand) -> u32 {
         walk_of(x, from, to, c, e).run(rng)
     }
 
-    /// The urn walk step by step, every step compared exactly (two 32-bit uniforms from each
-    /// word, the high half first): what [`walk`] must give from the same random words.
+    /// L and H of a walk, from its quarter constants.
+    fn bounds(w: &Walk) -> (u64, u64) {
+        ((w.sure & 0xffff) + 1 - 32_768, (w.open & 0xffff) + 1 - 32_768)
+    }
+
+    /// The urn walk step by step, every step compared exactly with the successes so far:
+    /// what [`walk`] must give from the same random words. Each word gives four steps their
+    /// top 15 bits; a step whose cell lies in [L, H) takes 32 more bits from the next word
+    /// (in step order), as the walk does; the others are compared at their cell's middle.
     fn plain_walk(x: u32, from: u32, to: u32, c: f64, e: f64, rng: &mut Wyrand) -> u32 {
-        const SCALE: f64 = 1.0 / 4_294_967_296.0;
+        const SCALE: f64 = 1.0 / 140_737_488_355_328.0;
+        let w = walk_of(x, from, to, c, e);
+        let (below, open) = bounds(&w);
         let steps = to.abs_diff(from);
-        let mut uniforms = Vec::new();
-        for _ in 0..steps.div_ceil(2) {
-            let r = rng.next();
-            uniforms.extend([r >> 32, r & 0xffff_ffff]);
-        }
         let mut hits = 0u32;
-        for (i, &u) in (0..steps).zip(&uniforms) {
+        let mut cells = 0u64;
+        let (mut used, mut low) = (0, 0);
+        for i in 0..steps {
+            if i % 4 == 0 {
+                cells = rng.next();
+                used = 0;
+            }
+            let h = (cells >> (16 * (i % 4))) & 0x7fff;
+            let u = if (below..open).contains(&h) {
+                let bits = match used {
+                    0 => {
+                        let word = rng.next();
+                        low = word & 0xffff_ffff;
+                        word >> 32
+                    }
+                    1 => low,
+                    _ => rng.next() >> 32,
+                };
+                used += 1;
+                (h << 32 | bits) as f64 * SCALE
+            } else {
+                (h as f64 + 0.5) / CELLS
+            };
             let (i, h) = (f64::from(i), f64::from(hits));
             hits += u32::from(if to > from {
-                u as f64 * SCALE * (c + e + f64::from(from) + i) < c + f64::from(x) + h
+                u * (c + e + f64::from(from) + i) < c + f64::from(x) + h
             } else {
-                u as f64 * SCALE * (f64::from(from) - i) < f64::from(x) - h
+                u * (f64::from(from) - i) < f64::from(x) - h
             });
         }
         if to > from { x + hits } else { x - hits }
@@ -753,9 +815,9 @@ mod tests {
 
     #[test]
     fn the_walk_bounds_hold_at_every_step() {
-        // For every step and every count of earlier successes it can have, u = lo − 1 is a
-        // success and u = lo + band a failure by the exact rule.
-        const SCALE: f64 = 1.0 / 4_294_967_296.0;
+        // For every step and every count of earlier successes it can have, the top of the
+        // cells below L is a success and the bottom of the cells from H on a failure, by the
+        // exact rule.
         let mut rng = Wyrand(99);
         for &(from, x0, alpha, beta) in WALK_CASES {
             let (c, e) = (f64::from(x0) + alpha, f64::from(from - x0) + beta);
@@ -763,18 +825,23 @@ mod tests {
                 let x = if k % 7 == 0 { [0, from, x0][(k / 7 % 3) as usize] } else { x0 };
                 let to = (rng.next() % (2 * u64::from(from) + 3)) as u32;
                 let w = walk_of(x, from, to, c, e);
+                let (below, open) = bounds(&w);
+                assert!(below <= open && open <= 32_768, "{below} {open}");
                 for i in 0..w.steps {
                     let most = if w.up { i } else { i.min(x) };
                     let least = if w.up { 0 } else { i.saturating_sub(from - x) };
                     // The rule is monotone in the successes so far: the extremes suffice.
                     for hits in [least, most] {
-                        let success = |u: u64| {
-                            let p = u as f64 * SCALE * (w.d0 + w.sign * f64::from(i));
-                            p < w.a0 + w.sign * f64::from(hits)
+                        let success = |u: f64| {
+                            u * (w.d0 + w.sign * f64::from(i)) < w.a0 + w.sign * f64::from(hits)
                         };
-                        assert!(w.lo == 0 || success(w.lo - 1), "{x} {from} {to} {i} {hits}");
-                        let hi = w.lo + w.band;
-                        assert!(hi >= UNIT as u64 || !success(hi), "{x} {from} {to} {i} {hits}");
+                        let top_below = (below as f64 - 1.0 / 4_294_967_296.0) / CELLS;
+                        assert!(below == 0 || success(top_below), "{x} {from} {to} {i} {hits}");
+                        let bottom_above = open as f64 / CELLS;
+                        assert!(
+                            open == 32_768 || !success(bottom_above),
+                            "{x} {from} {to} {i} {hits}"
+                        );
                     }
                 }
             }
