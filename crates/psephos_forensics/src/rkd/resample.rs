@@ -91,7 +91,8 @@ impl Table {
     fn finish(&mut self) {
         let len = self.cdf.len();
         let total = self.cdf.last().copied().unwrap_or(0.0);
-        self.cdf.push(f64::INFINITY);
+        // Three sentinels: a draw reads up to two entries past its guide's.
+        self.cdf.extend([f64::INFINITY; 3]);
         let step = 1.0 / len as f64 * (1.0 - 1.0 / 281_474_976_710_656.0);
         let mut i = 0usize;
         self.guide.reserve(len);
@@ -141,15 +142,15 @@ impl Sampler<'_> {
     }
 
     /// [`Sampler::draw`] when the entry is at most two past the guide's (about 99 % of draws
-    /// in a station's tables), else None: without a branch, so that a run of draws is not
-    /// held up by the comparisons of each.
+    /// in a station's tables), else None: without a branch, and with the three weights read
+    /// at once (the cumulated weights do not decrease, so the entry is the guide's plus the
+    /// number of the first two that are ≤ u·total, when the third is not).
     #[inline(always)]
     fn draw_near(&self, u: f64) -> Option<u32> {
-        let (mut i, x) = self.start(u);
-        i += usize::from(self.cdf[i] <= x);
-        i += usize::from(self.cdf[i] <= x);
-        let found = self.cdf[i] > x;
-        found.then_some(self.entries.get(i.min(self.last)).copied().unwrap_or(0))
+        let (i, x) = self.start(u);
+        let (first, second, third) = (self.cdf[i] <= x, self.cdf[i + 1] <= x, self.cdf[i + 2] <= x);
+        let at = i + usize::from(first) + usize::from(second);
+        (!third).then_some(self.entries.get(at.min(self.last)).copied().unwrap_or(0))
     }
 
     /// Where the search for u's entry starts (the sentinel after the last entry stops it),
