@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use indicatif::{ProgressBar, ProgressStyle};
 use psephos_model::{ContestIdx, Gender, Phase};
 use rayon::prelude::*;
 
@@ -16,20 +15,6 @@ use crate::{Exit, eprint_lines};
 
 /// Marks a directory as written by `psephos demo`, so that a later run may replace it.
 const MARKER: &str = ".psephos-demo";
-
-fn bar(quiet: bool, len: u64, what: &'static str) -> ProgressBar {
-    if quiet {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(len);
-    bar.set_style(
-        ProgressStyle::with_template("{msg:>10} [{bar:40}] {pos}/{len} {elapsed}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-    );
-    bar.set_message(what);
-    bar
-}
 
 pub(crate) fn demo(args: &DemoArgs, quiet: bool) -> Exit {
     let package_dir = args.out.join("package");
@@ -53,7 +38,7 @@ pub(crate) fn demo(args: &DemoArgs, quiet: bool) -> Exit {
         stuffing_percent: args.stuffing,
     };
     let districts = 83;
-    let progress = bar(quiet, districts, "generating");
+    let progress = crate::pipeline::bar(quiet, districts, "generating");
     let demo = psephos_synth::generate(&config, &|n| progress.inc(n));
     progress.finish_and_clear();
     if let Err(e) = write_demo(&package_dir, &demo, quiet) {
@@ -184,7 +169,7 @@ fn write_demo(dir: &Path, demo: &psephos_synth::Demo, quiet: bool) -> std::io::R
     for phase in groups.keys().map(|k| k.0).collect::<std::collections::BTreeSet<_>>() {
         std::fs::create_dir_all(dir.join("results").join(phase.as_str()))?;
     }
-    let progress = bar(quiet, groups.len() as u64, "writing");
+    let progress = crate::pipeline::bar(quiet, groups.len() as u64, "writing");
     let groups: Vec<_> = groups.into_iter().collect();
     groups.par_iter().try_for_each(|((phase, contest), forms)| {
         let path = dir

@@ -70,6 +70,21 @@ pub(crate) fn spinner(quiet: bool, len: u64, what: &'static str) -> ProgressBar 
     bar
 }
 
+/// A progress bar counting items (`pos/len`), hidden when `quiet`.
+pub(crate) fn bar(quiet: bool, len: u64, what: &'static str) -> ProgressBar {
+    if quiet {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len);
+    bar.set_style(
+        ProgressStyle::with_template("{msg:>10} [{bar:40}] {human_pos}/{human_len} {elapsed}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_message(what);
+    bar
+}
+
 /// Loads the package and its forms, validates them and selects the form per station.
 pub(crate) fn check(
     package_dir: &Path,

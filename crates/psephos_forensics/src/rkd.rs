@@ -269,12 +269,36 @@ pub fn r_density(binned: &[f64], count: usize) -> Vec<f64> {
 
 /// The test with mixtures fitted by [`fit_mixture`]. None when no poll is usable.
 pub fn spikes(polls: &[Poll], resamples: usize, seed: u64) -> Option<Spikes> {
+    spikes_reporting(polls, resamples, seed, &|_| {})
+}
+
+/// What the resampling has done so far, for a progress display: station-draws made, and how
+/// many there are in all. Called from the workers, every [`PROGRESS_STATIONS`] stations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Progress {
+    /// Station-draws made since the last report.
+    pub done: u64,
+    /// Station-draws in all (usable stations × resamples).
+    pub total: u64,
+}
+
+/// Stations a worker resamples between two progress reports.
+pub const PROGRESS_STATIONS: usize = 1024;
+
+/// [`spikes`], telling `progress` how the resampling goes (the fits before it are not
+/// reported). The result does not depend on `progress`.
+pub fn spikes_reporting(
+    polls: &[Poll],
+    resamples: usize,
+    seed: u64,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Option<Spikes> {
     let used = usable(polls);
     let turnout: Vec<Obs> = used.iter().map(|p| (p.cast as u32, p.registered as u32)).collect();
     let votes: Vec<Obs> = used.iter().map(|p| (p.votes as u32, p.cast as u32)).collect();
     let start = Start { seed, tries: FIT_TRIES };
     let (t, v) = rayon::join(|| fit::fit_obs(&turnout, start), || fit::fit_obs(&votes, start));
-    spikes_with(polls, &t?, &v?, resamples, seed)
+    spikes_with_reporting(polls, &t?, &v?, resamples, seed, progress)
 }
 
 /// The test with given mixtures (e.g. the R package's published fit). None when no poll is
@@ -285,6 +309,18 @@ pub fn spikes_with(
     votes: &Mixture,
     resamples: usize,
     seed: u64,
+) -> Option<Spikes> {
+    spikes_with_reporting(polls, turnout, votes, resamples, seed, &|_| {})
+}
+
+/// [`spikes_with`], telling `progress` how the resampling goes.
+pub fn spikes_with_reporting(
+    polls: &[Poll],
+    turnout: &Mixture,
+    votes: &Mixture,
+    resamples: usize,
+    seed: u64,
+    progress: &(dyn Fn(Progress) + Sync),
 ) -> Option<Spikes> {
     use resample::{Accumulator, UNIT, Workspace, Wyrand, add_share, bin_of};
     let valid = |m: &Mixture| {
@@ -337,6 +373,7 @@ pub fn spikes_with(
     let mut exceed = vec![0u64; GRID];
     let mut sums = vec![0u64; GRID];
     let (mut done, mut batch) = (0usize, 0u64);
+    let draws = (count * resamples) as u64;
     while done < resamples {
         let this = (resamples - done).min(resample::BATCH);
         let groups = (2 * rayon::current_num_threads()).clamp(1, count);
@@ -345,7 +382,8 @@ pub fn spikes_with(
             .map(|g| {
                 let mut acc = Accumulator::new(this);
                 let mut ws = Workspace::default();
-                for &i in &order[g * count / groups..(g + 1) * count / groups] {
+                let mine = &order[g * count / groups..(g + 1) * count / groups];
+                for (k, &i) in mine.iter().enumerate() {
                     let p = &used[i];
                     let station = resample::Station {
                         registered: p.registered as u32,
@@ -358,6 +396,10 @@ pub fn spikes_with(
                     resample::resample_station(
                         &station, &t_shapes, &v_shapes, &mut rng, &mut ws, &mut acc,
                     );
+                    if (k + 1) % PROGRESS_STATIONS == 0 || k + 1 == mine.len() {
+                        let stations = k % PROGRESS_STATIONS + 1;
+                        progress(Progress { done: (stations * this) as u64, total: draws });
+                    }
                 }
                 acc.flush();
                 acc
@@ -585,6 +627,28 @@ mod tests {
         let (one, three) = (run(1), run(3));
         assert_eq!(one, three);
         assert_eq!((one.polls, one.excluded), (3000, 3));
+    }
+
+    #[test]
+    fn progress_counts_every_draw_and_changes_nothing() {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        let polls = synthetic(2500);
+        let (done, calls) = (AtomicU64::new(0), AtomicU64::new(0));
+        let totals = std::sync::Mutex::new(Vec::new());
+        let reported = spikes_reporting(&polls, 12, 4, &|p: Progress| {
+            done.fetch_add(p.done, Ordering::Relaxed);
+            calls.fetch_add(1, Ordering::Relaxed);
+            if let Ok(mut t) = totals.lock() {
+                t.push(p.total);
+            }
+        })
+        .expect("result");
+        assert_eq!(done.load(Ordering::Relaxed), 2500 * 12);
+        // One report per share of the stations (two at least) and per PROGRESS_STATIONS
+        // stations of a share: three at least for 2,500.
+        assert!(calls.load(Ordering::Relaxed) >= 3, "{calls:?}");
+        assert!(totals.lock().expect("totals").iter().all(|&t| t == 2500 * 12));
+        assert_eq!(reported, spikes(&polls, 12, 4).expect("result"));
     }
 
     #[test]
