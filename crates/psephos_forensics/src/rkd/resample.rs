@@ -231,7 +231,7 @@ pub(super) struct Station<'a> {
 pub(super) struct Workspace {
     turnout: Table,
     votes: Table,
-    /// Component parameters of the vote table: (v + α_j, t − v + β_j, 1/(α_j + β_j + 2t)).
+    /// Component parameters of the vote table: (v + α_j, t − v + β_j).
     vote_shapes: Vec<(f64, f64)>,
     /// The turnout components' windows: (start in `scratch_terms`, length, first k, scale).
     parts: Vec<(usize, usize, u32, f64)>,
@@ -561,6 +561,7 @@ const QUARTER_ONES: u64 = 0x0001_0001_0001_0001;
 const CELLS: f64 = 32_768.0;
 
 impl Walk {
+    /// The walk from x successes in `from` draws of the urn with weights (c, e) to `to` draws.
     #[inline]
     fn new(x: u32, from: u32, to: u32, (c, e): (f64, f64)) -> Walk {
         // Margins far above the rounding of the exact comparison.
@@ -852,7 +853,7 @@ mod tests {
     #[test]
     fn the_urn_walk_draws_the_beta_binomial() {
         // From s ~ BB(t, c, e), the walk to t* gives BB(t*, c, e), up and down, in small
-        // urns and in large ones (where most steps are decided by their top 16 bits).
+        // urns and in large ones (where most steps are decided by their top 15 bits).
         let mut rng = Wyrand(12345);
         let cases: &[(u32, f64, f64, &[u32])] = &[
             (60, 7.3, 11.6, &[0, 23, 59, 60, 61, 97]),
