@@ -2,7 +2,9 @@
 # Benchmark: the whole forensic battery on Russia's 2011 Duma election (95,207 stations),
 # parsing included, with psephos's release build: the Holm battery, regions, ranking and
 # Rozenas' spikes test (B = 1000). Best of 3 (wall time, CPU time, peak RSS); then the same
-# without the spikes test (--spikes 0), to show the split.
+# without the spikes test (--spikes 0), to show the split. Then the peer: the R package's own
+# resampling (beta then binomial draws), written in numpy (forensics_peer.py, installed from
+# PyPI into a throwaway virtualenv), on the mixtures psephos fitted, B = 1000, one core.
 #
 #   bash bench/forensics.sh
 set -euo pipefail
@@ -39,6 +41,7 @@ run() {
   echo "$best $cpu $mem"
 }
 read -r all all_cpu all_mem < <(run)
+cp "$work/out.json" "$work/spikes.json"
 python3 - "$work/out.json" <<'PY'
 import json, sys
 v = json.load(open(sys.argv[1]))
@@ -50,5 +53,12 @@ PY
 read -r bare bare_cpu bare_mem < <(run --spikes 0)
 printf 'psephos forensics, Russia 2011 (battery + spikes B=1000 + regions + ranking): %s s wall, %s s CPU, %.1f MB peak\n' "$all" "$all_cpu" "$(awk "BEGIN{print $all_mem/1024}")"
 printf 'psephos forensics, Russia 2011 without spikes (--spikes 0): %s s wall, %s s CPU, %.1f MB peak\n' "$bare" "$bare_cpu" "$(awk "BEGIN{print $bare_mem/1024}")"
+echo "== peer: numpy + scipy from PyPI into a throwaway virtualenv"
+python3 -m venv "$work/venv"
+"$work/venv/bin/pip" install --quiet numpy scipy
+peer=$("$work/venv/bin/python" "$root/bench/forensics_peer.py" "$csv" "$work/spikes.json" 1000 | tee /dev/stderr)
+peer_s=$(sed -n 's/.*resampling \([0-9.]*\) s.*/\1/p' <<< "$peer")
+awk -v a="$all" -v b="$bare" -v ac="$all_cpu" -v bc="$bare_cpu" -v p="$peer_s" 'BEGIN {
+  printf "spikes part of psephos (with minus without): %.2f s wall, %.2f s CPU (fit included); peer resampling alone %.2f s: %.1fx wall, %.1fx CPU\n", a - b, ac - bc, p, p / (a - b), p / (ac - bc) }'
 echo "reference (research report forensics.md): the exact integer null on 95k stations x 2 fractions 'takes seconds' (Python);"
 echo "  Kobak et al.'s Monte Carlo: 1,000 resamples in numpy; Rozenas' spikes (R package, B = 1000): no timing given"
