@@ -56,28 +56,23 @@ pub(crate) fn parse_policy(text: &str) -> Result<PhasePolicy, String> {
     Ok(PhasePolicy { precedence })
 }
 
+/// A progress bar counting bytes, hidden when `quiet`.
 pub(crate) fn spinner(quiet: bool, len: u64, what: &'static str) -> ProgressBar {
-    if quiet {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(len);
-    let style =
-        ProgressStyle::with_template("{msg:>10} [{bar:40}] {bytes}/{total_bytes} {elapsed}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> ");
-    bar.set_style(style);
-    bar.set_message(what);
-    bar
+    styled_bar(quiet, len, what, "{msg:>10} [{bar:40}] {bytes}/{total_bytes} {elapsed}")
 }
 
 /// A progress bar counting items (`pos/len`), hidden when `quiet`.
 pub(crate) fn bar(quiet: bool, len: u64, what: &'static str) -> ProgressBar {
+    styled_bar(quiet, len, what, "{msg:>10} [{bar:40}] {human_pos}/{human_len} {elapsed}")
+}
+
+fn styled_bar(quiet: bool, len: u64, what: &'static str, template: &str) -> ProgressBar {
     if quiet {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new(len);
     bar.set_style(
-        ProgressStyle::with_template("{msg:>10} [{bar:40}] {human_pos}/{human_len} {elapsed}")
+        ProgressStyle::with_template(template)
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> "),
     );

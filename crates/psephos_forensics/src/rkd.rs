@@ -56,7 +56,8 @@
 //!   the mode's (the left-out mass is below 1e-10 per draw: tested against the exact pmf),
 //!   cumulated; a guide table (Chen and Asau) finds the entry for a 53-bit uniform in about
 //!   one step (the guide's entry and the two after it are compared at once, without a
-//!   branch; the rare draw that needs more is finished after the others). Components with ρ_k < 1e-12 at the station are left out.
+//!   branch; the rare draw that needs more is finished after the others). Components with
+//!   ρ_k < 1e-12 at the station are left out.
 //! * (j, s) likewise from the mixture over j of BB(t, v + α_j, t − v + β_j) — the vote draw at
 //!   the observed t — and then the Pólya urn of BB(·, v + α_j, t − v + β_j) is continued for
 //!   t* − t draws (draw i succeeds with probability (v + α_j + successes)/(t + α_j + β_j + i))

@@ -558,7 +558,8 @@ const QUARTER_TOPS: u64 = 0x8000_8000_8000_8000;
 /// One in each quarter.
 const QUARTER_ONES: u64 = 0x0001_0001_0001_0001;
 /// Cells of a step's top 15 bits.
-const CELLS: f64 = 32_768.0;
+const CELL_COUNT: u64 = 1 << 15;
+const CELLS: f64 = CELL_COUNT as f64;
 
 impl Walk {
     /// The walk from x successes in `from` draws of the urn with weights (c, e) to `to` draws.
@@ -578,9 +579,10 @@ impl Walk {
         let p_lo = (a0 - (1.0 - k) * last).max(0.0) * inv;
         let p_hi = (a0 + k * last) * inv;
         // L = ⌊p_lo·2^15⌋ and H = ⌈p_hi·2^15⌉, widened, within [0, 2^15].
-        let below = ((p_lo * (1.0 - WIDE) * CELLS) as i64).clamp(0, 32_768) as u64;
-        let open = (((p_hi * (1.0 + WIDE) * CELLS) as i64) + 1).clamp(below as i64, 32_768) as u64;
-        let quarter = |bound: u64| (32_768 + bound - 1) * QUARTER_ONES;
+        let cells = CELL_COUNT as i64;
+        let below = ((p_lo * (1.0 - WIDE) * CELLS) as i64).clamp(0, cells) as u64;
+        let open = (((p_hi * (1.0 + WIDE) * CELLS) as i64) + 1).clamp(below as i64, cells) as u64;
+        let quarter = |bound: u64| (CELL_COUNT + bound - 1) * QUARTER_ONES;
         Walk { x, steps, up, a0, d0, sign, sure: quarter(below), open: quarter(open) }
     }
 
@@ -746,13 +748,15 @@ mod tests {
 
     /// L and H of a walk, from its quarter constants.
     fn bounds(w: &Walk) -> (u64, u64) {
-        ((w.sure & 0xffff) + 1 - 32_768, (w.open & 0xffff) + 1 - 32_768)
+        ((w.sure & 0xffff) + 1 - CELL_COUNT, (w.open & 0xffff) + 1 - CELL_COUNT)
     }
 
     /// The urn walk step by step, every step compared exactly with the successes so far:
     /// what [`walk`] must give from the same random words. Each word gives four steps their
-    /// top 15 bits; a step whose cell lies in [L, H) takes 32 more bits from the next word
-    /// (in step order), as the walk does; the others are compared at their cell's middle.
+    /// top 15 bits; the steps of a word whose cells lie in [L, H) take 32 more bits each, in
+    /// step order, the first two from the halves of the next word (high half first), any
+    /// others from a word each, as the walk does; the others are compared at their cell's
+    /// middle.
     fn plain_walk(x: u32, from: u32, to: u32, c: f64, e: f64, rng: &mut Wyrand) -> u32 {
         const SCALE: f64 = 1.0 / 140_737_488_355_328.0;
         let w = walk_of(x, from, to, c, e);
@@ -796,6 +800,13 @@ mod tests {
     const WALK_CASES: &[(u32, u32, f64, f64)] =
         &[(60, 25, 7.3, 11.6), (700, 410, 14.3, 19.2), (2500, 1900, 4.7, 0.9), (40, 0, 0.4, 9.0)];
 
+    /// Walk k of a case: its successes so far (x0, or now and then none or all) and a target
+    /// anywhere up to twice the draws so far.
+    fn walk_case(k: u32, from: u32, x0: u32, rng: &mut Wyrand) -> (u32, u32) {
+        let x = if k.is_multiple_of(7) { [0, from, x0][(k / 7 % 3) as usize] } else { x0 };
+        (x, (rng.next() % (2 * u64::from(from) + 3)) as u32)
+    }
+
     #[test]
     fn the_walk_decides_every_step_as_the_plain_urn() {
         // Small and large urns, short and long walks, both ends of x.
@@ -803,8 +814,7 @@ mod tests {
         for &(from, x0, alpha, beta) in WALK_CASES {
             let (c, e) = (f64::from(x0) + alpha, f64::from(from - x0) + beta);
             for k in 0..20_000u32 {
-                let x = if k % 7 == 0 { [0, from, x0][(k / 7 % 3) as usize] } else { x0 };
-                let to = (rng.next() % (2 * u64::from(from) + 3)) as u32;
+                let (x, to) = walk_case(k, from, x0, &mut rng);
                 let to = if k % 2 == 0 { to } else { from.saturating_sub(k % 90) + k % 45 };
                 let state = rng.0;
                 let fast = walk(x, from, to, c, e, &mut rng);
@@ -824,11 +834,10 @@ mod tests {
         for &(from, x0, alpha, beta) in WALK_CASES {
             let (c, e) = (f64::from(x0) + alpha, f64::from(from - x0) + beta);
             for k in 0..300u32 {
-                let x = if k % 7 == 0 { [0, from, x0][(k / 7 % 3) as usize] } else { x0 };
-                let to = (rng.next() % (2 * u64::from(from) + 3)) as u32;
+                let (x, to) = walk_case(k, from, x0, &mut rng);
                 let w = walk_of(x, from, to, c, e);
                 let (below, open) = bounds(&w);
-                assert!(below <= open && open <= 32_768, "{below} {open}");
+                assert!(below <= open && open <= CELL_COUNT, "{below} {open}");
                 for i in 0..w.steps {
                     let most = if w.up { i } else { i.min(x) };
                     let least = if w.up { 0 } else { i.saturating_sub(from - x) };
@@ -841,7 +850,7 @@ mod tests {
                         assert!(below == 0 || success(top_below), "{x} {from} {to} {i} {hits}");
                         let bottom_above = open as f64 / CELLS;
                         assert!(
-                            open == 32_768 || !success(bottom_above),
+                            open == CELL_COUNT || !success(bottom_above),
                             "{x} {from} {to} {i} {hits}"
                         );
                     }
